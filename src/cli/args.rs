@@ -1,0 +1,84 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+const AFTER_HELP: &str = "\
+TARGETS (--to):
+  An OpenCC config: s2t t2s s2tw tw2s s2twp tw2sp s2hk hk2s s2hkp hk2sp t2tw tw2t t2hk hk2t t2jp jp2t
+  or an alias, whose source script is detected unless --from names it:
+    simplified, s, zh-hans, zh-cn   Simplified (characters)
+    cn, simplified-phrases          Simplified with Mainland phrases (from tw/hk text)
+    traditional, t, zh-hant         Traditional, OpenCC standard
+    tw, taiwan, zh-tw               Traditional, Taiwan standard (characters)
+    tw-phrases, twp                 Taiwan standard with Taiwan phrases (like s2twp)
+    hk, hongkong, zh-hk             Traditional, Hong Kong variant
+    hk-phrases, hkp                 Hong Kong variant with phrases (like s2hkp)
+    jp, shinjitai                   Japanese Shinjitai
+
+STAGES (--only): convert
+
+EXAMPLES:
+  curl -s https://example.com/news.txt | zhtidy --to tw
+  zhtidy --only convert --to s2twp notes.txt -o notes.tw.txt
+  zhtidy --encoding big5 --to simplified old.txt
+  zhtidy --to t --output-encoding big5 --lossy-output in.txt > out.big5.txt
+  zhtidy --to s2t --report=report.jsonl *.txt > all.txt
+
+EXIT STATUS: 0 on success (also when the reader of the output goes away), 1 when an input failed,
+2 for bad usage.";
+
+/// Turns messy Chinese text into clean text: decodes any encoding and converts between
+/// Simplified and Traditional Chinese exactly like OpenCC.
+#[derive(Parser, Debug)]
+#[command(name = "zhtidy", version, about, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Args {
+    /// Input files; none or `-` reads standard input. Each file is one document.
+    pub files: Vec<PathBuf>,
+
+    /// Convert to TARGET: an OpenCC config (s2twp) or an alias (tw, simplified, ...), see below.
+    #[arg(short = 't', long = "to", value_name = "TARGET")]
+    pub to: Option<String>,
+
+    /// Source script for an alias target (simplified, traditional, tw, hk, jp); detected when
+    /// not given.
+    #[arg(long = "from", value_name = "SOURCE")]
+    pub from: Option<String>,
+
+    /// Run only these stages (comma-separated). `--only convert --to s2twp` is a pure
+    /// OpenCC-equivalent converter.
+    #[arg(long, value_name = "STAGE[,STAGE...]", value_delimiter = ',')]
+    pub only: Option<Vec<String>>,
+
+    /// Input encoding (utf-8, gb18030, gbk, gb2312, big5, utf-16le, utf-16be, ...); detected
+    /// when not given.
+    #[arg(short = 'e', long, value_name = "NAME")]
+    pub encoding: Option<String>,
+
+    /// Output encoding (UTF-8 by default; gb18030, gbk, big5, utf-16le, ...).
+    #[arg(long, value_name = "NAME")]
+    pub output_encoding: Option<String>,
+
+    /// Write characters the output encoding cannot represent as &#NNNN; instead of failing.
+    #[arg(long)]
+    pub lossy_output: bool,
+
+    /// Write output to FILE (atomically: it appears complete or not at all).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Write a JSON line per document (encoding, script, changes per stage) to stderr, or to
+    /// FILE with --report=FILE.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
+    pub report: Option<PathBuf>,
+
+    /// Extra conversion entries in OpenCC's text format (key<TAB>value per line); they override
+    /// built-in ones. Repeatable.
+    #[arg(long = "dict", value_name = "FILE")]
+    pub dicts: Vec<PathBuf>,
+
+    /// List the OpenCC configs and exit.
+    #[arg(long)]
+    pub list_configs: bool,
+}

@@ -1,0 +1,135 @@
+//! The command line: parse arguments, build the pipeline, run it over each input, map errors to
+//! exit codes. It never edits text itself.
+
+mod args;
+mod output;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+
+use zhtidy::convert::{parse_user_dict, Config, Source, Target};
+use zhtidy::{Pipeline, PipelineBuilder};
+
+pub use args::Args;
+use output::Output;
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let args = Args::parse();
+    match run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return 0;
+            }
+            eprintln!("zhtidy: {e:#}");
+            2
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<zhtidy::Error>().is_some_and(|z| z.is_broken_pipe())
+            || c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn builder(args: &Args) -> Result<PipelineBuilder> {
+    let mut b = Pipeline::builder();
+    if let Some(e) = &args.encoding {
+        b = b.encoding(e)?;
+    }
+    if let Some(e) = &args.output_encoding {
+        b = b.output_encoding(e)?;
+    }
+    b = b.lossy_output(args.lossy_output);
+    if let Some(to) = &args.to {
+        b = b.target(to.parse::<Target>()?);
+    }
+    if let Some(from) = &args.from {
+        if args.to.is_none() {
+            anyhow::bail!("--from needs --to");
+        }
+        b = b.from(from.parse::<Source>()?);
+    }
+    for path in &args.dicts {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading dictionary {}", path.display()))?;
+        let entries = parse_user_dict(&text).with_context(|| format!("dictionary {}", path.display()))?;
+        b = b.user_entries(entries);
+    }
+    if let Some(only) = &args.only {
+        b = b.only(only)?;
+    }
+    b.validate()?;
+    Ok(b)
+}
+
+fn run(args: Args) -> Result<i32> {
+    if args.list_configs {
+        for c in Config::ALL {
+            println!("{:<6} {}", c.name(), c.description());
+        }
+        return Ok(0);
+    }
+    let builder = builder(&args)?;
+    let files: Vec<PathBuf> = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+    let mut reports: Option<Box<dyn Write>> = match args.report.as_deref() {
+        None => None,
+        Some(p) if p == Path::new("-") => Some(Box::new(io::stderr())),
+        Some(p) => Some(Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("creating report {}", p.display()))?,
+        ))),
+    };
+    let mut out = Output::open(args.output.as_deref())?;
+    let mut failed = false;
+    for file in &files {
+        let name = file.display().to_string();
+        let result = run_one(&builder, file, out.writer());
+        match result {
+            Ok(report) => {
+                if let Some(w) = reports.as_mut() {
+                    writeln!(w, "{}", report.to_json_line()).context("writing report")?;
+                }
+            }
+            Err(e) if is_broken_pipe(&e) => return Ok(0),
+            Err(e) => {
+                failed = true;
+                eprintln!("zhtidy: {name}: {e:#}");
+            }
+        }
+    }
+    if let Some(w) = reports.as_mut() {
+        w.flush().context("writing report")?;
+    }
+    if failed && args.output.is_some() {
+        out.abandon();
+        eprintln!("zhtidy: output file not written because an input failed");
+        return Ok(1);
+    }
+    match out.commit() {
+        Ok(()) => {}
+        Err(e) if is_broken_pipe(&e) => return Ok(0),
+        Err(e) => return Err(e),
+    }
+    Ok(if failed { 1 } else { 0 })
+}
+
+fn run_one(builder: &PipelineBuilder, file: &Path, out: &mut dyn Write) -> Result<zhtidy::Report> {
+    let mut pipeline = builder.build()?;
+    pipeline.set_name(file.display().to_string());
+    let input: Box<dyn Read> = if file == Path::new("-") {
+        Box::new(io::stdin().lock())
+    } else {
+        if file.is_dir() {
+            anyhow::bail!("is a directory");
+        }
+        Box::new(File::open(file).context("cannot open")?)
+    };
+    Ok(pipeline.run(input, out)?)
+}

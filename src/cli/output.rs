@@ -1,0 +1,72 @@
+//! Where output goes: standard output, or a file written atomically (temporary file in the same
+//! directory, then rename, keeping an existing file's permissions).
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+pub enum Output {
+    Stdout(BufWriter<io::Stdout>),
+    File { tmp: PathBuf, dest: PathBuf, file: Option<BufWriter<File>> },
+}
+
+impl Output {
+    pub fn open(path: Option<&Path>) -> Result<Output> {
+        let Some(dest) = path.filter(|p| *p != Path::new("-")) else {
+            return Ok(Output::Stdout(BufWriter::with_capacity(64 * 1024, io::stdout())));
+        };
+        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let base = dest.file_name().context("output path has no file name")?.to_string_lossy();
+        let tmp = dir.join(format!(".{base}.zhtidy-{}.tmp", std::process::id()));
+        let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        if let Ok(meta) = fs::metadata(dest) {
+            let _ = fs::set_permissions(&tmp, meta.permissions());
+        }
+        Ok(Output::File { tmp, dest: dest.to_path_buf(), file: Some(BufWriter::with_capacity(64 * 1024, file)) })
+    }
+
+    pub fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Output::Stdout(w) => w,
+            Output::File { file, .. } => file.as_mut().expect("open output"),
+        }
+    }
+
+    /// Finishes the output: flush stdout, or sync the temporary file and rename it into place.
+    pub fn commit(mut self) -> Result<()> {
+        match &mut self {
+            Output::Stdout(w) => w.flush().map_err(|e| anyhow::Error::new(e).context("writing output")),
+            Output::File { tmp, dest, file } => {
+                let w = file.take().expect("open output");
+                let result = (|| -> Result<()> {
+                    let f = w.into_inner().map_err(|e| e.into_error()).context("writing output")?;
+                    f.sync_all().context("writing output")?;
+                    fs::rename(&*tmp, &*dest).with_context(|| format!("renaming to {}", dest.display()))?;
+                    Ok(())
+                })();
+                if result.is_err() {
+                    let _ = fs::remove_file(&*tmp);
+                }
+                result
+            }
+        }
+    }
+
+    /// Drops the output without writing it (the temporary file is removed).
+    pub fn abandon(mut self) {
+        if let Output::File { tmp, file, .. } = &mut self {
+            drop(file.take());
+            let _ = fs::remove_file(&*tmp);
+        }
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let Output::File { tmp, file: Some(_), .. } = self {
+            let _ = fs::remove_file(tmp);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The serialized form of the fused conversion tables, shared by `build.rs` (through `#[path]`)
+//! and the library (for tables built at run time from user dictionaries).
+//!
+//! Configs whose tables have the same multi-character keys share one automaton (the five
+//! `s2*` configs share one, the five `*2s` configs another): an automaton maps each key to its
+//! index in a sorted key list, and each config has its own array of packed outputs by index.
+//! A key absent from a config is a single character there, and a single-character key that
+//! converts to itself changes nothing in forward maximum matching, so sharing is exact.
+//!
+//! Automaton: a serialized `daachorse` charwise automaton (leftmost-longest), value = key index.
+//! Outputs: `u32 LE` longest key in characters, `u32 LE` key count `n`, `n` packed values
+//! (`u32 LE`), `u32 LE` blob length, the blob (distinct outputs, concatenated).
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use daachorse::{CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
+
+/// Set when the key converts to itself (the output is the matched input).
+pub const IDENTITY_BIT: u32 = 1 << 31;
+/// Set (with `IDENTITY_BIT`) when the key is not in this config's table at all: it is only in
+/// the shared automaton for another config. A segmenting engine treats it as no match.
+pub const ABSENT_BIT: u32 = 1 << 30;
+/// Output length in bytes sits in bits 24..30.
+pub const LEN_SHIFT: u32 = 24;
+/// Longest output a packed value can describe.
+pub const LEN_MAX: u32 = 0x3f;
+/// Largest output offset a packed value can describe.
+pub const OFFSET_MAX: u32 = (1 << 24) - 1;
+
+/// The keys an automaton must hold for a set of tables that share it: all of their keys.
+pub fn shared_keys<'a>(tables: impl IntoIterator<Item = &'a BTreeMap<String, String>>) -> Vec<String> {
+    let mut keys = BTreeSet::new();
+    for t in tables {
+        keys.extend(t.keys().cloned());
+    }
+    keys.into_iter().collect()
+}
+
+/// The multi-character keys of a table: tables with equal sets may share an automaton.
+pub fn multi_char_keys(table: &BTreeMap<String, String>) -> Vec<&str> {
+    table.keys().filter(|k| k.chars().nth(1).is_some()).map(|k| k.as_str()).collect()
+}
+
+/// Compiles the automaton over `keys` (value = index in `keys`).
+pub fn compile_keys(keys: &[String]) -> Result<Vec<u8>, String> {
+    let pma = CharwiseDoubleArrayAhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .use_prefilter(false)
+        .build_with_values(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i as u32)))
+        .map_err(|e| format!("building automaton: {e}"))?;
+    Ok(pma.serialize())
+}
+
+/// Packs `table`'s outputs in the order of `keys` (which must include all of `table`'s keys;
+/// keys `table` lacks must be single characters and convert to themselves).
+pub fn compile_outputs(keys: &[String], table: &BTreeMap<String, String>) -> Result<Vec<u8>, String> {
+    let mut blob = String::new();
+    let mut values = Vec::with_capacity(keys.len());
+    let mut dedup: HashMap<&str, u32> = HashMap::new();
+    for k in keys {
+        let packed = match table.get(k) {
+            None if k.chars().nth(1).is_some() => {
+                return Err(format!("shared key {k:?} missing from a table"));
+            }
+            None => IDENTITY_BIT | ABSENT_BIT,
+            Some(v) if v == k => IDENTITY_BIT,
+            Some(v) => {
+                let len = v.len() as u32;
+                if len > LEN_MAX {
+                    return Err(format!("output for {k:?} is longer than {LEN_MAX} bytes"));
+                }
+                let off = match dedup.get(v.as_str()) {
+                    Some(off) => *off,
+                    None => {
+                        let off = blob.len() as u32;
+                        blob.push_str(v);
+                        dedup.insert(v.as_str(), off);
+                        off
+                    }
+                };
+                if off > OFFSET_MAX {
+                    return Err("conversion outputs exceed 16 MiB".into());
+                }
+                (len << LEN_SHIFT) | off
+            }
+        };
+        values.push(packed);
+    }
+    if table.len() > keys.len() {
+        return Err("table has keys the automaton lacks".into());
+    }
+    let max_chars = table.keys().map(|k| k.chars().count()).max().unwrap_or(0) as u32;
+    let mut bytes = Vec::with_capacity(12 + values.len() * 4 + blob.len());
+    bytes.extend_from_slice(&max_chars.to_le_bytes());
+    bytes.extend_from_slice(&(values.len() as u32).to_le_bytes());
+    for v in &values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes.extend_from_slice(&(blob.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(blob.as_bytes());
+    Ok(bytes)
+}

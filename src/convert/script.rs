@@ -1,0 +1,97 @@
+//! Which script a text is written in, from characters whose form differs between Simplified and
+//! Traditional (those that OpenCC's character tables change one way and not the other).
+
+use super::registry::{SIMPLIFIED_ONLY, TRADITIONAL_ONLY};
+
+/// The script of a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Script {
+    /// Simplified characters dominate.
+    Simplified,
+    /// Traditional characters dominate.
+    Traditional,
+    /// Both kinds, neither clearly dominant (at most 4:1).
+    Mixed,
+    /// No character that tells the scripts apart.
+    None,
+}
+
+impl Script {
+    /// Lowercase name, as in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Script::Simplified => "simplified",
+            Script::Traditional => "traditional",
+            Script::Mixed => "mixed",
+            Script::None => "none",
+        }
+    }
+}
+
+/// Counts of telling characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScriptCounts {
+    /// Characters only Simplified text uses.
+    pub simplified: usize,
+    /// Characters only Traditional text uses.
+    pub traditional: usize,
+}
+
+impl ScriptCounts {
+    /// Adds the telling characters of `text`.
+    pub fn add(&mut self, text: &str) {
+        text.chars().for_each(|c| self.add_char(c));
+    }
+
+    /// Adds one character.
+    pub fn add_char(&mut self, c: char) {
+        let c = c as u32;
+        if c < 0x3400 {
+            return;
+        }
+        if SIMPLIFIED_ONLY.binary_search(&c).is_ok() {
+            self.simplified += 1;
+        } else if TRADITIONAL_ONLY.binary_search(&c).is_ok() {
+            self.traditional += 1;
+        }
+    }
+
+    /// Total telling characters seen.
+    pub fn total(&self) -> usize {
+        self.simplified + self.traditional
+    }
+
+    /// The verdict.
+    pub fn script(&self) -> Script {
+        let (s, t) = (self.simplified, self.traditional);
+        if s + t == 0 {
+            Script::None
+        } else if s > 4 * t {
+            Script::Simplified
+        } else if t > 4 * s {
+            Script::Traditional
+        } else {
+            Script::Mixed
+        }
+    }
+}
+
+/// Detects the script of `text`.
+pub fn detect_script(text: &str) -> Script {
+    let mut c = ScriptCounts::default();
+    c.add(text);
+    c.script()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts() {
+        assert_eq!(detect_script("国家邮政局召开电视电话会议"), Script::Simplified);
+        assert_eq!(detect_script("國家郵政局召開電視電話會議"), Script::Traditional);
+        assert_eq!(detect_script("hello, world"), Script::None);
+        assert_eq!(detect_script("国家國家"), Script::Mixed);
+    }
+}

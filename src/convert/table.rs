@@ -1,0 +1,214 @@
+//! The fast engine: one leftmost-longest pass of a fused table over the text.
+
+use std::sync::Arc;
+
+use daachorse::CharwiseDoubleArrayAhoCorasick;
+
+use super::pack::{ABSENT_BIT, IDENTITY_BIT, LEN_MAX, LEN_SHIFT, OFFSET_MAX};
+
+/// An automaton mapping keys to their index (see `pack.rs`).
+pub(crate) type Automaton = CharwiseDoubleArrayAhoCorasick<u32>;
+
+/// Reads an automaton produced by `pack::compile_keys`.
+pub(crate) fn automaton_from_bytes(bytes: &[u8]) -> Result<Automaton, String> {
+    let (pma, rest) =
+        Automaton::deserialize(bytes).map_err(|e| format!("corrupt automaton: {e}"))?;
+    if !rest.is_empty() {
+        return Err("trailing bytes after automaton".into());
+    }
+    Ok(pma)
+}
+
+/// A compiled conversion table: a (possibly shared) automaton plus this config's outputs.
+pub(crate) struct Table {
+    pma: Pma,
+    values: Box<[u32]>,
+    blob: Box<str>,
+    max_chars: usize,
+}
+
+pub(crate) enum Pma {
+    Shared(&'static Automaton),
+    Owned(Arc<Automaton>),
+}
+
+impl Table {
+    /// Reads the outputs produced by `pack::compile_outputs` for automaton `pma`.
+    pub(crate) fn new(pma: Pma, outputs: &[u8]) -> Result<Table, String> {
+        let word = |at: usize| -> Result<usize, String> {
+            let b = outputs.get(at..at + 4).ok_or("truncated table")?;
+            Ok(u32::from_le_bytes(b.try_into().unwrap()) as usize)
+        };
+        let max_chars = word(0)?;
+        let n = word(4)?;
+        let values: Box<[u32]> = (0..n).map(|i| word(8 + 4 * i).map(|v| v as u32)).collect::<Result<_, _>>()?;
+        let at = 8 + 4 * n;
+        let blob_len = word(at)?;
+        let blob = outputs.get(at + 4..at + 4 + blob_len).ok_or("truncated table")?;
+        let blob: Box<str> = std::str::from_utf8(blob).map_err(|e| e.to_string())?.into();
+        for v in values.iter().filter(|v| *v & IDENTITY_BIT == 0) {
+            let (off, len) = ((v & OFFSET_MAX) as usize, ((v >> LEN_SHIFT) & LEN_MAX) as usize);
+            if !blob.is_char_boundary(off) || off + len > blob.len() || !blob.is_char_boundary(off + len) {
+                return Err("output out of range".into());
+            }
+        }
+        Ok(Table { pma, values, blob, max_chars })
+    }
+
+    fn output(&self, v: u32) -> &str {
+        let off = (v & OFFSET_MAX) as usize;
+        let len = ((v >> LEN_SHIFT) & LEN_MAX) as usize;
+        &self.blob[off..off + len]
+    }
+
+    fn automaton(&self) -> &Automaton {
+        match &self.pma {
+            Pma::Shared(p) => p,
+            Pma::Owned(p) => p,
+        }
+    }
+
+    /// Converts a prefix of `text` into `out` and returns (bytes consumed, keys replaced).
+    ///
+    /// Forward maximum matching decides at each position from the next `max_chars` characters
+    /// only, so every decision made at a position that has that many characters after it is
+    /// final. Unless `last`, the pass stops before the first match that starts later than that,
+    /// and the caller hands the rest back with more text: output does not depend on where the
+    /// input was cut.
+    pub(crate) fn convert(&self, text: &str, out: &mut String, last: bool) -> (usize, u64) {
+        let safe = if last { text.len() } else { safe_end(text, self.max_chars) };
+        let mut copied = 0;
+        let mut changes = 0;
+        let mut end = 0;
+        for m in self.automaton().leftmost_find_iter(text) {
+            if m.start() > safe {
+                break;
+            }
+            end = m.end();
+            let v = self.values[m.value() as usize];
+            if v & IDENTITY_BIT != 0 {
+                continue;
+            }
+            out.push_str(&text[copied..m.start()]);
+            out.push_str(self.output(v));
+            copied = end;
+            changes += 1;
+        }
+        let consumed = end.max(safe);
+        out.push_str(&text[copied..consumed]);
+        (consumed, changes)
+    }
+}
+
+/// The engine for one config: a main table and, for configs that segment, the chain's steps
+/// for the runs of text between segmentation keys.
+pub(crate) struct Engine {
+    pub(crate) main: Arc<Table>,
+    pub(crate) stages: Vec<Arc<Table>>,
+    pub(crate) segmented: bool,
+}
+
+/// Per-document state of an [`Engine`]: the gap text each chain step holds back.
+#[derive(Default)]
+pub(crate) struct EngineState {
+    pending: Vec<String>,
+    a: String,
+    b: String,
+}
+
+impl Engine {
+    /// Converts a prefix of `text`; see [`Table::convert`] for the contract.
+    pub(crate) fn convert(&self, text: &str, out: &mut String, last: bool, st: &mut EngineState) -> (usize, u64) {
+        if !self.segmented {
+            return self.main.convert(text, out, last);
+        }
+        // OpenCC's mmseg: each segmentation key is a segment (its chain output is in the main
+        // table); the characters between keys form one segment, which goes through the chain
+        // steps in turn. Between two keys the run is complete; the run at the end of `text` is
+        // streamed into the steps, which hold back what they cannot decide yet.
+        let main = &*self.main;
+        let safe = if last { text.len() } else { safe_end(text, main.max_chars) };
+        let mut changes = 0;
+        let mut gap = 0;
+        for m in main.automaton().leftmost_find_iter(text) {
+            if m.start() > safe {
+                break;
+            }
+            let v = main.values[m.value() as usize];
+            if v & ABSENT_BIT != 0 {
+                continue;
+            }
+            if gap < m.start() || st.pending.iter().any(|p| !p.is_empty()) {
+                changes += self.feed_gap(&text[gap..m.start()], out, true, st);
+            }
+            if v & IDENTITY_BIT != 0 {
+                out.push_str(&text[m.start()..m.end()]);
+            } else {
+                out.push_str(main.output(v));
+                changes += 1;
+            }
+            gap = m.end();
+        }
+        let consumed = if last { text.len() } else { gap.max(safe) };
+        if gap < consumed || (last && st.pending.iter().any(|p| !p.is_empty())) {
+            changes += self.feed_gap(&text[gap..consumed], out, last, st);
+        }
+        (consumed, changes)
+    }
+
+    /// Pushes a piece of a run between keys through the chain steps; `end` closes the run.
+    fn feed_gap(&self, piece: &str, out: &mut String, end: bool, st: &mut EngineState) -> u64 {
+        st.pending.resize_with(self.stages.len(), String::new);
+        let EngineState { pending, a, b } = st;
+        let mut changes = 0;
+        a.clear();
+        a.push_str(piece);
+        for (i, stage) in self.stages.iter().enumerate() {
+            let held = &mut pending[i];
+            let input: &str = if held.is_empty() {
+                a
+            } else {
+                held.push_str(a);
+                held
+            };
+            b.clear();
+            let (n, c) = stage.convert(input, b, end);
+            changes += c;
+            if held.is_empty() {
+                held.push_str(&a[n..]);
+            } else {
+                held.drain(..n);
+            }
+            std::mem::swap(a, b);
+        }
+        out.push_str(a);
+        changes
+    }
+}
+
+/// Byte offset of the start of the last `n` characters of `text` (0 if it is shorter).
+fn safe_end(text: &str, n: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = bytes.len();
+    let mut seen = 0;
+    while i > 0 && seen < n {
+        i -= 1;
+        if (bytes[i] as i8) >= -0x40 {
+            seen += 1;
+        }
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_end;
+
+    #[test]
+    fn safe_end_counts_characters() {
+        assert_eq!(safe_end("abc", 2), 1);
+        assert_eq!(safe_end("中文字", 1), 6);
+        assert_eq!(safe_end("中文字", 5), 0);
+        assert_eq!(safe_end("", 3), 0);
+    }
+}

@@ -1,0 +1,141 @@
+//! Guessing the encoding of unlabelled bytes.
+
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// A detected encoding and how sure the guess is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Detection {
+    /// The encoding.
+    pub encoding: &'static Encoding,
+    /// From 0 to 1: the share of the sample's non-ASCII characters that decode to CJK
+    /// ideographs, CJK punctuation or full-width forms, damped for samples of under 16 such
+    /// characters; 1 for valid UTF-8.
+    pub confidence: f64,
+}
+
+/// Detects the encoding of `sample` (the start of the input; `last` when it is all of it).
+///
+/// Returns an error for input that looks binary.
+pub fn detect(sample: &[u8], last: bool) -> Result<Detection> {
+    if let Some(nul) = memchr::memchr(0, sample) {
+        if let Some(enc) = utf16_without_bom(sample) {
+            return Ok(Detection { encoding: enc, confidence: score(enc, sample) });
+        }
+        return Err(Error::new(
+            ErrorKind::Binary,
+            format!(
+                "input looks binary (NUL byte at offset {nul}); name its encoding with --encoding to decode it anyway"
+            ),
+        ));
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => return Ok(Detection { encoding: UTF_8, confidence: 1.0 }),
+        // Cut inside a character at the end of a sample that is not the whole input.
+        Err(e) if e.error_len().is_none() && !last => {
+            return Ok(Detection { encoding: UTF_8, confidence: 1.0 })
+        }
+        Err(_) => {}
+    }
+    // Mostly valid UTF-8 with a few bad bytes is damaged UTF-8, not another encoding: decoding
+    // it as UTF-8 keeps the good text and marks the bad bytes with U+FFFD.
+    let (good, bad) = utf8_quality(sample);
+    if good >= 8 && bad * 100 <= good {
+        let confidence = 1.0 - bad as f64 / good as f64;
+        return Ok(Detection { encoding: UTF_8, confidence: round2(confidence) });
+    }
+    let mut det = EncodingDetector::new(Iso2022JpDetection::Deny);
+    det.feed(sample, last);
+    let enc = det.guess(None, Utf8Detection::Allow);
+    Ok(Detection { encoding: enc, confidence: score(enc, sample) })
+}
+
+/// Counts valid multi-byte characters and invalid sequences.
+fn utf8_quality(mut bytes: &[u8]) -> (usize, usize) {
+    let (mut good, mut bad) = (0, 0);
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                good += s.chars().filter(|c| !c.is_ascii()).count();
+                return (good, bad);
+            }
+            Err(e) => {
+                let valid = &bytes[..e.valid_up_to()];
+                good += std::str::from_utf8(valid).unwrap().chars().filter(|c| !c.is_ascii()).count();
+                match e.error_len() {
+                    Some(n) => {
+                        bad += 1;
+                        bytes = &bytes[e.valid_up_to() + n..];
+                    }
+                    None => return (good, bad + 1),
+                }
+            }
+        }
+    }
+}
+
+/// UTF-16 without a BOM: text whose ASCII characters leave NUL in every other byte.
+fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let even = sample.iter().step_by(2).filter(|b| **b == 0).count();
+    let odd = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    // ASCII in UTF-16LE is `xx 00`: NULs at odd offsets.
+    let (hits, other, enc) = if odd > even { (odd, even, UTF_16LE) } else { (even, odd, UTF_16BE) };
+    if hits * 5 >= pairs && other * 20 <= hits {
+        Some(enc)
+    } else {
+        None
+    }
+}
+
+fn score(enc: &'static Encoding, sample: &[u8]) -> f64 {
+    let (text, _) = enc.decode_without_bom_handling(sample);
+    let mut non_ascii = 0usize;
+    let mut good = 0usize;
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        non_ascii += 1;
+        if is_cjkish(c) {
+            good += 1;
+        }
+    }
+    if non_ascii == 0 {
+        return 1.0;
+    }
+    let damp = (non_ascii as f64 / 16.0).min(1.0);
+    round2(good as f64 / non_ascii as f64 * damp)
+}
+
+fn is_cjkish(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x303F | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF
+        | 0x2000..=0x206F | 0x20000..=0x3134F | 0x00B7 | 0x2E80..=0x2FDF)
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_heuristic() {
+        let le: Vec<u8> = "hello 世界 abc".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        assert_eq!(utf16_without_bom(&le), Some(UTF_16LE));
+        let be: Vec<u8> = "hello 世界 abc".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        assert_eq!(utf16_without_bom(&be), Some(UTF_16BE));
+        assert_eq!(utf16_without_bom(b"\x00\x01\x02\x00\x00\x00\x7fELF"), None);
+    }
+
+    #[test]
+    fn quality_counts() {
+        assert_eq!(utf8_quality("中文".as_bytes()), (2, 0));
+        assert_eq!(utf8_quality(b"\xff\xe4\xb8\xad"), (1, 1));
+    }
+}

@@ -1,0 +1,301 @@
+//! The pipeline: bytes -> decode -> stages -> encode, under the chunk contract.
+//!
+//! Every stage is a [`Stage`]: it is handed the text it has not consumed yet followed by new
+//! text, converts a prefix of it and says how much it consumed; the rest comes back on the next
+//! call. With `last == true` it must consume everything. A stage holds back only what it needs
+//! to decide (a longest dictionary key, a detection window), so memory stays bounded however
+//! long a line is, and its output must not depend on where the input was cut.
+
+use std::io::{Read, Write};
+
+use crate::convert::{ConvertStage, ScriptCounts, Source, Target};
+use crate::decode::{DecodeOptions, Decoder};
+use crate::encode::{EncodeOptions, Encoder};
+use crate::error::{Error, ErrorKind, Result};
+use crate::report::{Report, StageReport};
+
+/// A step of the pipeline. See the module documentation for the contract.
+pub trait Stage: Send {
+    /// The stage's name, as `--only` and reports spell it.
+    fn name(&self) -> &'static str;
+
+    /// Transforms a prefix of `input`, appending to `out`; returns how many bytes of `input`
+    /// were consumed (always on a character boundary). The unconsumed tail comes back on the
+    /// next call with more text after it. With `last == true` everything must be consumed.
+    fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize>;
+
+    /// What the stage did so far.
+    fn report(&self) -> StageReport;
+
+    /// Whether the output for each line depends only on that line, so that a document can be
+    /// cut at newlines and the pieces processed independently (`-j`).
+    fn line_local(&self) -> bool {
+        false
+    }
+}
+
+/// Names of the stages `--only` accepts, in pipeline order.
+pub const STAGE_NAMES: &[&str] = &["convert"];
+
+/// How many bytes are read from the input at a time.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Configures pipelines. Build one [`Pipeline`] per document.
+#[derive(Clone, Debug, Default)]
+pub struct PipelineBuilder {
+    decode: DecodeOptions,
+    encode: EncodeOptions,
+    target: Option<Target>,
+    from: Option<Source>,
+    user_entries: Vec<(String, String)>,
+    only: Option<Vec<String>>,
+}
+
+impl PipelineBuilder {
+    /// Sets the input encoding (by WHATWG label, e.g. `gbk`, `big5`, `utf-16le`); otherwise it is
+    /// sniffed from a BOM or detected.
+    pub fn encoding(mut self, label: &str) -> Result<Self> {
+        self.decode.encoding = Some(crate::decode::lookup(label)?);
+        Ok(self)
+    }
+
+    /// Sets the output encoding (UTF-8 by default).
+    pub fn output_encoding(mut self, label: &str) -> Result<Self> {
+        self.encode.encoding = crate::encode::lookup_output(label)?;
+        Ok(self)
+    }
+
+    /// Writes characters the output encoding cannot represent as `&#NNNN;` instead of failing.
+    pub fn lossy_output(mut self, yes: bool) -> Self {
+        self.encode.lossy = yes;
+        self
+    }
+
+    /// Converts to `target` (an OpenCC config, or a script whose source is detected).
+    pub fn target(mut self, target: Target) -> Self {
+        self.target = Some(target);
+        self
+    }
+
+    /// Names the source script instead of detecting it (only matters for a script target).
+    pub fn from(mut self, source: Source) -> Self {
+        self.from = Some(source);
+        self
+    }
+
+    /// Adds user dictionary entries; they override built-in keys (see
+    /// [`crate::convert::Converter::with_entries`]).
+    pub fn user_entries(mut self, entries: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.user_entries.extend(entries);
+        self
+    }
+
+    /// Runs only the named stages (from [`STAGE_NAMES`]).
+    pub fn only<S: AsRef<str>>(mut self, stages: &[S]) -> Result<Self> {
+        let mut names = Vec::new();
+        for s in stages {
+            let s = s.as_ref().trim();
+            if !STAGE_NAMES.contains(&s) {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("unknown stage {s:?} (stages: {})", STAGE_NAMES.join(", ")),
+                ));
+            }
+            names.push(s.to_string());
+        }
+        self.only = Some(names);
+        Ok(self)
+    }
+
+    fn wants(&self, stage: &str) -> bool {
+        self.only.as_ref().is_none_or(|o| o.iter().any(|s| s == stage))
+    }
+
+    /// Checks the configuration and builds the stages once, so that errors (a bad dictionary,
+    /// an impossible conversion) surface before any input is read.
+    pub fn validate(&self) -> Result<()> {
+        self.stages().map(|_| ())
+    }
+
+    fn stages(&self) -> Result<Vec<Box<dyn Stage>>> {
+        let mut stages: Vec<Box<dyn Stage>> = Vec::new();
+        if self.wants("convert") {
+            if let Some(t) = self.target {
+                stages.push(Box::new(ConvertStage::new(t, self.from, self.user_entries.clone())?));
+            } else if self.only.is_some() {
+                return Err(Error::new(ErrorKind::Usage, "the convert stage needs a target (--to)"));
+            }
+        }
+        Ok(stages)
+    }
+
+    /// A pipeline for one document.
+    pub fn build(&self) -> Result<Pipeline> {
+        Ok(Pipeline {
+            decoder: Decoder::new(self.decode.clone()),
+            encoder: Encoder::new(self.encode.clone()),
+            pending: Vec::new(),
+            stages: self.stages()?,
+            script: ScriptCounts::default(),
+            sampled: 0,
+            bytes_out: 0,
+            name: None,
+        })
+    }
+}
+
+/// One document's pipeline: feed it bytes or text, collect text or write bytes, then take the
+/// [`Report`].
+pub struct Pipeline {
+    decoder: Decoder,
+    encoder: Encoder,
+    stages: Vec<Box<dyn Stage>>,
+    pending: Vec<String>,
+    script: ScriptCounts,
+    sampled: usize,
+    bytes_out: u64,
+    name: Option<String>,
+}
+
+/// How much decoded text the report's script detection looks at.
+const SCRIPT_SAMPLE: usize = 64 * 1024;
+
+impl Pipeline {
+    /// A builder with the defaults (detect encoding, no conversion, UTF-8 output).
+    pub fn builder() -> PipelineBuilder {
+        PipelineBuilder::default()
+    }
+
+    /// Names the document in its report.
+    pub fn set_name(&mut self, name: impl Into<String>) {
+        self.name = Some(name.into());
+    }
+
+    /// Pushes decoded text through the stages, appending the result to `out`.
+    pub fn push_text(&mut self, text: &str, out: &mut String, last: bool) -> Result<()> {
+        if self.sampled < SCRIPT_SAMPLE {
+            let mut end = (SCRIPT_SAMPLE - self.sampled).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.script.add(&text[..end]);
+            self.sampled += end.max(1);
+        }
+        if self.stages.is_empty() {
+            out.push_str(text);
+            return Ok(());
+        }
+        self.pending.resize_with(self.stages.len(), String::new);
+        let mut carry = std::borrow::Cow::Borrowed(text);
+        let n = self.stages.len();
+        for (i, stage) in self.stages.iter_mut().enumerate() {
+            let pending = &mut self.pending[i];
+            let input: &str = if pending.is_empty() {
+                &carry
+            } else {
+                pending.push_str(&carry);
+                pending
+            };
+            let mut produced = String::with_capacity(input.len() + input.len() / 8);
+            let target = if i + 1 == n { &mut *out } else { &mut produced };
+            let consumed = stage.process(input, target, last)?;
+            debug_assert!(input.is_char_boundary(consumed));
+            if last && consumed != input.len() {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!("stage {} did not consume its input at the end", stage.name()),
+                ));
+            }
+            if pending.is_empty() {
+                pending.push_str(&carry[consumed..]);
+            } else {
+                pending.drain(..consumed);
+            }
+            carry = std::borrow::Cow::Owned(produced);
+        }
+        Ok(())
+    }
+
+    /// Decodes `bytes` and pushes the text through the stages, appending to `out`.
+    pub fn push_bytes(&mut self, bytes: &[u8], out: &mut String, last: bool) -> Result<()> {
+        let mut text = String::new();
+        self.decoder.decode(bytes, &mut text, last)?;
+        self.push_text(&text, out, last)
+    }
+
+    /// Runs the whole document from `input` to `output` and returns its report.
+    ///
+    /// On error, output written so far stays written (this is a stream); the error says what
+    /// failed. Callers writing to a file should write to a temporary file and rename it.
+    pub fn run<R: Read, W: Write>(mut self, mut input: R, mut output: W) -> Result<Report> {
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut bytes_in = 0u64;
+        let mut text = String::new();
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io("reading input", e)),
+            };
+            bytes_in += n as u64;
+            let last = n == 0;
+            text.clear();
+            self.push_bytes(&buf[..n], &mut text, last)?;
+            self.bytes_out += self.encoder.write(&text, &mut output, last)?;
+            if last {
+                break;
+            }
+        }
+        output.flush().map_err(|e| Error::io("writing output", e))?;
+        Ok(self.finish(bytes_in))
+    }
+
+    /// Runs a whole document held in memory.
+    pub fn run_bytes(mut self, input: &[u8]) -> Result<(Vec<u8>, Report)> {
+        let mut text = String::new();
+        self.push_bytes(input, &mut text, true)?;
+        let mut out = Vec::with_capacity(text.len());
+        self.bytes_out += self.encoder.write(&text, &mut out, true)?;
+        Ok((out, self.finish(input.len() as u64)))
+    }
+
+    /// Runs already-decoded text through the stages (no decoding or encoding).
+    pub fn run_str(mut self, input: &str) -> Result<(String, Report)> {
+        let mut out = String::with_capacity(input.len());
+        self.push_text(input, &mut out, true)?;
+        self.bytes_out = out.len() as u64;
+        Ok((out, self.finish(input.len() as u64)))
+    }
+
+    /// Whether every stage is line-local, so the document may be cut at newlines (`-j`).
+    pub fn line_local(&self) -> bool {
+        self.stages.iter().all(|s| s.line_local())
+    }
+
+    pub(crate) fn stage_reports(&self) -> Vec<StageReport> {
+        self.stages.iter().map(|s| s.report()).collect()
+    }
+
+    pub(crate) fn finish_with(self, bytes_in: u64, stages: Vec<StageReport>) -> Report {
+        Report {
+            input: self.name,
+            bytes_in,
+            bytes_out: self.bytes_out,
+            encoding: {
+                let mut e = self.decoder.report();
+                let (name, unmappable) = self.encoder.report();
+                e.output = name;
+                e.unmappable = unmappable;
+                e
+            },
+            script: self.script.script().name().to_string(),
+            stages,
+        }
+    }
+
+    /// The report so far (call after the last chunk).
+    pub fn finish(self, bytes_in: u64) -> Report {
+        let stages = self.stage_reports();
+        self.finish_with(bytes_in, stages)
+    }
+}
