@@ -13,7 +13,8 @@
 //! assert_eq!(c.convert("鼠标和软件"), "滑鼠和軟體");
 //! ```
 
-pub(crate) mod model;
+#[doc(hidden)]
+pub mod model;
 mod pack;
 pub mod script;
 mod spec_json;
@@ -169,17 +170,7 @@ impl Converter {
         if entries.is_empty() {
             return Ok(Converter::new(config));
         }
-        let spec = spec_json::parse_config(config.name(), config.builtin().json)
-            .map_err(|e| Error::new(ErrorKind::UnknownConfig, e))?;
-        let load = |name: &str| -> model::Dict {
-            let text = registry::DICTS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, t)| *t)
-                .unwrap_or("");
-            model::parse_dict(text).unwrap_or_default().into_iter().collect()
-        };
-        let naive = model::NaiveConverter::new(&spec, &load);
+        let naive = naive_converter(config);
         let (mut table, _) =
             naive.engine_tables().map_err(|e| Error::new(ErrorKind::UnknownConfig, e))?;
         for (k, v) in entries {
@@ -437,6 +428,18 @@ impl TargetScript {
             _ => Source::Simplified,
         }
     }
+}
+
+/// The plain, slow implementation of OpenCC's semantics for `config` (for differential tests).
+#[doc(hidden)]
+pub fn naive_converter(config: Config) -> model::NaiveConverter {
+    let spec = spec_json::parse_config(config.name(), config.builtin().json).expect("built-in config parses");
+    model::NaiveConverter::new(&spec, &builtin_dict)
+}
+
+fn builtin_dict(name: &str) -> model::Dict {
+    let text = registry::DICTS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).unwrap_or("");
+    model::parse_dict(text).unwrap_or_default().into_iter().collect()
 }
 
 /// Parses a user dictionary in OpenCC's text format (`key<TAB>value[ value...]` per line, `#`

@@ -76,7 +76,14 @@ impl Table {
     /// and the caller hands the rest back with more text: output does not depend on where the
     /// input was cut.
     pub(crate) fn convert(&self, text: &str, out: &mut String, last: bool) -> (usize, u64) {
-        let safe = if last { text.len() } else { safe_end(text, self.max_chars) };
+        let safe = if last {
+            text.len()
+        } else {
+            match safe_end(text, self.max_chars) {
+                Some(s) => s,
+                None => return (0, 0),
+            }
+        };
         let mut copied = 0;
         let mut changes = 0;
         let mut end = 0;
@@ -127,7 +134,14 @@ impl Engine {
         // steps in turn. Between two keys the run is complete; the run at the end of `text` is
         // streamed into the steps, which hold back what they cannot decide yet.
         let main = &*self.main;
-        let safe = if last { text.len() } else { safe_end(text, main.max_chars) };
+        let safe = if last {
+            text.len()
+        } else {
+            match safe_end(text, main.max_chars) {
+                Some(s) => s,
+                None => return (0, 0),
+            }
+        };
         let mut changes = 0;
         let mut gap = 0;
         for m in main.automaton().leftmost_find_iter(text) {
@@ -186,8 +200,9 @@ impl Engine {
     }
 }
 
-/// Byte offset of the start of the last `n` characters of `text` (0 if it is shorter).
-fn safe_end(text: &str, n: usize) -> usize {
+/// Byte offset of the start of the last `n` characters of `text`: the last position that has
+/// `n` characters after it. `None` if `text` has fewer than `n` characters.
+fn safe_end(text: &str, n: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut i = bytes.len();
     let mut seen = 0;
@@ -197,7 +212,7 @@ fn safe_end(text: &str, n: usize) -> usize {
             seen += 1;
         }
     }
-    i
+    (seen == n).then_some(i)
 }
 
 #[cfg(test)]
@@ -206,9 +221,11 @@ mod tests {
 
     #[test]
     fn safe_end_counts_characters() {
-        assert_eq!(safe_end("abc", 2), 1);
-        assert_eq!(safe_end("中文字", 1), 6);
-        assert_eq!(safe_end("中文字", 5), 0);
-        assert_eq!(safe_end("", 3), 0);
+        assert_eq!(safe_end("abc", 2), Some(1));
+        assert_eq!(safe_end("中文字", 1), Some(6));
+        assert_eq!(safe_end("中文字", 3), Some(0));
+        assert_eq!(safe_end("中文字", 5), None);
+        assert_eq!(safe_end("", 3), None);
+        assert_eq!(safe_end("", 0), Some(0));
     }
 }
