@@ -17,8 +17,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-
-
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let dict_dir = root.join("dict/opencc");
@@ -42,13 +40,16 @@ fn main() {
             let path = dict_dir.join(format!("{n}.txt"));
             let text = fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-            let entries = model::parse_dict(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let entries =
+                model::parse_dict(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             (n.clone(), entries.into_iter().collect())
         })
         .collect();
     let load = |name: &str| -> model::Dict {
-        dicts.get(name).cloned().unwrap_or_else(|| panic!("unknown dictionary {name}"))
+        dicts
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| panic!("unknown dictionary {name}"))
     };
 
     let mut config_names: Vec<String> = fs::read_dir(dict_dir.join("configs"))
@@ -74,14 +75,20 @@ fn main() {
         }
     };
     for name in &config_names {
-        let json = fs::read_to_string(dict_dir.join("configs").join(format!("{name}.json"))).unwrap();
+        let json =
+            fs::read_to_string(dict_dir.join("configs").join(format!("{name}.json"))).unwrap();
         let spec = spec_json::parse_config(name, &json).unwrap();
         let naive = model::NaiveConverter::new(&spec, &load);
-        let (main, stages) = naive.engine_tables().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (main, stages) = naive
+            .engine_tables()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let norm = naive.normalization_table();
         match &normalization {
             None => normalization = Some(norm),
-            Some(n) => assert!(n == &norm, "{name}: all configs must share one normalization"),
+            Some(n) => assert!(
+                n == &norm,
+                "{name}: all configs must share one normalization"
+            ),
         }
         let main = intern(main);
         let stages = stages.into_iter().map(&mut intern).collect();
@@ -103,8 +110,14 @@ fn main() {
     let mut group_keys = Vec::new();
     for (g, (_, members)) in groups.iter().enumerate() {
         let keys = pack::shared_keys(members.iter().map(|&i| &tables[i]));
-        fs::write(out.join(format!("group{g}.pma")), pack::compile_keys(&keys).unwrap()).unwrap();
-        registry.push_str(&format!("    include_bytes!(concat!(env!(\"OUT_DIR\"), \"/group{g}.pma\")),\n"));
+        fs::write(
+            out.join(format!("group{g}.pma")),
+            pack::compile_keys(&keys).unwrap(),
+        )
+        .unwrap();
+        registry.push_str(&format!(
+            "    include_bytes!(concat!(env!(\"OUT_DIR\"), \"/group{g}.pma\")),\n"
+        ));
         for &i in members {
             group_of[i] = g;
         }
@@ -114,9 +127,12 @@ fn main() {
     registry.push_str("pub(crate) static TABLES: &[(usize, &[u8])] = &[\n");
     for (i, table) in tables.iter().enumerate() {
         let g = group_of[i];
-        let bytes = pack::compile_outputs(&group_keys[g], table).unwrap_or_else(|e| panic!("table {i}: {e}"));
+        let bytes = pack::compile_outputs(&group_keys[g], table)
+            .unwrap_or_else(|e| panic!("table {i}: {e}"));
         fs::write(out.join(format!("table{i}.out")), bytes).unwrap();
-        registry.push_str(&format!("    ({g}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/table{i}.out\"))),\n"));
+        registry.push_str(&format!(
+            "    ({g}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/table{i}.out\"))),\n"
+        ));
     }
     registry.push_str("];\n");
     registry.push_str("pub(crate) static BUILTIN: &[super::Builtin] = &[\n");
@@ -134,12 +150,19 @@ fn main() {
     for (k, v) in &norm {
         let mut cs = k.chars();
         let c = cs.next().unwrap();
-        assert!(cs.next().is_none(), "normalization key {k:?} is not one character");
+        assert!(
+            cs.next().is_none(),
+            "normalization key {k:?} is not one character"
+        );
         assert!(
             ('\u{F900}'..='\u{FAFF}').contains(&c) || ('\u{2F800}'..='\u{2FA1F}').contains(&c),
             "normalization key {k:?} outside the compatibility blocks"
         );
-        assert_eq!(v.chars().count(), 1, "normalization of {k:?} is not one character");
+        assert_eq!(
+            v.chars().count(),
+            1,
+            "normalization of {k:?} is not one character"
+        );
         registry.push_str(&format!("    ({c:?}, {:?}),\n", v.chars().next().unwrap()));
     }
     registry.push_str("];\n");
@@ -150,8 +173,12 @@ fn main() {
     let ts = load("TSCharacters");
     let simp: Vec<u32> = sorted_changed(&st, &ts);
     let trad: Vec<u32> = sorted_changed(&ts, &st);
-    registry.push_str(&format!("pub(crate) static SIMPLIFIED_ONLY: &[u32] = &{simp:?};\n"));
-    registry.push_str(&format!("pub(crate) static TRADITIONAL_ONLY: &[u32] = &{trad:?};\n"));
+    registry.push_str(&format!(
+        "pub(crate) static SIMPLIFIED_ONLY: &[u32] = &{simp:?};\n"
+    ));
+    registry.push_str(&format!(
+        "pub(crate) static TRADITIONAL_ONLY: &[u32] = &{trad:?};\n"
+    ));
 
     // Every dictionary's text, for user dictionaries (the fused table is rebuilt at run time).
     registry.push_str("pub(crate) static DICTS: &[(&str, &str)] = &[\n");

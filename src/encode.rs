@@ -19,7 +19,10 @@ pub struct EncodeOptions {
 
 impl Default for EncodeOptions {
     fn default() -> Self {
-        EncodeOptions { encoding: UTF_8, lossy: false }
+        EncodeOptions {
+            encoding: UTF_8,
+            lossy: false,
+        }
     }
 }
 
@@ -27,7 +30,10 @@ impl Default for EncodeOptions {
 pub fn lookup_output(label: &str) -> Result<&'static Encoding> {
     let enc = crate::decode::lookup(label)?;
     if enc.name() == "replacement" || enc == encoding_rs::ISO_2022_JP {
-        return Err(Error::new(ErrorKind::UnknownEncoding, format!("cannot write {label:?}")));
+        return Err(Error::new(
+            ErrorKind::UnknownEncoding,
+            format!("cannot write {label:?}"),
+        ));
     }
     Ok(enc)
 }
@@ -45,9 +51,17 @@ pub struct Encoder {
 impl Encoder {
     /// An encoder with `opts`.
     pub fn new(opts: EncodeOptions) -> Encoder {
-        let inner = (opts.encoding != UTF_8 && opts.encoding != UTF_16LE && opts.encoding != UTF_16BE)
-            .then(|| opts.encoding.new_encoder());
-        Encoder { opts, inner, buf: Vec::new(), line: 1, column: 1, unmappable: 0 }
+        let inner =
+            (opts.encoding != UTF_8 && opts.encoding != UTF_16LE && opts.encoding != UTF_16BE)
+                .then(|| opts.encoding.new_encoder());
+        Encoder {
+            opts,
+            inner,
+            buf: Vec::new(),
+            line: 1,
+            column: 1,
+            unmappable: 0,
+        }
     }
 
     /// Encodes `text` and writes it; returns the number of bytes written.
@@ -58,7 +72,11 @@ impl Encoder {
         } else if enc == UTF_16LE || enc == UTF_16BE {
             self.buf.clear();
             for u in text.encode_utf16() {
-                let b = if enc == UTF_16LE { u.to_le_bytes() } else { u.to_be_bytes() };
+                let b = if enc == UTF_16LE {
+                    u.to_le_bytes()
+                } else {
+                    u.to_be_bytes()
+                };
                 self.buf.extend_from_slice(&b);
             }
             &self.buf
@@ -66,7 +84,8 @@ impl Encoder {
             self.encode_legacy(text, last)?;
             &self.buf
         };
-        w.write_all(bytes).map_err(|e| Error::io("writing output", e))?;
+        w.write_all(bytes)
+            .map_err(|e| Error::io("writing output", e))?;
         Ok(bytes.len() as u64)
     }
 
@@ -92,7 +111,8 @@ impl Encoder {
                 EncoderResult::Unmappable(c) => {
                     if self.opts.lossy {
                         self.unmappable += 1;
-                        self.buf.extend_from_slice(format!("&#{};", c as u32).as_bytes());
+                        self.buf
+                            .extend_from_slice(format!("&#{};", c as u32).as_bytes());
                         continue;
                     }
                     let at = done - c.len_utf8();

@@ -40,7 +40,11 @@ pub struct Error {
 impl Error {
     /// A new error of `kind` with `message` (lowercase, no trailing period).
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into(), source: None }
+        Error {
+            kind,
+            message: message.into(),
+            source: None,
+        }
     }
 
     /// What kind of error this is.

@@ -108,7 +108,9 @@ impl PipelineBuilder {
     }
 
     fn wants(&self, stage: &str) -> bool {
-        self.only.as_ref().is_none_or(|o| o.iter().any(|s| s == stage))
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|s| s == stage))
     }
 
     /// Checks the configuration and builds the stages once, so that errors (a bad dictionary,
@@ -121,9 +123,16 @@ impl PipelineBuilder {
         let mut stages: Vec<Box<dyn Stage>> = Vec::new();
         if self.wants("convert") {
             if let Some(t) = self.target {
-                stages.push(Box::new(ConvertStage::new(t, self.from, self.user_entries.clone())?));
+                stages.push(Box::new(ConvertStage::new(
+                    t,
+                    self.from,
+                    self.user_entries.clone(),
+                )?));
             } else if self.only.is_some() {
-                return Err(Error::new(ErrorKind::Usage, "the convert stage needs a target (--to)"));
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    "the convert stage needs a target (--to)",
+                ));
             }
         }
         Ok(stages)
@@ -203,7 +212,10 @@ impl Pipeline {
             if last && consumed != input.len() {
                 return Err(Error::new(
                     ErrorKind::Usage,
-                    format!("stage {} did not consume its input at the end", stage.name()),
+                    format!(
+                        "stage {} did not consume its input at the end",
+                        stage.name()
+                    ),
                 ));
             }
             if pending.is_empty() {

@@ -19,11 +19,20 @@ const CASES: &[&str] = &[
 ];
 
 fn convert_whole(config: Config, text: &str) -> String {
-    Pipeline::builder().target(Target::Config(config)).build().unwrap().run_str(text).unwrap().0
+    Pipeline::builder()
+        .target(Target::Config(config))
+        .build()
+        .unwrap()
+        .run_str(text)
+        .unwrap()
+        .0
 }
 
 fn convert_pieces(config: Config, pieces: &[&str]) -> String {
-    let mut p = Pipeline::builder().target(Target::Config(config)).build().unwrap();
+    let mut p = Pipeline::builder()
+        .target(Target::Config(config))
+        .build()
+        .unwrap();
     let mut out = String::new();
     for piece in pieces {
         p.push_text(piece, &mut out, false).unwrap();
@@ -33,7 +42,9 @@ fn convert_pieces(config: Config, pieces: &[&str]) -> String {
 }
 
 fn char_pieces(text: &str) -> Vec<&str> {
-    text.char_indices().map(|(i, c)| &text[i..i + c.len_utf8()]).collect()
+    text.char_indices()
+        .map(|(i, c)| &text[i..i + c.len_utf8()])
+        .collect()
 }
 
 #[test]
@@ -42,9 +53,17 @@ fn every_split_point_and_single_chars_agree_for_every_config() {
         for case in CASES {
             let whole = convert_whole(config, case);
             for (i, _) in case.char_indices().skip(1) {
-                assert_eq!(convert_pieces(config, &[&case[..i], &case[i..]]), whole, "{config} split at {i} of {case:?}");
+                assert_eq!(
+                    convert_pieces(config, &[&case[..i], &case[i..]]),
+                    whole,
+                    "{config} split at {i} of {case:?}"
+                );
             }
-            assert_eq!(convert_pieces(config, &char_pieces(case)), whole, "{config} 1-char chunks of {case:?}");
+            assert_eq!(
+                convert_pieces(config, &char_pieces(case)),
+                whole,
+                "{config} 1-char chunks of {case:?}"
+            );
         }
     }
 }
@@ -53,7 +72,10 @@ fn every_split_point_and_single_chars_agree_for_every_config() {
 fn script_detection_does_not_depend_on_chunking() {
     let text = "國家郵政局召開電視電話會議。".repeat(50) + &"国家邮政局".repeat(30);
     let run = |pieces: &[&str]| {
-        let mut p = Pipeline::builder().target("simplified".parse().unwrap()).build().unwrap();
+        let mut p = Pipeline::builder()
+            .target("simplified".parse().unwrap())
+            .build()
+            .unwrap();
         let mut out = String::new();
         for piece in pieces {
             p.push_text(piece, &mut out, false).unwrap();
@@ -67,7 +89,10 @@ fn script_detection_does_not_depend_on_chunking() {
 }
 
 fn sample() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/convert/news-simplified.txt");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/convert/news-simplified.txt"
+    );
     std::fs::read_to_string(path).unwrap()
 }
 
@@ -131,7 +156,10 @@ fn a_long_single_line_streams_with_bounded_holdback() {
     // conversion, and the pipeline must emit output as it goes (not hold the line).
     let unit = "鼠标里面的硅二极管坏了，导致光标分辨率降低。";
     let text = unit.repeat(8 * 1024 * 1024 / unit.len());
-    let mut p = Pipeline::builder().target(Target::Config(Config::S2twp)).build().unwrap();
+    let mut p = Pipeline::builder()
+        .target(Target::Config(Config::S2twp))
+        .build()
+        .unwrap();
     let mut out = String::new();
     let mut max_behind = 0usize;
     let bytes = text.as_bytes();
@@ -143,6 +171,9 @@ fn a_long_single_line_streams_with_bounded_holdback() {
         max_behind = max_behind.max(fed.saturating_sub(out.len()));
     }
     p.push_bytes(&[], &mut out, true).unwrap();
-    assert_eq!(out, zhtidy::convert::Converter::new(Config::S2twp).convert(&text));
+    assert_eq!(
+        out,
+        zhtidy::convert::Converter::new(Config::S2twp).convert(&text)
+    );
     assert!(max_behind <= 128 * 1024, "held back {max_behind} bytes");
 }

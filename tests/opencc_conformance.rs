@@ -13,16 +13,28 @@ fn all_cases_through_the_library() {
         eprintln!("SKIPPED: ../shared/opencc/testcases.json not found");
         return;
     };
-    assert_eq!(cases.len(), 543, "the 1.4.x test file has 543 (input, config) pairs");
+    assert_eq!(
+        cases.len(),
+        543,
+        "the 1.4.x test file has 543 (input, config) pairs"
+    );
     let mut failures = Vec::new();
     for (id, input, config, expected) in &cases {
         let c: Config = config.parse().unwrap();
         let got = Converter::new(c).convert(input);
         if &got != expected {
-            failures.push(format!("{id} {config}: {input:?}\n  expected {expected:?}\n  got      {got:?}"));
+            failures.push(format!(
+                "{id} {config}: {input:?}\n  expected {expected:?}\n  got      {got:?}"
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -42,9 +54,17 @@ fn all_cases_through_the_cli() {
         assert!(out.status.success(), "{id} {config}: exit {:?}", out.status);
         if String::from_utf8_lossy(&out.stdout) != *expected {
             failures += 1;
-            eprintln!("{id} {config}: expected {expected:?}, got {:?}", String::from_utf8_lossy(&out.stdout));
+            eprintln!(
+                "{id} {config}: expected {expected:?}, got {:?}",
+                String::from_utf8_lossy(&out.stdout)
+            );
         }
     }
-    assert_eq!(failures, 0, "{failures} of {} cases failed through the CLI", cases.len());
+    assert_eq!(
+        failures,
+        0,
+        "{failures} of {} cases failed through the CLI",
+        cases.len()
+    );
     eprintln!("{} OpenCC cases passed through the CLI", cases.len());
 }

@@ -34,8 +34,10 @@ pub fn main() -> i32 {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<zhtidy::Error>().is_some_and(|z| z.is_broken_pipe())
-            || c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+        c.downcast_ref::<zhtidy::Error>()
+            .is_some_and(|z| z.is_broken_pipe())
+            || c.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -60,7 +62,8 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
     for path in &args.dicts {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading dictionary {}", path.display()))?;
-        let entries = parse_user_dict(&text).with_context(|| format!("dictionary {}", path.display()))?;
+        let entries =
+            parse_user_dict(&text).with_context(|| format!("dictionary {}", path.display()))?;
         b = b.user_entries(entries);
     }
     if let Some(only) = &args.only {
@@ -78,7 +81,11 @@ fn run(args: Args) -> Result<i32> {
         return Ok(0);
     }
     let builder = builder(&args)?;
-    let files: Vec<PathBuf> = if args.files.is_empty() { vec![PathBuf::from("-")] } else { args.files.clone() };
+    let files: Vec<PathBuf> = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
     let mut reports: Option<Box<dyn Write>> = match args.report.as_deref() {
         None => None,
         Some(p) if p == Path::new("-") => Some(Box::new(io::stderr())),

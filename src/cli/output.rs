@@ -9,22 +9,39 @@ use anyhow::{Context, Result};
 
 pub enum Output {
     Stdout(BufWriter<io::Stdout>),
-    File { tmp: PathBuf, dest: PathBuf, file: Option<BufWriter<File>> },
+    File {
+        tmp: PathBuf,
+        dest: PathBuf,
+        file: Option<BufWriter<File>>,
+    },
 }
 
 impl Output {
     pub fn open(path: Option<&Path>) -> Result<Output> {
         let Some(dest) = path.filter(|p| *p != Path::new("-")) else {
-            return Ok(Output::Stdout(BufWriter::with_capacity(64 * 1024, io::stdout())));
+            return Ok(Output::Stdout(BufWriter::with_capacity(
+                64 * 1024,
+                io::stdout(),
+            )));
         };
-        let dir = dest.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let base = dest.file_name().context("output path has no file name")?.to_string_lossy();
+        let dir = dest
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let base = dest
+            .file_name()
+            .context("output path has no file name")?
+            .to_string_lossy();
         let tmp = dir.join(format!(".{base}.zhtidy-{}.tmp", std::process::id()));
         let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         if let Ok(meta) = fs::metadata(dest) {
             let _ = fs::set_permissions(&tmp, meta.permissions());
         }
-        Ok(Output::File { tmp, dest: dest.to_path_buf(), file: Some(BufWriter::with_capacity(64 * 1024, file)) })
+        Ok(Output::File {
+            tmp,
+            dest: dest.to_path_buf(),
+            file: Some(BufWriter::with_capacity(64 * 1024, file)),
+        })
     }
 
     pub fn writer(&mut self) -> &mut dyn Write {
@@ -37,13 +54,19 @@ impl Output {
     /// Finishes the output: flush stdout, or sync the temporary file and rename it into place.
     pub fn commit(mut self) -> Result<()> {
         match &mut self {
-            Output::Stdout(w) => w.flush().map_err(|e| anyhow::Error::new(e).context("writing output")),
+            Output::Stdout(w) => w
+                .flush()
+                .map_err(|e| anyhow::Error::new(e).context("writing output")),
             Output::File { tmp, dest, file } => {
                 let w = file.take().expect("open output");
                 let result = (|| -> Result<()> {
-                    let f = w.into_inner().map_err(|e| e.into_error()).context("writing output")?;
+                    let f = w
+                        .into_inner()
+                        .map_err(|e| e.into_error())
+                        .context("writing output")?;
                     f.sync_all().context("writing output")?;
-                    fs::rename(&*tmp, &*dest).with_context(|| format!("renaming to {}", dest.display()))?;
+                    fs::rename(&*tmp, &*dest)
+                        .with_context(|| format!("renaming to {}", dest.display()))?;
                     Ok(())
                 })();
                 if result.is_err() {
@@ -65,7 +88,10 @@ impl Output {
 
 impl Drop for Output {
     fn drop(&mut self) {
-        if let Output::File { tmp, file: Some(_), .. } = self {
+        if let Output::File {
+            tmp, file: Some(_), ..
+        } = self
+        {
             let _ = fs::remove_file(tmp);
         }
     }

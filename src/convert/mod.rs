@@ -136,9 +136,11 @@ fn builtin_table(i: usize) -> Arc<Table> {
     tables[i]
         .get_or_init(|| {
             let (group, outputs) = registry::TABLES[i];
-            let automata = AUTOMATA.get_or_init(|| registry::AUTOMATA.iter().map(|_| OnceLock::new()).collect());
+            let automata = AUTOMATA
+                .get_or_init(|| registry::AUTOMATA.iter().map(|_| OnceLock::new()).collect());
             let pma = automata[group].get_or_init(|| {
-                let a = table::automaton_from_bytes(registry::AUTOMATA[group]).expect("built-in automaton is valid");
+                let a = table::automaton_from_bytes(registry::AUTOMATA[group])
+                    .expect("built-in automaton is valid");
                 Box::leak(Box::new(a))
             });
             Arc::new(Table::new(table::Pma::Shared(pma), outputs).expect("built-in table is valid"))
@@ -157,7 +159,11 @@ pub struct Converter {
 impl Converter {
     /// The converter for `config` with OpenCC's built-in dictionaries.
     pub fn new(config: Config) -> Converter {
-        Converter { config, engine: config.engine(), user_entries: 0 }
+        Converter {
+            config,
+            engine: config.engine(),
+            user_entries: 0,
+        }
     }
 
     /// A converter for `config` whose table also holds `entries` (key, value).
@@ -171,19 +177,29 @@ impl Converter {
             return Ok(Converter::new(config));
         }
         let naive = naive_converter(config);
-        let (mut table, _) =
-            naive.engine_tables().map_err(|e| Error::new(ErrorKind::UnknownConfig, e))?;
+        let (mut table, _) = naive
+            .engine_tables()
+            .map_err(|e| Error::new(ErrorKind::UnknownConfig, e))?;
         for (k, v) in entries {
             table.insert(k.clone(), v.clone());
         }
         let dict_err = |e| Error::new(ErrorKind::Dictionary, e);
         let keys: Vec<String> = table.keys().cloned().collect();
-        let pma = table::automaton_from_bytes(&pack::compile_keys(&keys).map_err(dict_err)?).map_err(dict_err)?;
+        let pma = table::automaton_from_bytes(&pack::compile_keys(&keys).map_err(dict_err)?)
+            .map_err(dict_err)?;
         let outputs = pack::compile_outputs(&keys, &table).map_err(dict_err)?;
         let main = Table::new(table::Pma::Owned(Arc::new(pma)), &outputs).map_err(dict_err)?;
         let builtin = config.engine();
-        let engine = Engine { main: Arc::new(main), stages: builtin.stages.clone(), segmented: builtin.segmented };
-        Ok(Converter { config, engine: Arc::new(engine), user_entries: entries.len() })
+        let engine = Engine {
+            main: Arc::new(main),
+            stages: builtin.stages.clone(),
+            segmented: builtin.segmented,
+        };
+        Ok(Converter {
+            config,
+            engine: Arc::new(engine),
+            user_entries: entries.len(),
+        })
     }
 
     /// The config this converter applies.
@@ -206,13 +222,23 @@ impl Converter {
 
     /// Converts a prefix of `text` (all of it when `last`), appending to `out`; returns how many
     /// bytes of `text` were consumed. `scratch` is reused between calls.
-    pub(crate) fn convert_chunk(&self, text: &str, st: &mut ConvertState, out: &mut String, last: bool) -> usize {
+    pub(crate) fn convert_chunk(
+        &self,
+        text: &str,
+        st: &mut ConvertState,
+        out: &mut String,
+        last: bool,
+    ) -> usize {
         if !needs_normalization(text) {
             let (n, c) = self.engine.convert(text, out, last, &mut st.engine);
             st.changes.replaced += c;
             return n;
         }
-        let ConvertState { scratch, engine, changes } = st;
+        let ConvertState {
+            scratch,
+            engine,
+            changes,
+        } = st;
         // Normalization maps one character to one character, so positions in characters are the
         // same before and after it: convert the normalized copy, then map the consumed length
         // back.
@@ -229,7 +255,9 @@ impl Converter {
         let (n, c) = self.engine.convert(scratch, out, last, engine);
         changes.replaced += c;
         let consumed_chars = scratch[..n].chars().count();
-        text.char_indices().nth(consumed_chars).map_or(text.len(), |(i, _)| i)
+        text.char_indices()
+            .nth(consumed_chars)
+            .map_or(text.len(), |(i, _)| i)
     }
 }
 
@@ -325,12 +353,24 @@ pub enum Source {
 /// The friendly target names, for help texts: (names, meaning).
 pub const TARGET_ALIASES: &[(&str, &str)] = &[
     ("simplified, s, zh-hans, zh-cn", "Simplified (characters)"),
-    ("cn, simplified-phrases", "Simplified with Mainland phrases (from tw/hk)"),
+    (
+        "cn, simplified-phrases",
+        "Simplified with Mainland phrases (from tw/hk)",
+    ),
     ("traditional, t, zh-hant", "Traditional, OpenCC standard"),
-    ("tw, taiwan, zh-tw", "Traditional, Taiwan standard (characters)"),
-    ("tw-phrases, twp", "Taiwan standard with Taiwan phrases (s2twp)"),
+    (
+        "tw, taiwan, zh-tw",
+        "Traditional, Taiwan standard (characters)",
+    ),
+    (
+        "tw-phrases, twp",
+        "Taiwan standard with Taiwan phrases (s2twp)",
+    ),
     ("hk, hongkong, zh-hk", "Traditional, Hong Kong variant"),
-    ("hk-phrases, hkp", "Hong Kong variant with Hong Kong phrases (s2hkp)"),
+    (
+        "hk-phrases, hkp",
+        "Hong Kong variant with Hong Kong phrases (s2hkp)",
+    ),
     ("jp, shinjitai", "Japanese Shinjitai (from Kyujitai)"),
 ];
 
@@ -433,13 +473,21 @@ impl TargetScript {
 /// The plain, slow implementation of OpenCC's semantics for `config` (for differential tests).
 #[doc(hidden)]
 pub fn naive_converter(config: Config) -> model::NaiveConverter {
-    let spec = spec_json::parse_config(config.name(), config.builtin().json).expect("built-in config parses");
+    let spec = spec_json::parse_config(config.name(), config.builtin().json)
+        .expect("built-in config parses");
     model::NaiveConverter::new(&spec, &builtin_dict)
 }
 
 fn builtin_dict(name: &str) -> model::Dict {
-    let text = registry::DICTS.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).unwrap_or("");
-    model::parse_dict(text).unwrap_or_default().into_iter().collect()
+    let text = registry::DICTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .unwrap_or("");
+    model::parse_dict(text)
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
 }
 
 /// Parses a user dictionary in OpenCC's text format (`key<TAB>value[ value...]` per line, `#`
@@ -471,6 +519,9 @@ mod tests {
     #[test]
     fn user_entries_override() {
         let c = Converter::with_entries(Config::S2t, &[("软件".into(), "软体X".into())]).unwrap();
-        assert_eq!(c.convert("软件和硬件"), "软体X和硬件".replace("硬件", "硬件"));
+        assert_eq!(
+            c.convert("软件和硬件"),
+            "软体X和硬件".replace("硬件", "硬件")
+        );
     }
 }

@@ -67,7 +67,11 @@ pub fn parse_dict(text: &str) -> Result<Vec<(String, String)>, String> {
             continue;
         }
         let Some((key, values)) = line.split_once('\t') else {
-            return Err(format!("line {}: expected `key<TAB>value`, found {:?}", i + 1, line));
+            return Err(format!(
+                "line {}: expected `key<TAB>value`, found {:?}",
+                i + 1,
+                line
+            ));
         };
         let value = values.split(' ').find(|v| !v.is_empty()).unwrap_or("");
         if key.is_empty() || value.is_empty() {
@@ -132,7 +136,10 @@ impl Matcher {
     /// Builds a matcher over `map`.
     pub fn new(map: BTreeMap<String, String>) -> Matcher {
         let max_chars = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-        Matcher { map: map.into_iter().collect(), max_chars }
+        Matcher {
+            map: map.into_iter().collect(),
+            max_chars,
+        }
     }
 
     /// Longest key that is a prefix of `text`: (its byte length, its value).
@@ -212,9 +219,19 @@ impl NaiveConverter {
     /// Loads `spec` with dictionaries from `load`.
     pub fn new(spec: &ConfigSpec, load: &dyn Fn(&str) -> Dict) -> NaiveConverter {
         NaiveConverter {
-            normalization: spec.normalization.as_ref().map(|e| Matcher::new(flatten(e, load))),
-            segmentation: spec.segmentation.as_ref().map(|e| Matcher::new(flatten(e, load))),
-            chain: spec.chain.iter().map(|e| Matcher::new(flatten(e, load))).collect(),
+            normalization: spec
+                .normalization
+                .as_ref()
+                .map(|e| Matcher::new(flatten(e, load))),
+            segmentation: spec
+                .segmentation
+                .as_ref()
+                .map(|e| Matcher::new(flatten(e, load))),
+            chain: spec
+                .chain
+                .iter()
+                .map(|e| Matcher::new(flatten(e, load)))
+                .collect(),
         }
     }
 
@@ -249,7 +266,9 @@ impl NaiveConverter {
     /// there are no gap stages. With segmentation, `main` maps every segmentation key to the
     /// chain's output for it, and `gap_stages` are the chain's flattened steps, applied in turn
     /// to each run of characters between keys.
-    pub fn engine_tables(&self) -> Result<(BTreeMap<String, String>, Vec<BTreeMap<String, String>>), String> {
+    pub fn engine_tables(
+        &self,
+    ) -> Result<(BTreeMap<String, String>, Vec<BTreeMap<String, String>>), String> {
         let to_map = |m: &Matcher| -> BTreeMap<String, String> {
             m.map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
         };
@@ -261,7 +280,10 @@ impl NaiveConverter {
                 Ok((to_map(&self.chain[0]), Vec::new()))
             }
             Some(seg) => {
-                let main = seg.keys().map(|k| (k.clone(), self.convert_segment(k))).collect();
+                let main = seg
+                    .keys()
+                    .map(|k| (k.clone(), self.convert_segment(k)))
+                    .collect();
                 Ok((main, self.chain.iter().map(to_map).collect()))
             }
         }
@@ -284,5 +306,7 @@ impl NaiveConverter {
 /// Parses an OpenCC JSON config's dictionary node (already parsed into a generic tree by the
 /// caller) given accessors, so that this module needs no JSON library.
 pub fn file_stem(file: &str) -> String {
-    file.trim_end_matches(".ocd2").trim_end_matches(".txt").to_string()
+    file.trim_end_matches(".ocd2")
+        .trim_end_matches(".txt")
+        .to_string()
 }

@@ -29,7 +29,9 @@ pub const LEN_MAX: u32 = 0x3f;
 pub const OFFSET_MAX: u32 = (1 << 24) - 1;
 
 /// The keys an automaton must hold for a set of tables that share it: all of their keys.
-pub fn shared_keys<'a>(tables: impl IntoIterator<Item = &'a BTreeMap<String, String>>) -> Vec<String> {
+pub fn shared_keys<'a>(
+    tables: impl IntoIterator<Item = &'a BTreeMap<String, String>>,
+) -> Vec<String> {
     let mut keys = BTreeSet::new();
     for t in tables {
         keys.extend(t.keys().cloned());
@@ -39,7 +41,11 @@ pub fn shared_keys<'a>(tables: impl IntoIterator<Item = &'a BTreeMap<String, Str
 
 /// The multi-character keys of a table: tables with equal sets may share an automaton.
 pub fn multi_char_keys(table: &BTreeMap<String, String>) -> Vec<&str> {
-    table.keys().filter(|k| k.chars().nth(1).is_some()).map(|k| k.as_str()).collect()
+    table
+        .keys()
+        .filter(|k| k.chars().nth(1).is_some())
+        .map(|k| k.as_str())
+        .collect()
 }
 
 /// Compiles the automaton over `keys` (value = index in `keys`).
@@ -54,7 +60,10 @@ pub fn compile_keys(keys: &[String]) -> Result<Vec<u8>, String> {
 
 /// Packs `table`'s outputs in the order of `keys` (which must include all of `table`'s keys;
 /// keys `table` lacks must be single characters and convert to themselves).
-pub fn compile_outputs(keys: &[String], table: &BTreeMap<String, String>) -> Result<Vec<u8>, String> {
+pub fn compile_outputs(
+    keys: &[String],
+    table: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, String> {
     let mut blob = String::new();
     let mut values = Vec::with_capacity(keys.len());
     let mut dedup: HashMap<&str, u32> = HashMap::new();

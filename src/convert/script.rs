@@ -89,8 +89,14 @@ mod tests {
 
     #[test]
     fn scripts() {
-        assert_eq!(detect_script("国家邮政局召开电视电话会议"), Script::Simplified);
-        assert_eq!(detect_script("國家郵政局召開電視電話會議"), Script::Traditional);
+        assert_eq!(
+            detect_script("国家邮政局召开电视电话会议"),
+            Script::Simplified
+        );
+        assert_eq!(
+            detect_script("國家郵政局召開電視電話會議"),
+            Script::Traditional
+        );
         assert_eq!(detect_script("hello, world"), Script::None);
         assert_eq!(detect_script("国家國家"), Script::Mixed);
     }

@@ -8,7 +8,10 @@ pub fn parse_config(name: &str, json: &str) -> Result<ConfigSpec, String> {
     let v: serde_json::Value =
         serde_json::from_str(json).map_err(|e| format!("config {name}: {e}"))?;
     let dict_of = |node: &serde_json::Value| -> Result<DictExpr, String> {
-        parse_dict_node(node.get("dict").ok_or_else(|| format!("config {name}: missing dict"))?)
+        parse_dict_node(
+            node.get("dict")
+                .ok_or_else(|| format!("config {name}: missing dict"))?,
+        )
     };
     let normalization = match v.get("normalization").and_then(|n| n.as_array()) {
         Some(list) if list.len() == 1 => Some(dict_of(&list[0])?),
@@ -33,7 +36,12 @@ pub fn parse_config(name: &str, json: &str) -> Result<ConfigSpec, String> {
         .iter()
         .map(dict_of)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ConfigSpec { name: name.to_string(), normalization, segmentation, chain })
+    Ok(ConfigSpec {
+        name: name.to_string(),
+        normalization,
+        segmentation,
+        chain,
+    })
 }
 
 fn parse_dict_node(node: &serde_json::Value) -> Result<DictExpr, String> {
@@ -56,7 +64,10 @@ fn parse_dict_node(node: &serde_json::Value) -> Result<DictExpr, String> {
             Ok(DictExpr::Group(policy, members))
         }
         "ocd2" | "text" | "ocd" => {
-            let file = node.get("file").and_then(|f| f.as_str()).ok_or("dict without file")?;
+            let file = node
+                .get("file")
+                .and_then(|f| f.as_str())
+                .ok_or("dict without file")?;
             Ok(DictExpr::File(file_stem(file)))
         }
         other => Err(format!("unknown dict type {other:?}")),

@@ -33,7 +33,11 @@ enum State {
 impl ConvertStage {
     /// A stage converting to `target`; `from` names the source script (otherwise detected when
     /// `target` is a script); `entries` are user dictionary entries.
-    pub fn new(target: Target, from: Option<Source>, entries: Vec<(String, String)>) -> Result<ConvertStage> {
+    pub fn new(
+        target: Target,
+        from: Option<Source>,
+        entries: Vec<(String, String)>,
+    ) -> Result<ConvertStage> {
         let mut stage = ConvertStage {
             state: State::Detecting,
             target,
@@ -83,11 +87,15 @@ impl ConvertStage {
     }
 
     fn decide(&mut self) -> Result<()> {
-        let Target::Script(t) = self.target else { unreachable!() };
+        let Target::Script(t) = self.target else {
+            unreachable!()
+        };
         let source = match self.counts.script() {
             super::Script::Simplified => Source::Simplified,
             super::Script::Traditional => Source::Traditional,
-            super::Script::Mixed if self.counts.simplified >= self.counts.traditional => Source::Simplified,
+            super::Script::Mixed if self.counts.simplified >= self.counts.traditional => {
+                Source::Simplified
+            }
             super::Script::Mixed => Source::Traditional,
             super::Script::None => t.default_source(),
         };

@@ -41,18 +41,33 @@ impl Table {
         };
         let max_chars = word(0)?;
         let n = word(4)?;
-        let values: Box<[u32]> = (0..n).map(|i| word(8 + 4 * i).map(|v| v as u32)).collect::<Result<_, _>>()?;
+        let values: Box<[u32]> = (0..n)
+            .map(|i| word(8 + 4 * i).map(|v| v as u32))
+            .collect::<Result<_, _>>()?;
         let at = 8 + 4 * n;
         let blob_len = word(at)?;
-        let blob = outputs.get(at + 4..at + 4 + blob_len).ok_or("truncated table")?;
+        let blob = outputs
+            .get(at + 4..at + 4 + blob_len)
+            .ok_or("truncated table")?;
         let blob: Box<str> = std::str::from_utf8(blob).map_err(|e| e.to_string())?.into();
         for v in values.iter().filter(|v| *v & IDENTITY_BIT == 0) {
-            let (off, len) = ((v & OFFSET_MAX) as usize, ((v >> LEN_SHIFT) & LEN_MAX) as usize);
-            if !blob.is_char_boundary(off) || off + len > blob.len() || !blob.is_char_boundary(off + len) {
+            let (off, len) = (
+                (v & OFFSET_MAX) as usize,
+                ((v >> LEN_SHIFT) & LEN_MAX) as usize,
+            );
+            if !blob.is_char_boundary(off)
+                || off + len > blob.len()
+                || !blob.is_char_boundary(off + len)
+            {
                 return Err("output out of range".into());
             }
         }
-        Ok(Table { pma, values, blob, max_chars })
+        Ok(Table {
+            pma,
+            values,
+            blob,
+            max_chars,
+        })
     }
 
     fn output(&self, v: u32) -> &str {
@@ -125,7 +140,13 @@ pub(crate) struct EngineState {
 
 impl Engine {
     /// Converts a prefix of `text`; see [`Table::convert`] for the contract.
-    pub(crate) fn convert(&self, text: &str, out: &mut String, last: bool, st: &mut EngineState) -> (usize, u64) {
+    pub(crate) fn convert(
+        &self,
+        text: &str,
+        out: &mut String,
+        last: bool,
+        st: &mut EngineState,
+    ) -> (usize, u64) {
         if !self.segmented {
             return self.main.convert(text, out, last);
         }

@@ -5,6 +5,9 @@ use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8};
 
 use crate::error::{Error, ErrorKind, Result};
 
+/// How many non-ASCII bytes of the sample `chardetng` and the confidence score look at.
+const DETECT_BYTES: usize = 4 * 1024;
+
 /// A detected encoding and how sure the guess is.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Detection {
@@ -22,7 +25,10 @@ pub struct Detection {
 pub fn detect(sample: &[u8], last: bool) -> Result<Detection> {
     if let Some(nul) = memchr::memchr(0, sample) {
         if let Some(enc) = utf16_without_bom(sample) {
-            return Ok(Detection { encoding: enc, confidence: score(enc, sample) });
+            return Ok(Detection {
+                encoding: enc,
+                confidence: score(enc, sample),
+            });
         }
         return Err(Error::new(
             ErrorKind::Binary,
@@ -32,24 +38,51 @@ pub fn detect(sample: &[u8], last: bool) -> Result<Detection> {
         ));
     }
     match std::str::from_utf8(sample) {
-        Ok(_) => return Ok(Detection { encoding: UTF_8, confidence: 1.0 }),
+        Ok(_) => {
+            return Ok(Detection {
+                encoding: UTF_8,
+                confidence: 1.0,
+            })
+        }
         // Cut inside a character at the end of a sample that is not the whole input.
         Err(e) if e.error_len().is_none() && !last => {
-            return Ok(Detection { encoding: UTF_8, confidence: 1.0 })
+            return Ok(Detection {
+                encoding: UTF_8,
+                confidence: 1.0,
+            })
         }
         Err(_) => {}
     }
-    // Mostly valid UTF-8 with a few bad bytes is damaged UTF-8, not another encoding: decoding
+    // Mostly valid UTF-8 (at most 1 bad sequence per 20 characters) is damaged UTF-8, not another encoding: decoding
     // it as UTF-8 keeps the good text and marks the bad bytes with U+FFFD.
-    let (good, bad) = utf8_quality(sample);
-    if good >= 8 && bad * 100 <= good {
+    let (good, bad) = utf8_quality(&sample[..sample.len().min(super::SNIFF_BYTES)]);
+    if good >= 8 && bad * 20 <= good {
         let confidence = 1.0 - bad as f64 / good as f64;
-        return Ok(Detection { encoding: UTF_8, confidence: round2(confidence) });
+        return Ok(Detection {
+            encoding: UTF_8,
+            confidence: round2(confidence),
+        });
     }
+    // chardetng is reliable from a few dozen characters but slow (about 4 MB/s here): give it
+    // the prefix holding the first 4 KiB of non-ASCII bytes.
+    let cut = sample
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b >= 0x80)
+        .nth(DETECT_BYTES)
+        .map_or(sample.len(), |(i, _)| i);
+    let (sample, last) = if cut < sample.len() {
+        (&sample[..cut], false)
+    } else {
+        (sample, last)
+    };
     let mut det = EncodingDetector::new(Iso2022JpDetection::Deny);
     det.feed(sample, last);
     let enc = det.guess(None, Utf8Detection::Allow);
-    Ok(Detection { encoding: enc, confidence: score(enc, sample) })
+    Ok(Detection {
+        encoding: enc,
+        confidence: score(enc, sample),
+    })
 }
 
 /// Counts valid multi-byte characters and invalid sequences.
@@ -63,7 +96,11 @@ fn utf8_quality(mut bytes: &[u8]) -> (usize, usize) {
             }
             Err(e) => {
                 let valid = &bytes[..e.valid_up_to()];
-                good += std::str::from_utf8(valid).unwrap().chars().filter(|c| !c.is_ascii()).count();
+                good += std::str::from_utf8(valid)
+                    .unwrap()
+                    .chars()
+                    .filter(|c| !c.is_ascii())
+                    .count();
                 match e.error_len() {
                     Some(n) => {
                         bad += 1;
@@ -83,14 +120,29 @@ fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
         return None;
     }
     let even = sample.iter().step_by(2).filter(|b| **b == 0).count();
-    let odd = sample.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    let odd = sample
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .filter(|b| **b == 0)
+        .count();
     // ASCII in UTF-16LE is `xx 00`: NULs at odd offsets.
-    let (hits, other, enc) = if odd > even { (odd, even, UTF_16LE) } else { (even, odd, UTF_16BE) };
-    if hits * 5 >= pairs && other * 20 <= hits {
-        Some(enc)
+    let (hits, other, enc) = if odd > even {
+        (odd, even, UTF_16LE)
     } else {
-        None
+        (even, odd, UTF_16BE)
+    };
+    if hits * 5 < pairs || other * 20 > hits {
+        return None;
     }
+    // Text, not binary that happens to have NULs in a pattern: no control characters besides
+    // white space, no broken surrogates.
+    let even = sample.len() & !1;
+    let (text, had_errors) = enc.decode_without_bom_handling(&sample[..even]);
+    let controls = text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c'));
+    (!had_errors && !controls).then_some(enc)
 }
 
 fn score(enc: &'static Encoding, sample: &[u8]) -> f64 {
@@ -126,11 +178,18 @@ mod tests {
 
     #[test]
     fn utf16_heuristic() {
-        let le: Vec<u8> = "hello 世界 abc".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let le: Vec<u8> = "hello 世界 abc"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
         assert_eq!(utf16_without_bom(&le), Some(UTF_16LE));
-        let be: Vec<u8> = "hello 世界 abc".encode_utf16().flat_map(|u| u.to_be_bytes()).collect();
+        let be: Vec<u8> = "hello 世界 abc"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
         assert_eq!(utf16_without_bom(&be), Some(UTF_16BE));
         assert_eq!(utf16_without_bom(b"\x00\x01\x02\x00\x00\x00\x7fELF"), None);
+        assert_eq!(utf16_without_bom(b"\x00\x01\x02\x03binary\x00"), None);
     }
 
     #[test]

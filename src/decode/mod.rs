@@ -45,7 +45,9 @@ pub fn lookup(label: &str) -> Result<&'static Encoding> {
     Encoding::for_label(l.as_bytes()).ok_or_else(|| {
         Error::new(
             ErrorKind::UnknownEncoding,
-            format!("unknown encoding {label:?} (try utf-8, gb18030, gbk, big5, utf-16le, utf-16be)"),
+            format!(
+                "unknown encoding {label:?} (try utf-8, gb18030, gbk, big5, utf-16le, utf-16be)"
+            ),
         )
     })
 }
@@ -66,7 +68,11 @@ pub struct Decoder {
 impl Decoder {
     /// A decoder with `opts`.
     pub fn new(opts: DecodeOptions) -> Decoder {
-        Decoder { opts, state: State::Sniffing(Vec::new()), report: EncodingReport::default() }
+        Decoder {
+            opts,
+            state: State::Sniffing(Vec::new()),
+            report: EncodingReport::default(),
+        }
     }
 
     /// The encoding chosen, once it is.
@@ -125,7 +131,10 @@ impl Decoder {
             if input.is_empty() {
                 return Ok(());
             }
-            return Err(Error::new(ErrorKind::Usage, "decoder used after the last chunk"));
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "decoder used after the last chunk",
+            ));
         };
         loop {
             let need = decoder

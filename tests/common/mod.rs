@@ -95,13 +95,19 @@ pub fn strip_jsonc(src: &str) -> String {
 pub fn opencc_cases() -> Option<Vec<(String, String, String, String)>> {
     let path = shared_dir()?.join("opencc/testcases.json");
     let text = std::fs::read_to_string(&path).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&strip_jsonc(&text)).expect("testcases.json parses");
+    let v: serde_json::Value =
+        serde_json::from_str(&strip_jsonc(&text)).expect("testcases.json parses");
     let mut cases = Vec::new();
     for case in v["cases"].as_array().expect("cases array") {
         let id = case["id"].as_str().unwrap().to_string();
         let input = case["input"].as_str().unwrap().to_string();
         for (config, expected) in case["expected"].as_object().unwrap() {
-            cases.push((id.clone(), input.clone(), config.clone(), expected.as_str().unwrap().to_string()));
+            cases.push((
+                id.clone(),
+                input.clone(),
+                config.clone(),
+                expected.as_str().unwrap().to_string(),
+            ));
         }
     }
     Some(cases)

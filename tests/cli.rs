@@ -1,0 +1,325 @@
+//! The command line as a user meets it: pipes, files, output files, reports, errors and exit
+//! codes.
+
+use std::fs;
+use std::io::Write;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn zhtidy() -> Command {
+    Command::cargo_bin("zhtidy").unwrap()
+}
+
+fn samples() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/convert")
+}
+
+#[test]
+fn converts_stdin_to_stdout() {
+    zhtidy()
+        .args(["--to", "s2twp"])
+        .write_stdin("鼠标里面的硅二极管坏了")
+        .assert()
+        .success()
+        .stdout("滑鼠裡面的矽二極體壞了")
+        .stderr("");
+}
+
+#[test]
+fn dash_means_stdin_and_aliases_detect_the_source() {
+    zhtidy()
+        .args(["--to", "tw", "-"])
+        .write_stdin("软件\n")
+        .assert()
+        .success()
+        .stdout("軟件\n");
+    zhtidy()
+        .args(["--to", "tw-phrases"])
+        .write_stdin("软件\n")
+        .assert()
+        .success()
+        .stdout("軟體\n");
+    zhtidy()
+        .args(["--to", "simplified"])
+        .write_stdin("軟體與網路\n")
+        .assert()
+        .success()
+        .stdout("软体与网路\n");
+    zhtidy()
+        .args(["--to", "cn", "--from", "tw"])
+        .write_stdin("軟體與網路\n")
+        .assert()
+        .success()
+        .stdout("软件与网络\n");
+    // Already in the target script: unchanged.
+    zhtidy()
+        .args(["--to", "simplified"])
+        .write_stdin("软件\n")
+        .assert()
+        .success()
+        .stdout("软件\n");
+}
+
+#[test]
+fn golden_samples_match_opencc() {
+    for entry in fs::read_dir(samples()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let parts: Vec<&str> = name.split('.').collect();
+        if parts.len() != 3 {
+            continue;
+        }
+        let (stem, config) = (parts[0], parts[1]);
+        let input = samples().join(format!("{stem}.txt"));
+        let expected = fs::read(&path).unwrap();
+        zhtidy()
+            .args(["--only", "convert", "--to", config])
+            .arg(&input)
+            .assert()
+            .success()
+            .stdout(expected);
+    }
+}
+
+#[test]
+fn output_file_is_written_atomically_and_keeps_permissions() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.txt");
+    fs::write(&out, "old").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&out, fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    zhtidy()
+        .args(["--to", "s2t", "-o"])
+        .arg(&out)
+        .write_stdin("汉字")
+        .assert()
+        .success()
+        .stdout("");
+    assert_eq!(fs::read_to_string(&out).unwrap(), "漢字");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+    }
+    // A failing input leaves the old file untouched and no temporary file behind.
+    let bin = dir.path().join("bin.dat");
+    fs::write(&bin, b"\x00\x01\x02\x03binary\x00").unwrap();
+    zhtidy()
+        .args(["--to", "s2t", "-o"])
+        .arg(&out)
+        .arg(&bin)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("binary"));
+    assert_eq!(fs::read_to_string(&out).unwrap(), "漢字");
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+}
+
+#[test]
+fn errors_have_messages_and_exit_codes() {
+    zhtidy()
+        .arg("/nonexistent/file.txt")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("/nonexistent/file.txt"));
+    zhtidy()
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("directory"));
+    zhtidy()
+        .args(["--to", "martian"])
+        .write_stdin("x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown target"));
+    zhtidy()
+        .args(["--only", "nonsense", "--to", "s2t"])
+        .write_stdin("x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown stage"));
+    zhtidy()
+        .args(["--encoding", "klingon"])
+        .write_stdin("x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown encoding"));
+    zhtidy()
+        .args(["--only", "convert"])
+        .write_stdin("x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("target"));
+    zhtidy()
+        .args(["--to", "t2s", "--output-encoding", "big5"])
+        .write_stdin("第一行\n國家")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("line 2, column 1"));
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.txt");
+    fs::write(&good, "汉字\n").unwrap();
+    zhtidy()
+        .args(["--to", "s2t"])
+        .arg(dir.path().join("missing.txt"))
+        .arg(&good)
+        .assert()
+        .code(1)
+        .stdout("漢字\n")
+        .stderr(predicate::str::contains("missing.txt"));
+}
+
+#[test]
+fn report_is_one_json_line_per_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.txt");
+    let b = dir.path().join("b.txt");
+    fs::write(&a, "国家邮政局召开会议").unwrap();
+    fs::write(
+        &b,
+        encoding_rs::BIG5
+            .encode("國家郵政局召開會議，強調繼續發揮作用")
+            .0,
+    )
+    .unwrap();
+    let out = zhtidy()
+        .args(["--to", "traditional", "--report"])
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["script"], "simplified");
+    assert_eq!(lines[0]["stages"][0]["detail"]["config"], "s2t");
+    let changes = lines[0]["stages"][0]["changes"].as_u64().unwrap();
+    assert!((4..=5).contains(&changes), "{changes} replacements");
+    assert_eq!(lines[1]["encoding"]["name"], "Big5");
+    assert_eq!(lines[1]["script"], "traditional");
+    assert!(
+        lines[1]["stages"][0]["detail"]["config"].is_null(),
+        "already traditional: nothing to do"
+    );
+    // --report=FILE
+    let rep = dir.path().join("r.jsonl");
+    zhtidy()
+        .args(["--to", "s2t"])
+        .arg(format!("--report={}", rep.display()))
+        .arg(&a)
+        .assert()
+        .success()
+        .stderr("");
+    assert_eq!(fs::read_to_string(&rep).unwrap().lines().count(), 1);
+}
+
+#[test]
+fn user_dictionaries_override_built_in_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("my.txt");
+    fs::write(&dict, "# my terms\n软件\t軟體\n数据库\t資料庫 数据库\n").unwrap();
+    zhtidy()
+        .args(["--to", "s2t", "--dict"])
+        .arg(&dict)
+        .write_stdin("软件和数据库")
+        .assert()
+        .success()
+        .stdout("軟體和資料庫");
+    fs::write(&dict, "no tab here\n").unwrap();
+    zhtidy()
+        .args(["--to", "s2t", "--dict"])
+        .arg(&dict)
+        .write_stdin("x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 1"));
+}
+
+#[test]
+fn list_configs_and_help() {
+    zhtidy()
+        .arg("--list-configs")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("s2twp").and(predicate::str::contains("jp2t")));
+    zhtidy()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("tw-phrases"));
+}
+
+#[test]
+fn decodes_legacy_encodings_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let gbk = dir.path().join("gbk.txt");
+    fs::write(
+        &gbk,
+        encoding_rs::GBK
+            .encode("国家邮政局召开电视电话会议，强调继续发挥作用。")
+            .0,
+    )
+    .unwrap();
+    zhtidy()
+        .args(["--to", "s2t"])
+        .arg(&gbk)
+        .assert()
+        .success()
+        .stdout("國家郵政局召開電視電話會議，強調繼續發揮作用。");
+    zhtidy()
+        .args(["--output-encoding", "gbk"])
+        .arg(&gbk)
+        .assert()
+        .success()
+        .stdout(fs::read(&gbk).unwrap());
+}
+
+#[test]
+fn broken_pipe_exits_quietly_with_zero() {
+    let big = "鼠标里面的硅二极管坏了\n".repeat(200_000);
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("zhtidy"))
+        .args(["--to", "s2t"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(big.as_bytes());
+    });
+    drop(child.stdout.take()); // the reader goes away at once
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,192 @@
+//! Decoding: a table of encodings (with and without BOM, detected and named), inputs cut
+//! mid-character, invalid bytes, binary input, and output encodings.
+
+use zhtidy::{ErrorKind, Pipeline};
+
+const TEXT: &str = "國家郵政局召開2023年快遞業務旺季服務保障工作動員部署電視電話會議，強調全系統全行業要繼續發揮核心機制作用。";
+const SIMP: &str = "国家邮政局召开2023年快递业务旺季服务保障工作动员部署电视电话会议，强调全系统全行业要继续发挥核心机制作用。";
+
+fn encode(label: &str, text: &str) -> Vec<u8> {
+    match label {
+        "utf-16le" => text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect(),
+        "utf-16be" => text.encode_utf16().flat_map(|u| u.to_be_bytes()).collect(),
+        _ => encoding_rs::Encoding::for_label(label.as_bytes())
+            .unwrap()
+            .encode(text)
+            .0
+            .into_owned(),
+    }
+}
+
+fn decode(bytes: &[u8], forced: Option<&str>) -> (String, zhtidy::Report) {
+    let mut b = Pipeline::builder();
+    if let Some(f) = forced {
+        b = b.encoding(f).unwrap();
+    }
+    let (out, report) = b.build().unwrap().run_bytes(bytes).unwrap();
+    (String::from_utf8(out).unwrap(), report)
+}
+
+#[test]
+fn detection_table() {
+    // (label used to encode, text, BOM, expected report name, expected source)
+    let table: &[(&str, &str, &[u8], &str, &str)] = &[
+        ("utf-8", TEXT, b"", "UTF-8", "detected"),
+        ("utf-8", TEXT, b"\xEF\xBB\xBF", "UTF-8", "bom"),
+        ("utf-16le", TEXT, b"\xFF\xFE", "UTF-16LE", "bom"),
+        ("utf-16be", TEXT, b"\xFE\xFF", "UTF-16BE", "bom"),
+        ("big5", TEXT, b"", "Big5", "detected"),
+        ("gbk", SIMP, b"", "GBK", "detected"),
+        ("gb18030", SIMP, b"", "GBK", "detected"),
+        ("utf-8", SIMP, b"", "UTF-8", "detected"),
+    ];
+    for (label, text, bom, name, source) in table {
+        let mut bytes = bom.to_vec();
+        bytes.extend(encode(label, text));
+        let (out, report) = decode(&bytes, None);
+        assert_eq!(&out, text, "{label} with bom {bom:?}");
+        assert_eq!(report.encoding.name, *name, "{label}");
+        assert_eq!(report.encoding.source, *source, "{label}");
+        assert_eq!(report.encoding.replacements, 0);
+        assert!(
+            report.encoding.confidence >= 0.9,
+            "{label}: {}",
+            report.encoding.confidence
+        );
+    }
+}
+
+#[test]
+fn named_encodings_win_and_strip_their_bom() {
+    for label in ["gbk", "gb18030", "big5", "utf-16le", "utf-16be", "utf-8"] {
+        let text = if label == "big5" { TEXT } else { SIMP };
+        let (out, report) = decode(&encode(label, text), Some(label));
+        assert_eq!(out, text, "{label}");
+        assert_eq!(report.encoding.source, "user");
+    }
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(SIMP.as_bytes());
+    assert_eq!(decode(&bytes, Some("utf-8")).0, SIMP);
+}
+
+#[test]
+fn utf16_without_bom_is_recognised_by_its_nul_pattern() {
+    let text = "Chapter 1: 中文 and English mixed, mostly ASCII text here.";
+    let (out, report) = decode(&encode("utf-16le", text), None);
+    assert_eq!(out, text);
+    assert_eq!(report.encoding.name, "UTF-16LE");
+}
+
+#[test]
+fn every_cut_inside_characters_decodes_the_same() {
+    for (label, text) in [
+        ("gbk", SIMP),
+        ("big5", TEXT),
+        ("utf-8", TEXT),
+        ("gb18030", "𠀀中文𪚥"),
+    ] {
+        let bytes = encode(label, text);
+        for cut in 1..bytes.len() {
+            let mut p = Pipeline::builder()
+                .encoding(label)
+                .unwrap()
+                .build()
+                .unwrap();
+            let mut out = String::new();
+            p.push_bytes(&bytes[..cut], &mut out, false).unwrap();
+            p.push_bytes(&bytes[cut..], &mut out, true).unwrap();
+            assert_eq!(out, text, "{label} cut at {cut}");
+        }
+    }
+}
+
+#[test]
+fn invalid_bytes_become_replacement_characters_and_are_counted() {
+    let mut bytes = "中文".as_bytes().to_vec();
+    bytes.push(0xFF);
+    bytes.extend("测试".as_bytes());
+    bytes.extend([0xE4, 0xB8]); // truncated at the end
+    let (out, report) = decode(&bytes, Some("utf-8"));
+    assert_eq!(out, "中文\u{FFFD}测试\u{FFFD}");
+    assert_eq!(report.encoding.replacements, 2);
+    // Damaged UTF-8 is still detected as UTF-8, not as a legacy encoding.
+    let mut long = SIMP.repeat(3).into_bytes();
+    long.insert(28, 0xFF);
+    let (out, report) = decode(&long, None);
+    assert_eq!(report.encoding.name, "UTF-8");
+    assert_eq!(report.encoding.replacements, 1);
+    assert_eq!(out.matches('\u{FFFD}').count(), 1);
+}
+
+#[test]
+fn binary_input_is_an_error_not_garbage() {
+    let bytes =
+        b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00\x01\x00\x00\x00";
+    let err = Pipeline::builder()
+        .build()
+        .unwrap()
+        .run_bytes(bytes)
+        .unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::Binary);
+    assert!(err.to_string().contains("binary"), "{err}");
+}
+
+#[test]
+fn empty_input_gives_empty_output() {
+    let (out, report) = decode(b"", None);
+    assert_eq!(out, "");
+    assert_eq!(report.encoding.name, "UTF-8");
+    assert_eq!(report.encoding.source, "default");
+}
+
+#[test]
+fn unknown_encoding_names_are_rejected() {
+    let err = Pipeline::builder().encoding("klingon").unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::UnknownEncoding);
+}
+
+#[test]
+fn output_encodings() {
+    for label in ["gb18030", "gbk", "big5", "utf-16le", "utf-16be"] {
+        let text = if label == "big5" { TEXT } else { SIMP };
+        let (out, report) = Pipeline::builder()
+            .output_encoding(label)
+            .unwrap()
+            .build()
+            .unwrap()
+            .run_bytes(text.as_bytes())
+            .unwrap();
+        assert_eq!(out, encode(label, text), "{label}");
+        assert_eq!(report.encoding.unmappable, 0);
+    }
+}
+
+#[test]
+fn unmappable_output_names_the_character_and_position_or_falls_back() {
+    let input = "第一行\n简体字在这里".as_bytes();
+    let err = Pipeline::builder()
+        .output_encoding("big5")
+        .unwrap()
+        .build()
+        .unwrap()
+        .run_bytes(input)
+        .unwrap_err();
+    match err.kind() {
+        ErrorKind::Unmappable { ch, line, column } => {
+            assert_eq!((*ch, *line, *column), ('简', 2, 1));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(err.to_string().contains("U+7B80"), "{err}");
+    let (out, report) = Pipeline::builder()
+        .output_encoding("big5")
+        .unwrap()
+        .lossy_output(true)
+        .build()
+        .unwrap()
+        .run_bytes(input)
+        .unwrap();
+    let text = encoding_rs::BIG5.decode(&out).0.into_owned();
+    assert!(text.starts_with("第一行\n&#31616;"), "{text}");
+    assert!(report.encoding.unmappable >= 1);
+}
