@@ -63,9 +63,11 @@ fn main() {
 
     let mut normalization: Option<BTreeMap<String, String>> = None;
     // Every table the engine needs: (config, main table, gap stage tables).
-    let mut tables: Vec<BTreeMap<String, String>> = Vec::new();
+    type Gap = BTreeMap<String, (String, bool)>;
+    type Pairs = Vec<(char, char)>;
+    let mut tables: Vec<(BTreeMap<String, String>, Gap, Pairs)> = Vec::new();
     let mut configs: Vec<(String, usize, Vec<usize>, bool)> = Vec::new();
-    let mut intern = |t: BTreeMap<String, String>| -> usize {
+    let mut intern = |t: (BTreeMap<String, String>, Gap, Pairs)| -> usize {
         match tables.iter().position(|x| *x == t) {
             Some(i) => i,
             None => {
@@ -79,7 +81,12 @@ fn main() {
             fs::read_to_string(dict_dir.join("configs").join(format!("{name}.json"))).unwrap();
         let spec = spec_json::parse_config(name, &json).unwrap();
         let naive = model::NaiveConverter::new(&spec, &load);
-        let (main, stages) = naive
+        let model::EngineTables {
+            main,
+            gap,
+            pairs,
+            stages,
+        } = naive
             .engine_tables()
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let norm = naive.normalization_table();
@@ -90,15 +97,23 @@ fn main() {
                 "{name}: all configs must share one normalization"
             ),
         }
-        let main = intern(main);
-        let stages = stages.into_iter().map(&mut intern).collect();
+        let main = intern((main, gap, pairs));
+        let stages = stages
+            .into_iter()
+            .map(|t| intern((t, Gap::new(), Pairs::new())))
+            .collect();
         configs.push((name.clone(), main, stages, naive.segmented()));
     }
 
     // Tables with the same multi-character keys share one automaton over all their keys.
     let mut groups: Vec<(Vec<&str>, Vec<usize>)> = Vec::new();
-    for (i, table) in tables.iter().enumerate() {
-        let multi = pack::multi_char_keys(table);
+    // Plain tables and segmenting main tables (which carry run characters) are kept apart: a
+    // plain table would only pay for the other's extra single-character keys.
+    for (i, (table, gap, _)) in tables.iter().enumerate() {
+        let mut multi = pack::multi_char_keys(table);
+        if !gap.is_empty() {
+            multi.push("\u{0}segmented");
+        }
         match groups.iter_mut().find(|(m, _)| *m == multi) {
             Some((_, members)) => members.push(i),
             None => groups.push((multi, vec![i])),
@@ -109,7 +124,7 @@ fn main() {
     let mut group_of = vec![0usize; tables.len()];
     let mut group_keys = Vec::new();
     for (g, (_, members)) in groups.iter().enumerate() {
-        let keys = pack::shared_keys(members.iter().map(|&i| &tables[i]));
+        let keys = pack::shared_keys(members.iter().map(|&i| (&tables[i].0, &tables[i].1)));
         fs::write(
             out.join(format!("group{g}.pma")),
             pack::compile_keys(&keys).unwrap(),
@@ -125,9 +140,9 @@ fn main() {
     }
     registry.push_str("];\n");
     registry.push_str("pub(crate) static TABLES: &[(usize, &[u8])] = &[\n");
-    for (i, table) in tables.iter().enumerate() {
+    for (i, (table, gap, pairs)) in tables.iter().enumerate() {
         let g = group_of[i];
-        let bytes = pack::compile_outputs(&group_keys[g], table)
+        let bytes = pack::compile_outputs(&group_keys[g], table, gap, pairs)
             .unwrap_or_else(|e| panic!("table {i}: {e}"));
         fs::write(out.join(format!("table{i}.out")), bytes).unwrap();
         registry.push_str(&format!(

@@ -177,17 +177,22 @@ impl Converter {
             return Ok(Converter::new(config));
         }
         let naive = naive_converter(config);
-        let (mut table, _) = naive
+        let model::EngineTables {
+            main: mut table,
+            gap,
+            pairs,
+            ..
+        } = naive
             .engine_tables()
             .map_err(|e| Error::new(ErrorKind::UnknownConfig, e))?;
         for (k, v) in entries {
             table.insert(k.clone(), v.clone());
         }
         let dict_err = |e| Error::new(ErrorKind::Dictionary, e);
-        let keys: Vec<String> = table.keys().cloned().collect();
+        let keys = pack::shared_keys([(&table, &gap)]);
         let pma = table::automaton_from_bytes(&pack::compile_keys(&keys).map_err(dict_err)?)
             .map_err(dict_err)?;
-        let outputs = pack::compile_outputs(&keys, &table).map_err(dict_err)?;
+        let outputs = pack::compile_outputs(&keys, &table, &gap, &pairs).map_err(dict_err)?;
         let main = Table::new(table::Pma::Owned(Arc::new(pma)), &outputs).map_err(dict_err)?;
         let builtin = config.engine();
         let engine = Engine {

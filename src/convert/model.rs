@@ -19,7 +19,7 @@
 //! - an entry with several values (`A B C`) converts to its first value.
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// How a group of dictionaries chooses between its members.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -208,6 +208,19 @@ impl Matcher {
     }
 }
 
+/// What the fast engine is built from (see [`NaiveConverter::engine_tables`]).
+pub struct EngineTables {
+    /// Segmentation keys (or, without segmentation, the single step's keys) -> output.
+    pub main: BTreeMap<String, String>,
+    /// Run characters -> (output through the chain, may start a multi-character key).
+    pub gap: BTreeMap<String, (String, bool)>,
+    /// Pairs of adjacent run characters that may start a multi-character key of some step
+    /// (`(c, '\0')`: `c` may start one whatever follows), sorted.
+    pub pairs: Vec<(char, char)>,
+    /// The chain's steps, flattened, for runs that hold such a pair.
+    pub stages: Vec<BTreeMap<String, String>>,
+}
+
 /// A config with its dictionaries loaded, converting the plain (slow, obviously right) way.
 pub struct NaiveConverter {
     normalization: Option<Matcher>,
@@ -260,33 +273,122 @@ impl NaiveConverter {
         }
     }
 
-    /// The fast engine's tables: `(main, gap_stages)`.
+    /// The fast engine's tables.
     ///
     /// Without segmentation the chain has one step, `main` is that step's flattened map and
-    /// there are no gap stages. With segmentation, `main` maps every segmentation key to the
-    /// chain's output for it, and `gap_stages` are the chain's flattened steps, applied in turn
-    /// to each run of characters between keys.
-    pub fn engine_tables(
-        &self,
-    ) -> Result<(BTreeMap<String, String>, Vec<BTreeMap<String, String>>), String> {
+    /// the rest is empty. With segmentation, `main` maps every segmentation key to the chain's
+    /// output for it; `gap_stages` are the chain's flattened steps, applied in turn to each run
+    /// of characters between keys; and `gap_chars` gives, for every character a step could
+    /// change or that could start a multi-character key of a step, its output through the chain
+    /// and whether it is "dangerous": whether, in the chain, one of its images could start a
+    /// multi-character key. A run without dangerous characters converts character by character.
+    pub fn engine_tables(&self) -> Result<EngineTables, String> {
         let to_map = |m: &Matcher| -> BTreeMap<String, String> {
             m.map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
         };
-        match &self.segmentation {
-            None => {
-                if self.chain.len() != 1 {
-                    return Err("a config without segmentation must have one chain step".into());
-                }
-                Ok((to_map(&self.chain[0]), Vec::new()))
+        let Some(seg) = &self.segmentation else {
+            if self.chain.len() != 1 {
+                return Err("a config without segmentation must have one chain step".into());
             }
-            Some(seg) => {
-                let main = seg
-                    .keys()
-                    .map(|k| (k.clone(), self.convert_segment(k)))
-                    .collect();
-                Ok((main, self.chain.iter().map(to_map).collect()))
+            return Ok(EngineTables {
+                main: to_map(&self.chain[0]),
+                gap: BTreeMap::new(),
+                pairs: Vec::new(),
+                stages: Vec::new(),
+            });
+        };
+        let main: BTreeMap<String, String> = seg
+            .keys()
+            .map(|k| (k.clone(), self.convert_segment(k)))
+            .collect();
+        // First characters of each step's multi-character keys.
+        // The first step sees the run itself, where no segmentation key can match (the
+        // segmenter would have taken it), so its keys that are segmentation keys never match
+        // there.
+        let starters: Vec<HashSet<char>> = self
+            .chain
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                m.keys()
+                    .filter(|k| k.chars().nth(1).is_some())
+                    .filter(|k| i > 0 || !main.contains_key(*k))
+                    .filter_map(|k| k.chars().next())
+                    .collect()
+            })
+            .collect();
+        let mut candidates: HashSet<char> = starters.iter().flatten().copied().collect();
+        for m in &self.chain {
+            candidates.extend(m.keys().filter_map(|k| {
+                let mut cs = k.chars();
+                let c = cs.next()?;
+                cs.next().is_none().then_some(c)
+            }));
+        }
+        // Each candidate's image before each step (per character: exact while no key of a
+        // step spans characters, which is what the pairs below rule out).
+        let mut images: Vec<(char, Vec<String>)> = Vec::new();
+        for &c in &candidates {
+            let mut img = vec![c.to_string()];
+            for step in &self.chain {
+                let next = step.convert(img.last().unwrap());
+                img.push(next);
+            }
+            images.push((c, img));
+        }
+        // Characters whose image before step `i` starts with `x`.
+        let preimages = |i: usize, x: char| -> Vec<char> {
+            let mut v: Vec<char> = images
+                .iter()
+                .filter(|(_, img)| img[i].starts_with(x))
+                .map(|(c, _)| *c)
+                .collect();
+            if !candidates.contains(&x) {
+                v.push(x);
+            }
+            v
+        };
+        let mut pairs = BTreeSet::new();
+        for (i, step) in self.chain.iter().enumerate() {
+            for k in step.keys() {
+                let mut cs = k.chars();
+                let (Some(x), Some(y)) = (cs.next(), cs.next()) else {
+                    continue;
+                };
+                if i == 0 && main.contains_key(k) {
+                    continue;
+                }
+                let ys = preimages(i, y);
+                for a in preimages(i, x) {
+                    for &b in &ys {
+                        pairs.insert((a, b));
+                    }
+                }
             }
         }
+        // A character whose image grows to several characters holding a key's first character
+        // could start a key by itself.
+        for (c, img) in &images {
+            for (i, first) in starters.iter().enumerate() {
+                if img[i].chars().nth(1).is_some() && img[i].chars().any(|x| first.contains(&x)) {
+                    pairs.insert((*c, '\0'));
+                }
+            }
+        }
+        let dangerous: HashSet<char> = pairs.iter().map(|(a, _)| *a).collect();
+        let mut gap = BTreeMap::new();
+        for (c, img) in &images {
+            let key = c.to_string();
+            if !main.contains_key(&key) {
+                gap.insert(key, (img.last().unwrap().clone(), dangerous.contains(c)));
+            }
+        }
+        Ok(EngineTables {
+            main,
+            gap,
+            pairs: pairs.into_iter().collect(),
+            stages: self.chain.iter().map(to_map).collect(),
+        })
     }
 
     /// Whether the config segments first.

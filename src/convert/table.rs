@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use daachorse::CharwiseDoubleArrayAhoCorasick;
 
-use super::pack::{ABSENT_BIT, IDENTITY_BIT, LEN_MAX, LEN_SHIFT, OFFSET_MAX};
+use super::pack::{DANGER_BIT, GAP_BIT, IDENTITY_BIT, LEN_MAX, LEN_SHIFT, OFFSET_MAX};
 
 /// An automaton mapping keys to their index (see `pack.rs`).
 pub(crate) type Automaton = CharwiseDoubleArrayAhoCorasick<u32>;
@@ -25,6 +25,8 @@ pub(crate) struct Table {
     values: Box<[u32]>,
     blob: Box<str>,
     max_chars: usize,
+    /// Sorted `(a << 32) | b` for adjacent run characters that may start a key of a step.
+    pairs: Box<[u64]>,
 }
 
 pub(crate) enum Pma {
@@ -50,6 +52,11 @@ impl Table {
             .get(at + 4..at + 4 + blob_len)
             .ok_or("truncated table")?;
         let blob: Box<str> = std::str::from_utf8(blob).map_err(|e| e.to_string())?.into();
+        let at = at + 4 + blob_len;
+        let n_pairs = word(at)?;
+        let pairs: Box<[u64]> = (0..n_pairs)
+            .map(|i| Ok(((word(at + 4 + 8 * i)? as u64) << 32) | word(at + 8 + 8 * i)? as u64))
+            .collect::<Result<_, String>>()?;
         for v in values.iter().filter(|v| *v & IDENTITY_BIT == 0) {
             let (off, len) = (
                 (v & OFFSET_MAX) as usize,
@@ -67,7 +74,21 @@ impl Table {
             values,
             blob,
             max_chars,
+            pairs,
         })
+    }
+
+    /// Whether the run character at `start..end` may start a multi-character key of a chain step,
+    /// judging by the character after it (unknown yet: assume it may).
+    fn may_start_key(&self, text: &str, start: usize, end: usize, last: bool) -> bool {
+        let c = text[start..end].chars().next().unwrap() as u64;
+        let next = match text[end..].chars().next() {
+            Some(n) => n as u64,
+            None if last => return self.pairs.binary_search(&(c << 32)).is_ok(),
+            None => return true,
+        };
+        self.pairs.binary_search(&(c << 32)).is_ok()
+            || self.pairs.binary_search(&((c << 32) | next)).is_ok()
     }
 
     fn output(&self, v: u32) -> &str {
@@ -108,7 +129,7 @@ impl Table {
             }
             end = m.end();
             let v = self.values[m.value() as usize];
-            if v & IDENTITY_BIT != 0 {
+            if v & (IDENTITY_BIT | GAP_BIT) != 0 {
                 continue;
             }
             out.push_str(&text[copied..m.start()]);
@@ -150,10 +171,13 @@ impl Engine {
         if !self.segmented {
             return self.main.convert(text, out, last);
         }
-        // OpenCC's mmseg: each segmentation key is a segment (its chain output is in the main
-        // table); the characters between keys form one segment, which goes through the chain
-        // steps in turn. Between two keys the run is complete; the run at the end of `text` is
-        // streamed into the steps, which hold back what they cannot decide yet.
+        // OpenCC's mmseg: each segmentation key is a segment (its output through the chain is in
+        // the main table); the characters between keys form one segment (a "run"), which goes
+        // through the chain's steps. A run converts character by character (each character's
+        // output through the chain is in the main table too) until its first "dangerous"
+        // character, one that could start a multi-character key in some step; from there the
+        // rest of the run is streamed through the steps themselves, which hold back what they
+        // cannot decide yet.
         let main = &*self.main;
         let safe = if last {
             text.len()
@@ -164,17 +188,35 @@ impl Engine {
             }
         };
         let mut changes = 0;
-        let mut gap = 0;
+        // Where the current run went slow (a run held back by the steps continues slow).
+        let mut slow_from = st.pending.iter().any(|p| !p.is_empty()).then_some(0);
+        let mut copied = 0;
+        let mut end = 0;
         for m in main.automaton().leftmost_find_iter(text) {
             if m.start() > safe {
                 break;
             }
+            end = m.end();
             let v = main.values[m.value() as usize];
-            if v & ABSENT_BIT != 0 {
+            if v & GAP_BIT != 0 {
+                if slow_from.is_some() {
+                    continue;
+                }
+                if v & DANGER_BIT != 0 && main.may_start_key(text, m.start(), m.end(), last) {
+                    out.push_str(&text[copied..m.start()]);
+                    copied = m.start();
+                    slow_from = Some(m.start());
+                } else if v & IDENTITY_BIT == 0 {
+                    out.push_str(&text[copied..m.start()]);
+                    out.push_str(main.output(v));
+                    copied = m.end();
+                    changes += 1;
+                }
                 continue;
             }
-            if gap < m.start() || st.pending.iter().any(|p| !p.is_empty()) {
-                changes += self.feed_gap(&text[gap..m.start()], out, true, st);
+            match slow_from.take() {
+                Some(s) => changes += self.feed_gap(&text[s..m.start()], out, true, st),
+                None => out.push_str(&text[copied..m.start()]),
             }
             if v & IDENTITY_BIT != 0 {
                 out.push_str(&text[m.start()..m.end()]);
@@ -182,11 +224,12 @@ impl Engine {
                 out.push_str(main.output(v));
                 changes += 1;
             }
-            gap = m.end();
+            copied = m.end();
         }
-        let consumed = if last { text.len() } else { gap.max(safe) };
-        if gap < consumed || (last && st.pending.iter().any(|p| !p.is_empty())) {
-            changes += self.feed_gap(&text[gap..consumed], out, last, st);
+        let consumed = if last { text.len() } else { end.max(safe) };
+        match slow_from {
+            Some(s) => changes += self.feed_gap(&text[s..consumed], out, last, st),
+            None => out.push_str(&text[copied..consumed]),
         }
         (consumed, changes)
     }
