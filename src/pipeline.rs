@@ -32,6 +32,13 @@ pub trait Stage: Send {
     fn line_local(&self) -> bool {
         false
     }
+
+    /// A fresh stage that makes the same choices this one has made so far (such as a detected
+    /// source script), for processing other pieces of the same document; `None` if the stage
+    /// cannot be forked (yet).
+    fn fork(&self) -> Option<Box<dyn Stage>> {
+        None
+    }
 }
 
 /// Names of the stages `--only` accepts, in pipeline order.
@@ -282,6 +289,67 @@ impl Pipeline {
     /// Whether every stage is line-local, so the document may be cut at newlines (`-j`).
     pub fn line_local(&self) -> bool {
         self.stages.iter().all(|s| s.line_local())
+    }
+
+    /// Decodes `bytes` (appending to `out`) without running the stages.
+    pub(crate) fn decode(&mut self, bytes: &[u8], out: &mut String, last: bool) -> Result<()> {
+        self.decoder.decode(bytes, out, last)
+    }
+
+    /// Encodes and writes stage output.
+    pub(crate) fn write(&mut self, text: &str, w: &mut dyn Write, last: bool) -> Result<()> {
+        self.bytes_out += self.encoder.write(text, w, last)?;
+        Ok(())
+    }
+
+    /// A text-only pipeline of forks of this one's stages (see [`Stage::fork`]).
+    pub(crate) fn fork(&self) -> Option<Pipeline> {
+        let stages = self
+            .stages
+            .iter()
+            .map(|s| s.fork())
+            .collect::<Option<Vec<_>>>()?;
+        Some(Pipeline {
+            decoder: Decoder::new(DecodeOptions::default()),
+            encoder: Encoder::new(EncodeOptions::default()),
+            pending: Vec::new(),
+            stages,
+            script: ScriptCounts::default(),
+            sampled: SCRIPT_SAMPLE,
+            bytes_out: 0,
+            name: None,
+        })
+    }
+
+    pub(crate) fn take_encoder(&mut self) -> Encoder {
+        std::mem::replace(&mut self.encoder, Encoder::new(EncodeOptions::default()))
+    }
+
+    pub(crate) fn put_encoder(&mut self, encoder: Encoder) {
+        self.encoder = encoder;
+    }
+
+    pub(crate) fn add_bytes_out(&mut self, n: u64) {
+        self.bytes_out += n;
+    }
+
+    /// This pipeline's stage reports with the counts of forks' reports added.
+    pub(crate) fn merged_stage_reports(&self, others: Vec<Vec<StageReport>>) -> Vec<StageReport> {
+        let mut mine = self.stage_reports();
+        for other in others {
+            for (m, o) in mine.iter_mut().zip(other) {
+                m.changes += o.changes;
+                if let (Some(md), Some(od)) = (m.detail.as_object_mut(), o.detail.as_object()) {
+                    for (k, v) in od {
+                        if let (Some(a), Some(b)) = (md.get(k).and_then(|x| x.as_u64()), v.as_u64())
+                        {
+                            md.insert(k.clone(), (a + b).into());
+                        }
+                    }
+                }
+            }
+        }
+        mine
     }
 
     pub(crate) fn stage_reports(&self) -> Vec<StageReport> {

@@ -323,3 +323,41 @@ fn broken_pipe_exits_quietly_with_zero() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn parallel_output_and_report_equal_serial() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = fs::read_to_string(samples().join("news-simplified.txt")).unwrap();
+    // Over two 4 MiB blocks, plus a case without any newline (falls back to serial).
+    let multi = dir.path().join("multi.txt");
+    fs::write(&multi, sample.repeat(12 * 1024 * 1024 / sample.len())).unwrap();
+    let single = dir.path().join("single.txt");
+    fs::write(
+        &single,
+        sample
+            .replace('\n', "")
+            .repeat(6 * 1024 * 1024 / sample.len()),
+    )
+    .unwrap();
+    for (input, target) in [(&multi, "tw-phrases"), (&multi, "s2hk"), (&single, "s2twp")] {
+        let run = |j: &str| {
+            let out = zhtidy()
+                .args(["-j", j, "--to", target, "--report"])
+                .arg(input)
+                .assert()
+                .success();
+            let o = out.get_output();
+            (
+                o.stdout.clone(),
+                String::from_utf8(o.stderr.clone()).unwrap(),
+            )
+        };
+        let (serial, serial_report) = run("1");
+        let (parallel, parallel_report) = run("3");
+        assert!(
+            serial == parallel,
+            "{target}: -j 3 output differs from -j 1"
+        );
+        assert_eq!(serial_report, parallel_report, "{target}");
+    }
+}

@@ -78,6 +78,11 @@ pub struct Args {
     #[arg(long = "dict", value_name = "FILE")]
     pub dicts: Vec<PathBuf>,
 
+    /// Threads for one large input: it is cut into blocks at newlines, converted in parallel
+    /// and written in order (output identical to -j 1). 0 means all cores.
+    #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 1)]
+    pub threads: usize,
+
     /// List the OpenCC configs and exit.
     #[arg(long)]
     pub list_configs: bool,

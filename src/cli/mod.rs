@@ -81,6 +81,10 @@ fn run(args: Args) -> Result<i32> {
         return Ok(0);
     }
     let builder = builder(&args)?;
+    let threads = match args.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let files: Vec<PathBuf> = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -97,7 +101,7 @@ fn run(args: Args) -> Result<i32> {
     let mut failed = false;
     for file in &files {
         let name = file.display().to_string();
-        let result = run_one(&builder, file, out.writer());
+        let result = run_one(&builder, file, out.writer(), threads);
         match result {
             Ok(report) => {
                 if let Some(w) = reports.as_mut() {
@@ -127,9 +131,13 @@ fn run(args: Args) -> Result<i32> {
     Ok(if failed { 1 } else { 0 })
 }
 
-fn run_one(builder: &PipelineBuilder, file: &Path, out: &mut dyn Write) -> Result<zhtidy::Report> {
-    let mut pipeline = builder.build()?;
-    pipeline.set_name(file.display().to_string());
+fn run_one(
+    builder: &PipelineBuilder,
+    file: &Path,
+    out: &mut (dyn Write + Send),
+    threads: usize,
+) -> Result<zhtidy::Report> {
+    let name = file.display().to_string();
     let input: Box<dyn Read> = if file == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {
@@ -138,5 +146,11 @@ fn run_one(builder: &PipelineBuilder, file: &Path, out: &mut dyn Write) -> Resul
         }
         Box::new(File::open(file).context("cannot open")?)
     };
-    Ok(pipeline.run(input, out)?)
+    Ok(zhtidy::parallel::run_parallel(
+        builder,
+        Some(&name),
+        input,
+        out,
+        threads,
+    )?)
 }

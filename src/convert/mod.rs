@@ -522,11 +522,15 @@ mod tests {
     }
 
     #[test]
-    fn user_entries_override() {
-        let c = Converter::with_entries(Config::S2t, &[("软件".into(), "软体X".into())]).unwrap();
-        assert_eq!(
-            c.convert("软件和硬件"),
-            "软体X和硬件".replace("硬件", "硬件")
-        );
+    fn user_entries_override_and_compete_by_length() {
+        let c = Converter::with_entries(Config::S2t, &[("软件".into(), "軟體".into())]).unwrap();
+        assert_eq!(c.convert("软件和硬件"), "軟體和硬件");
+        assert_eq!(Converter::new(Config::S2t).convert("软件和硬件"), "軟件和硬件");
+        // A longer built-in key still wins over a shorter user key at the same position.
+        let c = Converter::with_entries(Config::S2t, &[("头".into(), "X".into())]).unwrap();
+        assert_eq!(c.convert("头发头"), "頭髮X");
+        // In a segmenting config, a user key becomes a segment of its own.
+        let c = Converter::with_entries(Config::S2twp, &[("鼠标".into(), "老鼠標".into())]).unwrap();
+        assert_eq!(c.convert("鼠标坏了"), "老鼠標壞了");
     }
 }

@@ -143,6 +143,23 @@ impl Stage for ConvertStage {
         true
     }
 
+    fn fork(&self) -> Option<Box<dyn Stage>> {
+        let state = match &self.state {
+            State::Detecting => return None,
+            State::Converting(c) => State::Converting(c.clone()),
+            State::Identity => State::Identity,
+        };
+        Some(Box::new(ConvertStage {
+            state,
+            target: self.target,
+            entries: Vec::new(),
+            how: self.how,
+            counts: ScriptCounts::default(),
+            scanned: 0,
+            conv: ConvertState::default(),
+        }))
+    }
+
     fn report(&self) -> StageReport {
         let config = self.config().map(|c| c.name());
         let mut detail = json!({
