@@ -190,3 +190,32 @@ fn unmappable_output_names_the_character_and_position_or_falls_back() {
     assert!(text.starts_with("第一行\n&#31616;"), "{text}");
     assert!(report.encoding.unmappable >= 1);
 }
+
+mod arbitrary {
+    use proptest::prelude::*;
+    use zhtidy::convert::{Config, Target};
+    use zhtidy::{ErrorKind, Pipeline};
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any bytes, any chunking: no panic, and either text out or a binary-input error.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000), cut in 0usize..2000, cfg in 0usize..16) {
+            let build = || Pipeline::builder().target(Target::Config(Config::ALL[cfg])).build().unwrap();
+            let whole = build().run_bytes(&bytes);
+            let cut = cut.min(bytes.len());
+            let mut p = build();
+            let mut out = String::new();
+            let pieces = p.push_bytes(&bytes[..cut], &mut out, false).and_then(|_| p.push_bytes(&bytes[cut..], &mut out, true));
+            match (whole, pieces) {
+                (Ok((w, _)), Ok(())) => prop_assert_eq!(String::from_utf8(w).unwrap(), out),
+                (Err(a), Err(b)) => {
+                    prop_assert_eq!(a.kind(), &ErrorKind::Binary);
+                    prop_assert_eq!(b.kind(), &ErrorKind::Binary);
+                }
+                (a, b) => prop_assert!(false, "whole {:?} vs pieces {:?}", a.map(|x| x.0.len()), b),
+            }
+        }
+    }
+}

@@ -111,7 +111,16 @@ fn run(args: Args) -> Result<i32> {
             Err(e) if is_broken_pipe(&e) => return Ok(0),
             Err(e) => {
                 failed = true;
-                eprintln!("zhtidy: {name}: {e:#}");
+                // Output streams: what was converted before the error is already written.
+                let mid_stream = e
+                    .downcast_ref::<zhtidy::Error>()
+                    .is_some_and(|z| *z.kind() != zhtidy::ErrorKind::Binary);
+                let note = if args.output.is_none() && mid_stream {
+                    " (its output on stdout is incomplete)"
+                } else {
+                    ""
+                };
+                eprintln!("zhtidy: {name}: {e:#}{note}");
             }
         }
     }
