@@ -139,8 +139,7 @@ fn builtin_table(i: usize) -> Arc<Table> {
             let automata = AUTOMATA
                 .get_or_init(|| registry::AUTOMATA.iter().map(|_| OnceLock::new()).collect());
             let pma = automata[group].get_or_init(|| {
-                let a = table::automaton_from_bytes(registry::AUTOMATA[group])
-                    .expect("built-in automaton is valid");
+                let a = table::builtin_automaton(registry::AUTOMATA[group]);
                 Box::leak(Box::new(a))
             });
             Arc::new(Table::new(table::Pma::Shared(pma), outputs).expect("built-in table is valid"))
@@ -515,6 +514,13 @@ mod tests {
     }
 
     #[test]
+    fn builtin_automata_are_valid() {
+        for bytes in registry::AUTOMATA {
+            table::automaton_from_bytes(bytes).expect("checked deserialization");
+        }
+    }
+
+    #[test]
     fn normalization_detection() {
         assert!(needs_normalization("a\u{F900}b"));
         assert!(needs_normalization("\u{2F800}"));
@@ -525,12 +531,16 @@ mod tests {
     fn user_entries_override_and_compete_by_length() {
         let c = Converter::with_entries(Config::S2t, &[("软件".into(), "軟體".into())]).unwrap();
         assert_eq!(c.convert("软件和硬件"), "軟體和硬件");
-        assert_eq!(Converter::new(Config::S2t).convert("软件和硬件"), "軟件和硬件");
+        assert_eq!(
+            Converter::new(Config::S2t).convert("软件和硬件"),
+            "軟件和硬件"
+        );
         // A longer built-in key still wins over a shorter user key at the same position.
         let c = Converter::with_entries(Config::S2t, &[("头".into(), "X".into())]).unwrap();
         assert_eq!(c.convert("头发头"), "頭髮X");
         // In a segmenting config, a user key becomes a segment of its own.
-        let c = Converter::with_entries(Config::S2twp, &[("鼠标".into(), "老鼠標".into())]).unwrap();
+        let c =
+            Converter::with_entries(Config::S2twp, &[("鼠标".into(), "老鼠標".into())]).unwrap();
         assert_eq!(c.convert("鼠标坏了"), "老鼠標壞了");
     }
 }

@@ -383,12 +383,13 @@ impl NaiveConverter {
                 gap.insert(key, (img.last().unwrap().clone(), dangerous.contains(c)));
             }
         }
-        Ok(EngineTables {
-            main,
-            gap,
-            pairs: pairs.into_iter().collect(),
-            stages: self.chain.iter().map(to_map).collect(),
-        })
+        // The first step only ever sees runs, where no segmentation key matches: leave those
+        // keys out of its table (for the s2* configs that shrinks it to the character table).
+        let mut stages: Vec<BTreeMap<String, String>> = self.chain.iter().map(to_map).collect();
+        if let Some(first) = stages.first_mut() {
+            first.retain(|k, _| !main.contains_key(k));
+        }
+        Ok(EngineTables { main, gap, pairs: pairs.into_iter().collect(), stages })
     }
 
     /// Whether the config segments first.

@@ -9,7 +9,7 @@ use super::pack::{DANGER_BIT, GAP_BIT, IDENTITY_BIT, LEN_MAX, LEN_SHIFT, OFFSET_
 /// An automaton mapping keys to their index (see `pack.rs`).
 pub(crate) type Automaton = CharwiseDoubleArrayAhoCorasick<u32>;
 
-/// Reads an automaton produced by `pack::compile_keys`.
+/// Reads an automaton produced by `pack::compile_keys`, checking it.
 pub(crate) fn automaton_from_bytes(bytes: &[u8]) -> Result<Automaton, String> {
     let (pma, rest) =
         Automaton::deserialize(bytes).map_err(|e| format!("corrupt automaton: {e}"))?;
@@ -17,6 +17,16 @@ pub(crate) fn automaton_from_bytes(bytes: &[u8]) -> Result<Automaton, String> {
         return Err("trailing bytes after automaton".into());
     }
     Ok(pma)
+}
+
+/// Reads one of the automata `build.rs` compiled into the binary, without re-checking it (a
+/// third of the start-up time otherwise). `builtin_automata_are_valid` checks them all.
+pub(crate) fn builtin_automaton(bytes: &'static [u8]) -> Automaton {
+    // SAFETY: the bytes are `pma.serialize()` output written by build.rs into this very binary,
+    // and the test `builtin_automata_are_valid` deserializes each with full checks.
+    let (pma, rest) = unsafe { Automaton::deserialize_unchecked(bytes) };
+    debug_assert!(rest.is_empty());
+    pma
 }
 
 /// A compiled conversion table: a (possibly shared) automaton plus this config's outputs.
