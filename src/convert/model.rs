@@ -389,7 +389,12 @@ impl NaiveConverter {
         if let Some(first) = stages.first_mut() {
             first.retain(|k, _| !main.contains_key(k));
         }
-        Ok(EngineTables { main, gap, pairs: pairs.into_iter().collect(), stages })
+        Ok(EngineTables {
+            main,
+            gap,
+            pairs: pairs.into_iter().collect(),
+            stages,
+        })
     }
 
     /// Whether the config segments first.

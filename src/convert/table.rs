@@ -35,8 +35,8 @@ pub(crate) struct Table {
     values: Box<[u32]>,
     blob: Box<str>,
     max_chars: usize,
-    /// Sorted `(a << 32) | b` for adjacent run characters that may start a key of a step.
-    pairs: Box<[u64]>,
+    /// `(a << 32) | b` for adjacent run characters that may start a key of a step.
+    pairs: PairSet,
 }
 
 pub(crate) enum Pma {
@@ -64,9 +64,10 @@ impl Table {
         let blob: Box<str> = std::str::from_utf8(blob).map_err(|e| e.to_string())?.into();
         let at = at + 4 + blob_len;
         let n_pairs = word(at)?;
-        let pairs: Box<[u64]> = (0..n_pairs)
+        let pairs: Vec<u64> = (0..n_pairs)
             .map(|i| Ok(((word(at + 4 + 8 * i)? as u64) << 32) | word(at + 8 + 8 * i)? as u64))
             .collect::<Result<_, String>>()?;
+        let pairs = PairSet::new(&pairs);
         for v in values.iter().filter(|v| *v & IDENTITY_BIT == 0) {
             let (off, len) = (
                 (v & OFFSET_MAX) as usize,
@@ -94,11 +95,10 @@ impl Table {
         let c = text[start..end].chars().next().unwrap() as u64;
         let next = match text[end..].chars().next() {
             Some(n) => n as u64,
-            None if last => return self.pairs.binary_search(&(c << 32)).is_ok(),
+            None if last => return self.pairs.contains(c << 32),
             None => return true,
         };
-        self.pairs.binary_search(&(c << 32)).is_ok()
-            || self.pairs.binary_search(&((c << 32) | next)).is_ok()
+        self.pairs.contains(c << 32) || self.pairs.contains((c << 32) | next)
     }
 
     fn output(&self, v: u32) -> &str {
@@ -271,6 +271,50 @@ impl Engine {
         }
         out.push_str(a);
         changes
+    }
+}
+
+/// A set of `u64` with open addressing and a multiplicative hash: one probe, usually.
+struct PairSet {
+    slots: Box<[u64]>,
+    mask: usize,
+}
+
+impl PairSet {
+    const EMPTY: u64 = u64::MAX;
+
+    fn new(items: &[u64]) -> PairSet {
+        let size = (items.len() * 2).next_power_of_two().max(2);
+        let mut slots = vec![Self::EMPTY; size].into_boxed_slice();
+        let mask = size - 1;
+        for &x in items {
+            let mut h = Self::hash(x) & mask;
+            while slots[h] != Self::EMPTY && slots[h] != x {
+                h = (h + 1) & mask;
+            }
+            slots[h] = x;
+        }
+        PairSet { slots, mask }
+    }
+
+    #[inline]
+    fn hash(x: u64) -> usize {
+        (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 29) as usize
+    }
+
+    #[inline]
+    fn contains(&self, x: u64) -> bool {
+        let mut h = Self::hash(x) & self.mask;
+        loop {
+            let s = self.slots[h];
+            if s == x {
+                return true;
+            }
+            if s == Self::EMPTY {
+                return false;
+            }
+            h = (h + 1) & self.mask;
+        }
     }
 }
 
