@@ -91,6 +91,7 @@ impl Table {
 
     /// Whether the run character at `start..end` may start a multi-character key of a chain step,
     /// judging by the character after it (unknown yet: assume it may).
+    #[inline]
     fn may_start_key(&self, text: &str, start: usize, end: usize, last: bool) -> bool {
         let c = text[start..end].chars().next().unwrap() as u64;
         let next = match text[end..].chars().next() {
@@ -224,17 +225,17 @@ impl Engine {
                 }
                 continue;
             }
-            match slow_from.take() {
-                Some(s) => changes += self.feed_gap(&text[s..m.start()], out, true, st),
-                None => out.push_str(&text[copied..m.start()]),
+            // A segmentation key: it closes the run before it.
+            if let Some(s) = slow_from.take() {
+                changes += self.feed_gap(&text[s..m.start()], out, true, st);
+                copied = m.start();
             }
-            if v & IDENTITY_BIT != 0 {
-                out.push_str(&text[m.start()..m.end()]);
-            } else {
+            if v & IDENTITY_BIT == 0 {
+                out.push_str(&text[copied..m.start()]);
                 out.push_str(main.output(v));
+                copied = m.end();
                 changes += 1;
             }
-            copied = m.end();
         }
         let consumed = if last { text.len() } else { end.max(safe) };
         match slow_from {
