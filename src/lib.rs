@@ -36,6 +36,7 @@ pub mod encode;
 mod error;
 pub mod parallel;
 pub mod pipeline;
+pub mod repair;
 pub mod report;
 
 pub use error::{Error, ErrorKind, Result};

@@ -80,6 +80,7 @@ pub fn run_parallel<R: Read, W: Write + Send>(
     }
     // The first block is whole lines: finishing line-local stages on it is exact, and fixes
     // their choices (such as a detected source) for the other blocks.
+    let first_lines = memchr::memchr_iter(b'\n', &text.as_bytes()[..cut]).count() as u64;
     first.push_text(&text[..cut], &mut out, true)?;
     first.write(&out, &mut output, false)?;
     let templates: Option<Vec<_>> = (0..threads).map(|_| first.fork()).collect();
@@ -93,7 +94,7 @@ pub fn run_parallel<R: Read, W: Write + Send>(
     drop(text);
     let mut encoder = first.take_encoder();
 
-    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, String)>(threads * 2);
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, u64, String)>(threads * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let (done_tx, done_rx) = mpsc::channel::<Done>();
     let (reports, written) = std::thread::scope(|s| -> Result<(Vec<Vec<StageReport>>, u64)> {
@@ -102,8 +103,9 @@ pub fn run_parallel<R: Read, W: Write + Send>(
             let done_tx = done_tx.clone();
             s.spawn(move || loop {
                 let job = job_rx.lock().unwrap().recv();
-                let Ok((seq, block)) = job else { break };
-                let fork = template.fork().expect("forks of forks");
+                let Ok((seq, line, block)) = job else { break };
+                let mut fork = template.fork().expect("forks of forks");
+                fork.start_line(line);
                 let r = fork.run_str(&block).map(|(o, rep)| (o, rep.stages));
                 if done_tx.send((seq, r)).is_err() {
                     break;
@@ -116,9 +118,12 @@ pub fn run_parallel<R: Read, W: Write + Send>(
         let writer = s.spawn(move || write_in_order(done_rx, encoder, output));
 
         let mut seq = 0usize;
+        let mut line = 1 + first_lines;
         let mut send = |block: String| -> bool {
-            let ok = job_tx.send((seq, block)).is_ok();
+            let lines = memchr::memchr_iter(b'\n', block.as_bytes()).count() as u64;
+            let ok = job_tx.send((seq, line, block)).is_ok();
             seq += 1;
+            line += lines;
             ok
         };
         let mut failed = None;
@@ -173,18 +178,18 @@ fn write_in_order<W: Write>(
 ) -> Result<(Vec<Vec<StageReport>>, u64)> {
     let mut pending: BTreeMap<usize, String> = BTreeMap::new();
     let mut next = 0usize;
-    let mut reports = Vec::new();
+    let mut reports = BTreeMap::new();
     let mut written = 0u64;
     for (seq, r) in done {
         let (text, rep) = r?;
         pending.insert(seq, text);
-        reports.push(rep);
+        reports.insert(seq, rep);
         while let Some(text) = pending.remove(&next) {
             written += encoder.write(&text, output, false)?;
             next += 1;
         }
     }
-    Ok((reports, written))
+    Ok((reports.into_values().collect(), written))
 }
 
 fn read<R: Read>(input: &mut R, buf: &mut [u8]) -> Result<usize> {

@@ -12,6 +12,7 @@ use crate::convert::{ConvertStage, ScriptCounts, Source, Target};
 use crate::decode::{DecodeOptions, Decoder};
 use crate::encode::{EncodeOptions, Encoder};
 use crate::error::{Error, ErrorKind, Result};
+use crate::repair::RepairStage;
 use crate::report::{Report, StageReport};
 
 /// A step of the pipeline. See the module documentation for the contract.
@@ -39,10 +40,14 @@ pub trait Stage: Send {
     fn fork(&self) -> Option<Box<dyn Stage>> {
         None
     }
+
+    /// Tells a fork which line of the document its input starts at (1-based), so that what it
+    /// reports by line matches a serial run.
+    fn start_line(&mut self, _line: u64) {}
 }
 
 /// Names of the stages `--only` accepts, in pipeline order.
-pub const STAGE_NAMES: &[&str] = &["convert"];
+pub const STAGE_NAMES: &[&str] = &["repair", "convert"];
 
 /// How many bytes are read from the input at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -56,6 +61,7 @@ pub struct PipelineBuilder {
     from: Option<Source>,
     user_entries: Vec<(String, String)>,
     only: Option<Vec<String>>,
+    no_fix: Vec<String>,
 }
 
 impl PipelineBuilder {
@@ -97,6 +103,13 @@ impl PipelineBuilder {
         self
     }
 
+    /// Switches off repair fixes by name (see [`crate::repair::FIXES`]).
+    pub fn no_fix<S: AsRef<str>>(mut self, fixes: &[S]) -> Self {
+        self.no_fix
+            .extend(fixes.iter().map(|f| f.as_ref().to_string()));
+        self
+    }
+
     /// Runs only the named stages (from [`STAGE_NAMES`]).
     pub fn only<S: AsRef<str>>(mut self, stages: &[S]) -> Result<Self> {
         let mut names = Vec::new();
@@ -128,6 +141,9 @@ impl PipelineBuilder {
 
     fn stages(&self) -> Result<Vec<Box<dyn Stage>>> {
         let mut stages: Vec<Box<dyn Stage>> = Vec::new();
+        if self.wants("repair") {
+            stages.push(Box::new(RepairStage::new(&self.no_fix)?));
+        }
         if self.wants("convert") {
             if let Some(t) = self.target {
                 stages.push(Box::new(ConvertStage::new(
@@ -177,7 +193,7 @@ pub struct Pipeline {
 const SCRIPT_SAMPLE: usize = 64 * 1024;
 
 impl Pipeline {
-    /// A builder with the defaults (detect encoding, no conversion, UTF-8 output).
+    /// A builder with the defaults (detect encoding, repair, no conversion, UTF-8 output).
     pub fn builder() -> PipelineBuilder {
         PipelineBuilder::default()
     }
@@ -333,20 +349,26 @@ impl Pipeline {
         self.bytes_out += n;
     }
 
-    /// This pipeline's stage reports with the counts of forks' reports added.
+    /// Starts every stage's line count at `line` (see [`Stage::start_line`]).
+    pub(crate) fn start_line(&mut self, line: u64) {
+        for s in &mut self.stages {
+            s.start_line(line);
+        }
+    }
+
+    /// This pipeline's stage reports merged with forks' reports, given in document order:
+    /// numbers add up, lists are concatenated, maps are merged.
     pub(crate) fn merged_stage_reports(&self, others: Vec<Vec<StageReport>>) -> Vec<StageReport> {
         let mut mine = self.stage_reports();
         for other in others {
             for (m, o) in mine.iter_mut().zip(other) {
                 m.changes += o.changes;
-                if let (Some(md), Some(od)) = (m.detail.as_object_mut(), o.detail.as_object()) {
-                    for (k, v) in od {
-                        if let (Some(a), Some(b)) = (md.get(k).and_then(|x| x.as_u64()), v.as_u64())
-                        {
-                            md.insert(k.clone(), (a + b).into());
-                        }
-                    }
-                }
+                merge_json(&mut m.detail, o.detail);
+            }
+        }
+        for m in &mut mine {
+            if m.stage == "repair" {
+                crate::repair::cap_listed(&mut m.detail);
             }
         }
         mine
@@ -377,5 +399,29 @@ impl Pipeline {
     pub fn finish(self, bytes_in: u64) -> Report {
         let stages = self.stage_reports();
         self.finish_with(bytes_in, stages)
+    }
+}
+
+fn merge_json(into: &mut serde_json::Value, from: serde_json::Value) {
+    use serde_json::Value;
+    match (into, from) {
+        (Value::Number(a), Value::Number(b)) => {
+            if let (Some(x), Some(y)) = (a.as_u64(), b.as_u64()) {
+                *a = (x + y).into();
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => a.extend(b),
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, v) in b {
+                match a.get_mut(&k) {
+                    Some(slot) => merge_json(slot, v),
+                    None => {
+                        a.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot @ Value::Null, v) => *slot = v,
+        _ => {}
     }
 }

@@ -212,8 +212,21 @@ fn report_is_one_json_line_per_document() {
         .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["script"], "simplified");
-    assert_eq!(lines[0]["stages"][0]["detail"]["config"], "s2t");
-    let changes = lines[0]["stages"][0]["changes"].as_u64().unwrap();
+    let convert = |l: &serde_json::Value| {
+        l["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["stage"] == "convert")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        lines[0]["stages"][0]["stage"], "repair",
+        "repair runs before convert"
+    );
+    assert_eq!(convert(&lines[0])["detail"]["config"], "s2t");
+    let changes = convert(&lines[0])["changes"].as_u64().unwrap();
     assert!((4..=5).contains(&changes), "{changes} replacements");
     assert_eq!(lines[1]["encoding"]["name"], "Big5");
     assert_eq!(lines[1]["script"], "traditional");
@@ -360,4 +373,77 @@ fn parallel_output_and_report_equal_serial() {
         );
         assert_eq!(serial_report, parallel_report, "{target}");
     }
+}
+
+#[test]
+fn check_lists_repairs_and_sets_the_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbled = dir.path().join("g.txt");
+    fs::write(&garbled, "第一行\n快遞業(yè)務旺季,國家郵政局召開會議\n").unwrap();
+    let clean = dir.path().join("c.txt");
+    fs::write(&clean, "国家邮政局召开会议。\n").unwrap();
+    zhtidy()
+        .arg("--check")
+        .arg(&garbled)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "g.txt:2:4: fix pinyin_annotation: \"(yè)\" -> \"\"",
+        ))
+        .stdout(predicate::str::contains("fix punctuation"));
+    zhtidy()
+        .arg("--check")
+        .arg(&clean)
+        .assert()
+        .code(0)
+        .stdout("");
+    zhtidy()
+        .args(["--check", "--to", "tw"])
+        .arg(&clean)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("convert"));
+    zhtidy()
+        .arg("--check")
+        .arg(dir.path().join("missing"))
+        .assert()
+        .code(2);
+    // --check never writes the text.
+    assert_eq!(
+        fs::read_to_string(&garbled).unwrap(),
+        "第一行\n快遞業(yè)務旺季,國家郵政局召開會議\n"
+    );
+}
+
+#[test]
+fn repair_runs_by_default_and_fixes_can_be_switched_off() {
+    zhtidy()
+        .write_stdin("快遞業(yè)務")
+        .assert()
+        .success()
+        .stdout("快遞業務");
+    zhtidy()
+        .args(["--no-fix", "pinyin_annotation"])
+        .write_stdin("快遞業(yè)務")
+        .assert()
+        .success()
+        .stdout("快遞業(yè)務");
+    zhtidy()
+        .args(["--only", "convert", "--to", "t2s"])
+        .write_stdin("快遞業(yè)務")
+        .assert()
+        .success()
+        .stdout("快递业(yè)务");
+    zhtidy()
+        .args(["--to", "t2s"])
+        .write_stdin("快遞業(yè)務")
+        .assert()
+        .success()
+        .stdout("快递业务");
+    zhtidy()
+        .args(["--no-fix", "bogus"])
+        .write_stdin("x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown fix"));
 }

@@ -17,7 +17,10 @@ TARGETS (--to):
     hk-phrases, hkp                 Hong Kong variant with phrases (like s2hkp)
     jp, shinjitai                   Japanese Shinjitai
 
-STAGES (--only): convert
+STAGES (--only): repair, convert (in that order; all run by default, convert when --to is given)
+
+REPAIR FIXES (--no-fix): html_entity compat_ideograph lost_byte pinyin_annotation punctuation
+  debug_fill. Each fix changes text only when it is sure; unsure cases are listed in --report.
 
 EXAMPLES:
   curl -s https://example.com/news.txt | zhtidy --to tw
@@ -25,9 +28,10 @@ EXAMPLES:
   zhtidy --encoding big5 --to simplified old.txt
   zhtidy --to t --output-encoding big5 --lossy-output in.txt > out.big5.txt
   zhtidy --to s2t --report=report.jsonl *.txt > all.txt
+  zhtidy --check scraped/*.txt          # what would be repaired; exit 1 if anything
 
 EXIT STATUS: 0 on success (also when the reader of the output goes away), 1 when an input failed,
-2 for bad usage.";
+2 for bad usage. With --check: 0 clean, 1 something would change, 2 errors.";
 
 /// Turns messy Chinese text into clean text: decodes any encoding and converts between
 /// Simplified and Traditional Chinese exactly like OpenCC.
@@ -82,6 +86,17 @@ pub struct Args {
     /// and written in order (output identical to -j 1). 0 means all cores.
     #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 1)]
     pub threads: usize,
+
+    /// Switch off a repair fix (repeatable or comma-separated): html_entity, compat_ideograph,
+    /// lost_byte, pinyin_annotation, punctuation, debug_fill.
+    #[arg(long = "no-fix", value_name = "NAME", value_delimiter = ',')]
+    pub no_fix: Vec<String>,
+
+    /// Report what would change (per file: each repair with line, column, before and after;
+    /// conversion and encoding changes) without writing output. Exit status 1 if anything would
+    /// change, 0 if all is clean, 2 on errors.
+    #[arg(long)]
+    pub check: bool,
 
     /// List the OpenCC configs and exit.
     #[arg(long)]

@@ -66,6 +66,7 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
             parse_user_dict(&text).with_context(|| format!("dictionary {}", path.display()))?;
         b = b.user_entries(entries);
     }
+    b = b.no_fix(&args.no_fix);
     if let Some(only) = &args.only {
         b = b.only(only)?;
     }
@@ -81,6 +82,9 @@ fn run(args: Args) -> Result<i32> {
         return Ok(0);
     }
     let builder = builder(&args)?;
+    if args.check {
+        return check(&builder, &args);
+    }
     let threads = match args.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -138,6 +142,77 @@ fn run(args: Args) -> Result<i32> {
         Err(e) => return Err(e),
     }
     Ok(if failed { 1 } else { 0 })
+}
+
+/// `--check`: what would change, file by file; exit 1 if anything, 0 if clean, 2 on errors.
+fn check(builder: &PipelineBuilder, args: &Args) -> Result<i32> {
+    let files: Vec<PathBuf> = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files.clone()
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let (mut changed, mut failed) = (false, false);
+    for file in &files {
+        let name = file.display().to_string();
+        let report = match run_one(builder, file, &mut io::sink(), 1) {
+            Ok(r) => r,
+            Err(e) => {
+                failed = true;
+                eprintln!("zhtidy: {name}: {e:#}");
+                continue;
+            }
+        };
+        let enc = &report.encoding;
+        if enc.name != enc.output || enc.source == "bom" || enc.replacements > 0 {
+            changed = true;
+            writeln!(
+                out,
+                "{name}: encoding: {} ({}) -> {}, {} invalid sequences",
+                enc.name, enc.source, enc.output, enc.replacements
+            )?;
+        }
+        for stage in &report.stages {
+            if stage.stage == "repair" {
+                for r in stage.detail["repairs"].as_array().into_iter().flatten() {
+                    let (before, after) = (
+                        r["before"].as_str().unwrap_or(""),
+                        r["after"].as_str().unwrap_or(""),
+                    );
+                    let kind = if before == after { "unsure" } else { "fix" };
+                    writeln!(
+                        out,
+                        "{name}:{}:{}: {kind} {}: {before:?} -> {after:?}",
+                        r["line"],
+                        r["column"],
+                        r["fix"].as_str().unwrap_or("")
+                    )?;
+                }
+                if let Some(n) = stage.detail["repairs_not_listed"]
+                    .as_u64()
+                    .filter(|n| *n > 0)
+                {
+                    writeln!(out, "{name}: ... and {n} more repairs")?;
+                }
+            } else if stage.changes > 0 {
+                writeln!(
+                    out,
+                    "{name}: {}: {} changes ({})",
+                    stage.stage, stage.changes, stage.detail
+                )?;
+            }
+            changed |= stage.changes > 0;
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        2
+    } else if changed {
+        1
+    } else {
+        0
+    })
 }
 
 fn run_one(

@@ -301,6 +301,12 @@ fn needs_normalization(text: &str) -> bool {
     })
 }
 
+/// The unified ideograph a CJK compatibility ideograph stands for (`None` for other characters
+/// and for the twelve compatibility-block characters that are unified ideographs themselves).
+pub fn compat_ideograph(c: char) -> Option<char> {
+    normalize_char(c)
+}
+
 fn normalize_char(c: char) -> Option<char> {
     registry::NORMALIZATION
         .binary_search_by_key(&c, |(k, _)| *k)

@@ -1,0 +1,288 @@
+//! The `repair` stage: detects and repairs garbled Chinese text, one named fix per file.
+//!
+//! Principle (ftfy's): text is correct until proven otherwise. Every fix looks for a pattern
+//! that clean text does not contain, checks it structurally (a pinyin reading that belongs to
+//! the character, a byte sequence that re-decodes cleanly), and when it is unsure it changes
+//! nothing and counts the case as `unsure` in the report.
+//!
+//! The fixes, in the order they run on each line:
+//!
+//! | name | repairs |
+//! |---|---|
+//! | `html_entity` | `&#36942;`, `&#x904E;`, `&nbsp;`, `&amp;` ... left in plain text |
+//! | `compat_ideograph` | CJK compatibility ideographs (U+F900..) to their unified forms |
+//! | `lost_byte` | lost-byte frame shifts of GBK text (`變?yōu)椤伴L久` -> `變為“長久`) |
+//! | `pinyin_annotation` | pinyin glued after characters (`業(yè)務` -> `業務`) |
+//! | `punctuation` | ASCII `, ; : ! ?` and `( )` flattened inside Chinese (`，；：！？（）`) |
+//! | `debug_fill` | `烫烫烫` / `屯屯屯` debug-fill runs |
+//!
+//! Each can be switched off by name (`--no-fix NAME`). The stage works on lines (a line longer
+//! than 64 KiB is handled in pieces of at least 32 KiB cut at fixed offsets from the line
+//! start), so output does not depend on how the input was chunked.
+
+mod compat;
+mod debug_fill;
+mod entities;
+mod lost_byte;
+mod model;
+mod pinyin;
+mod punctuation;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::pipeline::Stage;
+use crate::report::StageReport;
+
+/// The fixes, in the order they run: (name, what it repairs).
+pub const FIXES: &[(&str, &str)] = &[
+    (
+        "html_entity",
+        "HTML character references left in plain text",
+    ),
+    (
+        "compat_ideograph",
+        "CJK compatibility ideographs to unified ideographs",
+    ),
+    (
+        "lost_byte",
+        "lost-byte frame shifts of GBK text, with or without a phantom annotation",
+    ),
+    (
+        "pinyin_annotation",
+        "pinyin readings glued after characters",
+    ),
+    (
+        "punctuation",
+        "ASCII punctuation flattened inside Chinese text",
+    ),
+    ("debug_fill", "烫烫烫 / 屯屯屯 debug-fill runs"),
+];
+
+/// A line longer than this is repaired in pieces.
+const MAX_UNIT: usize = 64 * 1024;
+/// Where such a line is cut: the first character boundary at or after this offset of the piece.
+const CUT_AT: usize = 32 * 1024;
+/// How many repairs the report lists one by one (all are counted).
+const MAX_EVENTS: usize = 1000;
+
+/// Keeps at most `MAX_EVENTS` repairs listed in a (merged) report, counting the rest.
+pub(crate) fn cap_listed(detail: &mut serde_json::Value) {
+    let Some(list) = detail.get_mut("repairs").and_then(|r| r.as_array_mut()) else {
+        return;
+    };
+    if list.len() <= MAX_EVENTS {
+        return;
+    }
+    let extra = (list.len() - MAX_EVENTS) as u64;
+    list.truncate(MAX_EVENTS);
+    let n = detail["repairs_not_listed"].as_u64().unwrap_or(0) + extra;
+    detail["repairs_not_listed"] = n.into();
+}
+
+/// One repair (or one case left alone because the fix was unsure).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Repair {
+    /// The fix's name.
+    pub fix: &'static str,
+    /// 1-based line of the input text.
+    pub line: u64,
+    /// 1-based column (characters) where the repaired text starts, in the line as the fixes
+    /// before this one left it (fixes run in the order of [`FIXES`]).
+    pub column: u64,
+    /// The text before.
+    pub before: String,
+    /// The text after (equal to `before` for a case left alone).
+    pub after: String,
+}
+
+/// What a fix found in one line.
+pub(crate) struct Found {
+    /// Byte range in the line and its replacement.
+    pub edits: Vec<(usize, usize, String)>,
+    /// Cases seen but left alone (byte offset, excerpt).
+    pub unsure: Vec<(usize, String)>,
+}
+
+impl Found {
+    fn none() -> Found {
+        Found {
+            edits: Vec::new(),
+            unsure: Vec::new(),
+        }
+    }
+}
+
+/// The repair stage.
+pub struct RepairStage {
+    enabled: Vec<&'static str>,
+    line: u64,
+    counts: BTreeMap<&'static str, u64>,
+    unsure: BTreeMap<&'static str, u64>,
+    events: Vec<Repair>,
+    events_dropped: u64,
+}
+
+impl RepairStage {
+    /// A stage running every fix except those named in `disabled`.
+    pub fn new<S: AsRef<str>>(disabled: &[S]) -> Result<RepairStage> {
+        for d in disabled {
+            if !FIXES.iter().any(|(n, _)| *n == d.as_ref()) {
+                return Err(Error::new(
+                    ErrorKind::Usage,
+                    format!(
+                        "unknown fix {:?} (fixes: {})",
+                        d.as_ref(),
+                        FIXES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        let enabled = FIXES
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| !disabled.iter().any(|d| d.as_ref() == *n))
+            .collect();
+        Ok(RepairStage {
+            enabled,
+            line: 1,
+            counts: BTreeMap::new(),
+            unsure: BTreeMap::new(),
+            events: Vec::new(),
+            events_dropped: 0,
+        })
+    }
+
+    /// The repairs made so far (at most 1000 are kept; all are counted).
+    pub fn repairs(&self) -> &[Repair] {
+        &self.events
+    }
+
+    /// Repairs one unit (a line, or a piece of a long one), appending the result to `out`.
+    fn repair_unit(&mut self, unit: &str, out: &mut String) {
+        let mut text = std::borrow::Cow::Borrowed(unit);
+        let mut garbled = false;
+        for &fix in &self.enabled.clone() {
+            let found = match fix {
+                "html_entity" => entities::find(&text),
+                "compat_ideograph" => compat::find(&text),
+                "lost_byte" => lost_byte::find(&text),
+                "pinyin_annotation" => pinyin::find(&text),
+                "punctuation" => punctuation::find(&text, garbled),
+                "debug_fill" => debug_fill::find(&text),
+                _ => Found::none(),
+            };
+            for (at, excerpt) in &found.unsure {
+                *self.unsure.entry(fix).or_default() += 1;
+                let column = 1 + text[..*at].chars().count() as u64;
+                self.record(Repair {
+                    fix,
+                    line: self.line,
+                    column,
+                    before: excerpt.clone(),
+                    after: excerpt.clone(),
+                });
+            }
+            if found.edits.is_empty() {
+                continue;
+            }
+            garbled |= matches!(fix, "pinyin_annotation" | "lost_byte");
+            let mut fixed = String::with_capacity(text.len());
+            let mut last = 0;
+            for (start, end, replacement) in &found.edits {
+                *self.counts.entry(fix).or_default() += 1;
+                let column = 1 + text[..*start].chars().count() as u64;
+                self.record(Repair {
+                    fix,
+                    line: self.line,
+                    column,
+                    before: text[*start..*end].to_string(),
+                    after: replacement.clone(),
+                });
+                fixed.push_str(&text[last..*start]);
+                fixed.push_str(replacement);
+                last = *end;
+            }
+            fixed.push_str(&text[last..]);
+            text = std::borrow::Cow::Owned(fixed);
+        }
+        out.push_str(&text);
+    }
+
+    fn record(&mut self, r: Repair) {
+        if self.events.len() < MAX_EVENTS {
+            self.events.push(r);
+        } else {
+            self.events_dropped += 1;
+        }
+    }
+}
+
+impl Stage for RepairStage {
+    fn name(&self) -> &'static str {
+        "repair"
+    }
+
+    fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
+        let mut pos = 0;
+        loop {
+            let rest = &input[pos..];
+            let end = match memchr::memchr(b'\n', rest.as_bytes()) {
+                Some(i) => Some((i + 1, true)),
+                None if last && !rest.is_empty() => Some((rest.len(), false)),
+                None => None,
+            };
+            // A unit may not be longer than MAX_UNIT: cut long lines at fixed offsets.
+            let (len, ends_line) = match end {
+                Some((len, nl)) if len <= MAX_UNIT => (len, nl),
+                _ if rest.len() > MAX_UNIT || (end.is_some() && rest.len() > CUT_AT) => {
+                    let mut cut = CUT_AT;
+                    while !rest.is_char_boundary(cut) {
+                        cut += 1;
+                    }
+                    (cut, false)
+                }
+                _ => break,
+            };
+            self.repair_unit(&rest[..len], out);
+            if ends_line {
+                self.line += 1;
+            }
+            pos += len;
+            if pos == input.len() {
+                break;
+            }
+        }
+        Ok(pos)
+    }
+
+    fn line_local(&self) -> bool {
+        true
+    }
+
+    fn fork(&self) -> Option<Box<dyn Stage>> {
+        let mut s = RepairStage::new::<&str>(&[]).ok()?;
+        s.enabled = self.enabled.clone();
+        Some(Box::new(s))
+    }
+
+    fn start_line(&mut self, line: u64) {
+        self.line = line;
+    }
+
+    fn report(&self) -> StageReport {
+        StageReport {
+            stage: "repair".into(),
+            changes: self.counts.values().sum(),
+            detail: json!({
+                "fixes": self.counts,
+                "unsure": self.unsure,
+                "repairs": self.events,
+                "repairs_not_listed": self.events_dropped,
+            }),
+        }
+    }
+}

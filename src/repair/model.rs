@@ -1,0 +1,103 @@
+//! Shared knowledge for the fixes: GBK byte facts and a word-frequency plausibility model.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use encoding_rs::GBK;
+
+/// Whether `c` is a CJK unified ideograph (basic block or extension A/B..).
+pub(crate) fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+/// Whether `c` is CJK punctuation or a full-width form (，。！（）“” ...).
+pub(crate) fn is_cjk_punct(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFF65 | 0x2014 | 0x2018..=0x201D | 0x2026 | 0x00B7)
+}
+
+/// The GBK bytes of `c`, if it has a two-byte GBK code.
+pub(crate) fn gbk_bytes(c: char) -> Option<[u8; 2]> {
+    let mut buf = [0u8; 4];
+    let s = c.encode_utf8(&mut buf);
+    let mut enc = GBK.new_encoder();
+    let mut out = [0u8; 8];
+    let (res, _, written) = enc.encode_from_utf8_without_replacement(s, &mut out, true);
+    (matches!(res, encoding_rs::EncoderResult::InputEmpty) && written == 2)
+        .then(|| [out[0], out[1]])
+}
+
+/// Whether `c` is in GB2312 (the two-byte area A1A1..F7FE of GBK).
+pub(crate) fn in_gb2312(c: char) -> bool {
+    gbk_bytes(c).is_some_and(|[a, b]| (0xA1..=0xF7).contains(&a) && (0xA1..=0xFE).contains(&b))
+}
+
+/// Encodes `s` to GBK, or `None` if some character has no GBK code.
+pub(crate) fn encode_gbk(s: &str) -> Option<Vec<u8>> {
+    let (bytes, _, unmappable) = GBK.encode(s);
+    (!unmappable).then(|| bytes.into_owned())
+}
+
+/// Decodes GBK strictly: `None` on any malformed sequence.
+pub(crate) fn decode_gbk_strict(b: &[u8]) -> Option<String> {
+    GBK.decode_without_bom_handling_and_without_replacement(b)
+        .map(|s| s.into_owned())
+}
+
+/// Two-character words and their frequencies (jieba's dictionary, Simplified).
+fn words() -> &'static HashMap<String, u32> {
+    static WORDS: OnceLock<HashMap<String, u32>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        include_str!("../../data/jieba/words2.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| {
+                let (w, f) = l.split_once('\t')?;
+                Some((w.to_string(), f.parse().ok()?))
+            })
+            .collect()
+    })
+}
+
+/// How plausible the sequence of characters is as Chinese: the sum over adjacent pairs of
+/// log2(1 + frequency) of the pair as a word (Traditional text is looked up through t2s), minus
+/// a penalty for characters that are neither Han, CJK punctuation nor ASCII.
+pub(crate) fn plausibility(s: &str) -> f64 {
+    let simplified = crate::convert::Converter::new(crate::convert::Config::T2s).convert(s);
+    let chars: Vec<char> = simplified.chars().collect();
+    let words = words();
+    let mut score = 0.0;
+    let mut pair = String::new();
+    for w in chars.windows(2) {
+        pair.clear();
+        pair.push(w[0]);
+        pair.push(w[1]);
+        if let Some(f) = words.get(&pair) {
+            score += (1.0 + *f as f64).log2();
+        }
+    }
+    for c in &chars {
+        if !(is_han(*c) || is_cjk_punct(*c) || c.is_ascii()) {
+            score -= 8.0;
+        }
+    }
+    score
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gb2312_membership() {
+        assert!(in_gb2312('国'));
+        assert!(in_gb2312('会'));
+        assert!(!in_gb2312('業'));
+        assert!(!in_gb2312('區'));
+        assert!(!in_gb2312('a'));
+    }
+
+    #[test]
+    fn plausibility_prefers_words() {
+        assert!(plausibility("各省（區") > plausibility("各啊（區"));
+    }
+}

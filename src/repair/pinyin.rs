@@ -1,0 +1,168 @@
+//! `pinyin_annotation`: pinyin readings glued after characters, `業(yè)務` -> `業務`.
+//!
+//! **What it detects.** Software that worked on the GBK bytes of Traditional text inserted
+//! `(reading)` after characters outside GB2312. We remove `(syllable)` or `（syllable）` right
+//! after a Han character when all of these hold:
+//! - the syllable is lowercase pinyin (tone marks, or a tone number at the end: `ye4`);
+//! - it is one of the character's readings (all heteronyms, from the `pinyin` crate's data);
+//! - the character is outside GB2312 (the garbling never annotates GB2312 characters, so `行(háng)`
+//!   in a text explaining readings stays);
+//! - the line is not teaching material: when half or more of the line's Han characters carry a
+//!   reading, every annotation is deliberate and the line is left alone (reported as unsure).
+//!
+//! **Why it is safe.** A deliberate gloss is a word (`北京(Běijīng)`), capitalised, or on a
+//! GB2312 character; an accidental match needs a Traditional-only character followed by exactly
+//! one of its own readings in parentheses.
+//!
+//! **Known false positives.** A text that glosses a single Traditional-only character with its
+//! reading in lowercase, on a line where fewer than half the characters are glossed.
+
+use pinyin::ToPinyinMulti;
+
+use super::model::{in_gb2312, is_han};
+use super::Found;
+
+/// A candidate annotation: byte range of the parentheses and the character before them.
+struct Candidate {
+    start: usize,
+    end: usize,
+    ch: char,
+    syllable: String,
+}
+
+pub(crate) fn find(line: &str) -> Found {
+    let mut found = Found::none();
+    if !line.contains('(') && !line.contains('（') {
+        return found;
+    }
+    let candidates = candidates(line);
+    if candidates.is_empty() {
+        return found;
+    }
+    let han = line.chars().filter(|c| is_han(*c)).count();
+    let matching: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| is_reading(c.ch, &c.syllable))
+        .collect();
+    if matching.len() >= 3 && matching.len() * 2 >= han {
+        found.unsure.push((
+            matching[0].start,
+            "teaching material: readings left in place".into(),
+        ));
+        return found;
+    }
+    for c in matching {
+        if !in_gb2312(c.ch) {
+            found.edits.push((c.start, c.end, String::new()));
+        }
+    }
+    found
+}
+
+/// `(syllable)` groups right after a Han character.
+fn candidates(line: &str) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    let mut prev: Option<char> = None;
+    let mut iter = line.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if (c == '(' || c == '（') && prev.is_some_and(is_han) {
+            let close = if c == '(' { ')' } else { '）' };
+            let rest = &line[i + c.len_utf8()..];
+            if let Some(j) = rest.find(close) {
+                let inner = &rest[..j];
+                if looks_like_syllable(inner) {
+                    let end = i + c.len_utf8() + j + close.len_utf8();
+                    out.push(Candidate {
+                        start: i,
+                        end,
+                        ch: prev.unwrap(),
+                        syllable: inner.to_string(),
+                    });
+                }
+            }
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+fn looks_like_syllable(s: &str) -> bool {
+    let n = s.chars().count();
+    if !(1..=7).contains(&n) {
+        return false;
+    }
+    let (body, digit) = match s.chars().last() {
+        Some(d @ '1'..='5') => (&s[..s.len() - 1], Some(d)),
+        _ => (s, None),
+    };
+    !body.is_empty()
+        && body
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ".contains(c))
+        && (digit.is_none() || body.chars().all(|c| c.is_ascii_lowercase() || c == 'ü'))
+}
+
+/// Whether `syllable` (tone marks or a final tone number) is a reading of `c`.
+pub(crate) fn is_reading(c: char, syllable: &str) -> bool {
+    let Some(multi) = c.to_pinyin_multi() else {
+        return false;
+    };
+    let numbered = syllable.chars().last().is_some_and(|d| d.is_ascii_digit());
+    multi.into_iter().any(|p| {
+        if numbered {
+            p.with_tone_num_end() == syllable || p.with_tone_num_end().replace('v', "ü") == syllable
+        } else {
+            p.with_tone() == syllable
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(s: &str) -> String {
+        let f = find(s);
+        let mut out = String::new();
+        let mut last = 0;
+        for (a, b, r) in &f.edits {
+            out.push_str(&s[last..*a]);
+            out.push_str(r);
+            last = *b;
+        }
+        out.push_str(&s[last..]);
+        out
+    }
+
+    #[test]
+    fn removes_readings_of_non_gb2312_characters() {
+        assert_eq!(fix("快遞業(yè)務(wù)旺季"), "快遞業務旺季");
+        assert_eq!(fix("繼續(xù)發(fā)揮"), "繼續發揮");
+        assert_eq!(fix("長(zhǎng)期"), "長期");
+        assert_eq!(fix("業（yè）務"), "業務");
+        assert_eq!(fix("業(ye4)務"), "業務");
+    }
+
+    #[test]
+    fn leaves_glosses_and_content() {
+        for s in [
+            "北京(Běijīng)是首都",
+            "拼音(pīnyīn)",
+            "蘋果(Apple)",
+            "部分省(市)郵政",
+            "行(háng)業的行",
+            "業(yì)務",
+            "律師事務所(蘭州)",
+            "(yè)開頭",
+        ] {
+            assert_eq!(fix(s), s, "{s}");
+        }
+    }
+
+    #[test]
+    fn teaching_material_is_left_alone() {
+        let s = "業(yè)務(wù)續(xù)發(fā)";
+        assert_eq!(fix(s), s);
+        assert_eq!(find(s).unsure.len(), 1);
+    }
+}
