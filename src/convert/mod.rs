@@ -301,6 +301,11 @@ fn needs_normalization(text: &str) -> bool {
     })
 }
 
+/// Whether `text` holds a CJK compatibility ideograph (a fast byte scan).
+pub fn has_compat_ideographs(text: &str) -> bool {
+    needs_normalization(text)
+}
+
 /// The unified ideograph a CJK compatibility ideograph stands for (`None` for other characters
 /// and for the twelve compatibility-block characters that are unified ideographs themselves).
 pub fn compat_ideograph(c: char) -> Option<char> {

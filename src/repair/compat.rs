@@ -13,6 +13,9 @@ use super::Found;
 
 pub(crate) fn find(line: &str) -> Found {
     let mut found = Found::none();
+    if !crate::convert::has_compat_ideographs(line) {
+        return found;
+    }
     for (i, c) in line.char_indices() {
         if matches!(c as u32, 0xF900..=0xFAFF | 0x2F800..=0x2FA1F) {
             if let Some(n) = crate::convert::compat_ideograph(c) {

@@ -35,6 +35,9 @@ const MARGIN_BLIND: f64 = 10.0;
 
 pub(crate) fn find(line: &str) -> Found {
     let mut found = Found::none();
+    if memchr::memchr(b'?', line.as_bytes()).is_none() && !line.contains('\u{FFFD}') {
+        return found;
+    }
     let mut search_from = 0;
     while let Some(off) = line[search_from..].find(['?', '\u{FFFD}']) {
         let q = search_from + off;
@@ -93,6 +96,22 @@ fn repair_at(
     }
     if ends.is_empty() {
         return None;
+    }
+    // Without a checksum, insist on the trace a resynchronising decoder leaves: an ASCII letter
+    // or symbol (a former trail byte, 0x40..0x7E) right beside a non-ASCII character.
+    if syllable.is_none() {
+        let w: Vec<char> = line[window_start..].chars().take(WINDOW).collect();
+        let trace = w.iter().enumerate().any(|(i, c)| {
+            (0x40..=0x7E).contains(&(*c as u32))
+                && (i
+                    .checked_sub(1)
+                    .and_then(|j| w.get(j))
+                    .is_some_and(|p| !p.is_ascii())
+                    || w.get(i + 1).is_some_and(|n| !n.is_ascii()))
+        });
+        if !trace {
+            return None;
+        }
     }
     let leads: Vec<u8> = match syllable {
         Some(s) => (0x40..=0xFEu8)

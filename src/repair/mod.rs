@@ -69,6 +69,41 @@ const CUT_AT: usize = 32 * 1024;
 /// How many repairs the report lists one by one (all are counted).
 const MAX_EVENTS: usize = 1000;
 
+/// A quick scan for anything any fix reacts to: ASCII `& ( ) ? , ; : !`, `（`, U+FFFD, CJK
+/// compatibility ideographs, and runs of `烫`, `屯` or `锟斤拷`. Most clean lines have none.
+fn may_need_repair(b: &[u8]) -> bool {
+    const ASCII: u128 = (1 << b'&')
+        | (1 << b'(')
+        | (1 << b')')
+        | (1 << b'?')
+        | (1 << b',')
+        | (1 << b';')
+        | (1 << b':')
+        | (1 << b'!');
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            if ASCII & (1u128 << c) != 0 {
+                return true;
+            }
+        } else if c == 0xEF {
+            // （ EF BC 88, U+FFFD EF BF BD, U+F900..U+FAFF EF A4..AB xx
+            match (b.get(i + 1), b.get(i + 2)) {
+                (Some(0xBC), Some(0x88)) | (Some(0xBF), Some(0xBD)) | (Some(0xA4..=0xAB), _) => {
+                    return true
+                }
+                _ => {}
+            }
+        } else if c == 0xF0 && b.get(i + 1) == Some(&0xAF) {
+            return true;
+        }
+        i += 1;
+    }
+    let has = |pat: &str| memchr::memmem::find(b, pat.as_bytes()).is_some();
+    has("烫烫烫") || has("屯屯屯") || has("锟斤拷")
+}
+
 /// Keeps at most `MAX_EVENTS` repairs listed in a (merged) report, counting the rest.
 pub(crate) fn cap_listed(detail: &mut serde_json::Value) {
     let Some(list) = detail.get_mut("repairs").and_then(|r| r.as_array_mut()) else {
@@ -163,9 +198,14 @@ impl RepairStage {
 
     /// Repairs one unit (a line, or a piece of a long one), appending the result to `out`.
     fn repair_unit(&mut self, unit: &str, out: &mut String) {
+        if !may_need_repair(unit.as_bytes()) {
+            out.push_str(unit);
+            return;
+        }
         let mut text = std::borrow::Cow::Borrowed(unit);
         let mut garbled = false;
-        for &fix in &self.enabled.clone() {
+        for i in 0..self.enabled.len() {
+            let fix = self.enabled[i];
             let found = match fix {
                 "html_entity" => entities::find(&text),
                 "compat_ideograph" => compat::find(&text),
@@ -177,14 +217,16 @@ impl RepairStage {
             };
             for (at, excerpt) in &found.unsure {
                 *self.unsure.entry(fix).or_default() += 1;
-                let column = 1 + text[..*at].chars().count() as u64;
-                self.record(Repair {
-                    fix,
-                    line: self.line,
-                    column,
-                    before: excerpt.clone(),
-                    after: excerpt.clone(),
-                });
+                if self.wants_event() {
+                    let column = 1 + text[..*at].chars().count() as u64;
+                    self.record(Repair {
+                        fix,
+                        line: self.line,
+                        column,
+                        before: excerpt.clone(),
+                        after: excerpt.clone(),
+                    });
+                }
             }
             if found.edits.is_empty() {
                 continue;
@@ -192,16 +234,21 @@ impl RepairStage {
             garbled |= matches!(fix, "pinyin_annotation" | "lost_byte");
             let mut fixed = String::with_capacity(text.len());
             let mut last = 0;
+            // Columns are counted incrementally: edits come in order.
+            let mut column = 1u64;
             for (start, end, replacement) in &found.edits {
                 *self.counts.entry(fix).or_default() += 1;
-                let column = 1 + text[..*start].chars().count() as u64;
-                self.record(Repair {
-                    fix,
-                    line: self.line,
-                    column,
-                    before: text[*start..*end].to_string(),
-                    after: replacement.clone(),
-                });
+                column += text[last..*start].chars().count() as u64;
+                if self.wants_event() {
+                    self.record(Repair {
+                        fix,
+                        line: self.line,
+                        column,
+                        before: text[*start..*end].to_string(),
+                        after: replacement.clone(),
+                    });
+                }
+                column += text[*start..*end].chars().count() as u64;
                 fixed.push_str(&text[last..*start]);
                 fixed.push_str(replacement);
                 last = *end;
@@ -210,6 +257,16 @@ impl RepairStage {
             text = std::borrow::Cow::Owned(fixed);
         }
         out.push_str(&text);
+    }
+
+    /// Whether the next repair is still listed one by one (else it is only counted).
+    fn wants_event(&mut self) -> bool {
+        if self.events.len() < MAX_EVENTS {
+            true
+        } else {
+            self.events_dropped += 1;
+            false
+        }
     }
 
     fn record(&mut self, r: Repair) {

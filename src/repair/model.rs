@@ -28,7 +28,23 @@ pub(crate) fn gbk_bytes(c: char) -> Option<[u8; 2]> {
 
 /// Whether `c` is in GB2312 (the two-byte area A1A1..F7FE of GBK).
 pub(crate) fn in_gb2312(c: char) -> bool {
-    gbk_bytes(c).is_some_and(|[a, b]| (0xA1..=0xF7).contains(&a) && (0xA1..=0xFE).contains(&b))
+    static SET: OnceLock<Vec<u64>> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        // A bit per BMP code point, from decoding every GB2312 byte pair once.
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for a in 0xA1..=0xF7u8 {
+            for b in 0xA1..=0xFEu8 {
+                if let Some(s) = decode_gbk_strict(&[a, b]) {
+                    if let Some(ch) = s.chars().next().filter(|ch| (*ch as u32) < 0x10000) {
+                        bits[ch as usize / 64] |= 1 << (ch as usize % 64);
+                    }
+                }
+            }
+        }
+        bits
+    });
+    let c = c as usize;
+    c < 0x10000 && set[c / 64] & (1 << (c % 64)) != 0
 }
 
 /// Encodes `s` to GBK, or `None` if some character has no GBK code.

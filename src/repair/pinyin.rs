@@ -63,8 +63,7 @@ pub(crate) fn find(line: &str) -> Found {
 fn candidates(line: &str) -> Vec<Candidate> {
     let mut out = Vec::new();
     let mut prev: Option<char> = None;
-    let mut iter = line.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
+    for (i, c) in line.char_indices() {
         if (c == '(' || c == '（') && prev.is_some_and(is_han) {
             let close = if c == '(' { ')' } else { '）' };
             let rest = &line[i + c.len_utf8()..];

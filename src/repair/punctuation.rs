@@ -43,7 +43,10 @@ pub(crate) fn find(line: &str, garbled: bool) -> Found {
     // text mixes ASCII marks in freely); brackets are then left alone.
     let standalone = !garbled;
     if standalone {
-        let kept = line.contains(['。', '、']);
+        if line.bytes().any(|b| b.is_ascii_alphabetic()) || !line.contains(['。', '、']) {
+            return found;
+        }
+        let kept = true;
         let ascii_stop = line
             .char_indices()
             .any(|(i, c)| is_han(c) && line[i + c.len_utf8()..].starts_with('.'));
@@ -90,8 +93,7 @@ pub(crate) fn find(line: &str, garbled: bool) -> Found {
     }
     let chinese_at =
         |k: Option<usize>| k.is_some_and(|k| converted.get(k) == Some(&true) || chinese(at(k)));
-    for k in 0..chars.len() {
-        let (i, c) = chars[k];
+    for (k, &(i, c)) in chars.iter().enumerate() {
         let prev = k.checked_sub(1);
         let replacement = match c {
             ',' | ';' | ':' | '!' if chinese_at(prev) && chinese_at(Some(k + 1)) => match c {
