@@ -19,7 +19,7 @@ TARGETS (--to):
 
 STAGES (--only): repair, convert (in that order; all run by default, convert when --to is given)
 
-REPAIR FIXES (--no-fix): html_entity compat_ideograph lost_byte pinyin_annotation punctuation
+REPAIR FIXES (--no-fix): html_entity compat_ideograph radical lost_byte pinyin_annotation punctuation
   debug_fill. Each fix changes text only when it is sure; unsure cases are listed in --report.
 
 EXAMPLES:
@@ -87,7 +87,7 @@ pub struct Args {
     #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 1)]
     pub threads: usize,
 
-    /// Switch off a repair fix (repeatable or comma-separated): html_entity, compat_ideograph,
+    /// Switch off a repair fix (repeatable or comma-separated): html_entity, compat_ideograph, radical,
     /// lost_byte, pinyin_annotation, punctuation, debug_fill.
     #[arg(long = "no-fix", value_name = "NAME", value_delimiter = ',')]
     pub no_fix: Vec<String>,

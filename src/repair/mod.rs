@@ -11,6 +11,7 @@
 //! |---|---|
 //! | `html_entity` | `&#36942;`, `&#x904E;`, `&nbsp;`, `&amp;` ... left in plain text |
 //! | `compat_ideograph` | CJK compatibility ideographs (U+F900..) to their unified forms |
+//! | `radical` | Kangxi radicals from PDFs to ideographs (`⾏业` -> `行业`) |
 //! | `lost_byte` | lost-byte frame shifts of GBK text (`變?yōu)椤伴L久` -> `變為“長久`) |
 //! | `pinyin_annotation` | pinyin glued after characters (`業(yè)務` -> `業務`) |
 //! | `punctuation` | ASCII `, ; : ! ?` and `( )` flattened inside Chinese (`，；：！？（）`) |
@@ -27,6 +28,7 @@ mod lost_byte;
 mod model;
 mod pinyin;
 mod punctuation;
+mod radicals;
 
 use std::collections::BTreeMap;
 
@@ -46,6 +48,10 @@ pub const FIXES: &[(&str, &str)] = &[
     (
         "compat_ideograph",
         "CJK compatibility ideographs to unified ideographs",
+    ),
+    (
+        "radical",
+        "Kangxi and supplement radicals from PDFs to the ideographs they stand for",
     ),
     (
         "lost_byte",
@@ -70,7 +76,7 @@ const CUT_AT: usize = 32 * 1024;
 const MAX_EVENTS: usize = 1000;
 
 /// A quick scan for anything any fix reacts to: ASCII `& ( ) ? , ; : !`, `（`, U+FFFD, CJK
-/// compatibility ideographs, and runs of `烫`, `屯` or `锟斤拷`. Most clean lines have none.
+/// compatibility ideographs, radicals, and runs of `烫`, `屯` or `锟斤拷`. Most clean lines have none.
 fn may_need_repair(b: &[u8]) -> bool {
     const ASCII: u128 = (1 << b'&')
         | (1 << b'(')
@@ -95,7 +101,9 @@ fn may_need_repair(b: &[u8]) -> bool {
                 }
                 _ => {}
             }
-        } else if c == 0xF0 && b.get(i + 1) == Some(&0xAF) {
+        } else if (c == 0xF0 && b.get(i + 1) == Some(&0xAF))
+            || (c == 0xE2 && matches!(b.get(i + 1), Some(0xBA..=0xBF)))
+        {
             return true;
         }
         i += 1;
@@ -209,6 +217,7 @@ impl RepairStage {
             let found = match fix {
                 "html_entity" => entities::find(&text),
                 "compat_ideograph" => compat::find(&text),
+                "radical" => radicals::find(&text),
                 "lost_byte" => lost_byte::find(&text),
                 "pinyin_annotation" => pinyin::find(&text),
                 "punctuation" => punctuation::find(&text, garbled),
