@@ -12,6 +12,7 @@
 //! | `html_entity` | `&#36942;`, `&#x904E;`, `&nbsp;`, `&amp;` ... left in plain text |
 //! | `compat_ideograph` | CJK compatibility ideographs (U+F900..) to their unified forms |
 //! | `radical` | Kangxi radicals from PDFs to ideographs (`⾏业` -> `行业`) |
+//! | `mojibake` | wrong decodings: `ä¸­æ–‡`, `涓枃`, `いゅ`, `ÖÐÎÄ` -> `中文` |
 //! | `lost_byte` | lost-byte frame shifts of GBK text (`變?yōu)椤伴L久` -> `變為“長久`) |
 //! | `pinyin_annotation` | pinyin glued after characters (`業(yè)務` -> `業務`) |
 //! | `punctuation` | ASCII `, ; : ! ?` and `( )` flattened inside Chinese (`，；：！？（）`) |
@@ -26,6 +27,7 @@ mod debug_fill;
 mod entities;
 mod lost_byte;
 mod model;
+mod mojibake;
 mod pinyin;
 mod punctuation;
 mod radicals;
@@ -54,6 +56,10 @@ pub const FIXES: &[(&str, &str)] = &[
         "Kangxi and supplement radicals from PDFs to the ideographs they stand for",
     ),
     (
+        "mojibake",
+        "text decoded with the wrong encoding (UTF-8/GBK/Big5 as Latin-1, UTF-8 as GBK/Big5, Big5<->GBK)",
+    ),
+    (
         "lost_byte",
         "lost-byte frame shifts of GBK text, with or without a phantom annotation",
     ),
@@ -75,7 +81,8 @@ const CUT_AT: usize = 32 * 1024;
 /// How many repairs the report lists one by one (all are counted).
 const MAX_EVENTS: usize = 1000;
 
-/// A quick scan for anything any fix reacts to: ASCII `& ( ) ? , ; : !`, `（`, U+FFFD, CJK
+/// A quick scan for anything any fix but `mojibake`'s Han-run check reacts to: ASCII
+/// `& ( ) ? , ; : !`, Latin-1 letters, `（`, U+FFFD, CJK
 /// compatibility ideographs, radicals, and runs of `烫`, `屯` or `锟斤拷`. Most clean lines have none.
 fn may_need_repair(b: &[u8]) -> bool {
     const ASCII: u128 = (1 << b'&')
@@ -93,6 +100,9 @@ fn may_need_repair(b: &[u8]) -> bool {
             if ASCII & (1u128 << c) != 0 {
                 return true;
             }
+        } else if c == 0xC2 || c == 0xC3 {
+            // Latin-1 letters: UTF-8 or GBK/Big5 read as Latin-1.
+            return true;
         } else if c == 0xEF {
             // （ EF BC 88, U+FFFD EF BF BD, U+F900..U+FAFF EF A4..AB xx
             match (b.get(i + 1), b.get(i + 2)) {
@@ -207,8 +217,12 @@ impl RepairStage {
     /// Repairs one unit (a line, or a piece of a long one), appending the result to `out`.
     fn repair_unit(&mut self, unit: &str, out: &mut String) {
         if !may_need_repair(unit.as_bytes()) {
-            out.push_str(unit);
-            return;
+            // Only a wrong decoding can hide in such a line; its check is cheap.
+            let mojibake_on = self.enabled.contains(&"mojibake");
+            if unit.is_ascii() || !mojibake_on || mojibake::find(unit).edits.is_empty() {
+                out.push_str(unit);
+                return;
+            }
         }
         let mut text = std::borrow::Cow::Borrowed(unit);
         let mut garbled = false;
@@ -218,6 +232,7 @@ impl RepairStage {
                 "html_entity" => entities::find(&text),
                 "compat_ideograph" => compat::find(&text),
                 "radical" => radicals::find(&text),
+                "mojibake" => mojibake::find(&text),
                 "lost_byte" => lost_byte::find(&text),
                 "pinyin_annotation" => pinyin::find(&text),
                 "punctuation" => punctuation::find(&text, garbled),

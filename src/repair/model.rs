@@ -47,6 +47,50 @@ pub(crate) fn in_gb2312(c: char) -> bool {
     c < 0x10000 && set[c / 64] & (1 << (c % 64)) != 0
 }
 
+/// Whether `c` is a frequent character of Big5 (level 1, A440..C67E).
+pub(crate) fn in_big5_level1(c: char) -> bool {
+    static SET: OnceLock<Vec<u64>> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for a in 0xA4..=0xC6u8 {
+            for b in (0x40..=0x7Eu8).chain(0xA1..=0xFE) {
+                if a == 0xC6 && b > 0x7E {
+                    break;
+                }
+                if let Some(s) =
+                    encoding_rs::BIG5.decode_without_bom_handling_and_without_replacement(&[a, b])
+                {
+                    if let Some(ch) = s.chars().next().filter(|ch| (*ch as u32) < 0x10000) {
+                        bits[ch as usize / 64] |= 1 << (ch as usize % 64);
+                    }
+                }
+            }
+        }
+        bits
+    });
+    let c = c as usize;
+    c < 0x10000 && set[c / 64] & (1 << (c % 64)) != 0
+}
+
+/// Whether `c` is uncommon in clean Chinese text: not ASCII, not CJK punctuation, and neither a
+/// GB2312 nor a frequent Big5 character.
+pub(crate) fn is_uncommon(c: char) -> bool {
+    static COMMON: OnceLock<Vec<u64>> = OnceLock::new();
+    let common = COMMON.get_or_init(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for cp in 0..0x10000u32 {
+            if let Some(ch) = char::from_u32(cp) {
+                if ch.is_ascii() || is_cjk_punct(ch) || in_gb2312(ch) || in_big5_level1(ch) {
+                    bits[cp as usize / 64] |= 1 << (cp % 64);
+                }
+            }
+        }
+        bits
+    });
+    let c = c as usize;
+    c >= 0x10000 || common[c / 64] & (1 << (c % 64)) == 0
+}
+
 /// Encodes `s` to GBK, or `None` if some character has no GBK code.
 pub(crate) fn encode_gbk(s: &str) -> Option<Vec<u8>> {
     let (bytes, _, unmappable) = GBK.encode(s);
