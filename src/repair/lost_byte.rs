@@ -124,18 +124,23 @@ fn repair_at(
         None => (0x81..=0xFEu8).collect(),
     };
     // Each candidate: the shortest window prefix that re-decodes cleanly after the lost byte.
+    // Walking GBK's byte structure from the lost byte finds where the decoding falls back in
+    // step (a character boundary of the window), so only that prefix is decoded.
     let mut candidates: Vec<(f64, usize, String)> = Vec::new();
+    let mut b = Vec::with_capacity(bytes.len() + 1);
     for l in leads {
-        for &(text_end, byte_end) in &ends {
-            let mut b = vec![l];
-            b.extend_from_slice(&bytes[..byte_end]);
-            if let Some(decoded) = decode_gbk_strict(&b) {
-                if decoded.chars().all(|c| is_han(c) || is_cjk_punct(c)) {
-                    let score = plausibility(&context(line, q, &decoded, text_end, prev));
-                    candidates.push((score, text_end, decoded));
-                }
-                break;
-            }
+        b.clear();
+        b.push(l);
+        b.extend_from_slice(&bytes);
+        let Some(&(text_end, byte_end)) = resync(&b, &ends) else {
+            continue;
+        };
+        let Some(decoded) = decode_gbk_strict(&b[..byte_end + 1]) else {
+            continue;
+        };
+        if decoded.chars().all(|c| is_han(c) || is_cjk_punct(c)) {
+            let score = plausibility(&context(line, q, &decoded, text_end, prev));
+            candidates.push((score, text_end, decoded));
         }
     }
     if candidates.is_empty() {
@@ -160,6 +165,29 @@ fn repair_at(
         }
         None
     }
+}
+
+/// The first window boundary `(text_end, byte_end)` that GBK's structure reaches when reading
+/// `b` (lost byte first, so window byte `i` is `b[i + 1]`) from its start.
+fn resync<'a>(b: &[u8], ends: &'a [(usize, usize)]) -> Option<&'a (usize, usize)> {
+    let mut pos = 0;
+    let mut k = 0;
+    while pos < b.len() {
+        let step = match b[pos] {
+            0x00..=0x7F => 1,
+            _ if b.get(pos + 1).is_some_and(|x| (0x30..=0x39).contains(x)) => 4,
+            _ => 2,
+        };
+        pos += step;
+        // `pos` bytes of `b` read: `pos - 1` bytes of the window.
+        while k < ends.len() && ends[k].1 < pos - 1 {
+            k += 1;
+        }
+        if k < ends.len() && ends[k].1 == pos - 1 {
+            return Some(&ends[k]);
+        }
+    }
+    None
 }
 
 /// The candidate with two characters of context on each side, for scoring.

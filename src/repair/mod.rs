@@ -12,9 +12,9 @@
 //! | `html_entity` | `&#36942;`, `&#x904E;`, `&nbsp;`, `&amp;` ... left in plain text |
 //! | `compat_ideograph` | CJK compatibility ideographs (U+F900..) to their unified forms |
 //! | `radical` | Kangxi radicals from PDFs to ideographs (`⾏业` -> `行业`) |
-//! | `mojibake` | wrong decodings: `ä¸­æ–‡`, `涓枃`, `いゅ`, `ÖÐÎÄ` -> `中文` |
 //! | `lost_byte` | lost-byte frame shifts of GBK text (`變?yōu)椤伴L久` -> `變為“長久`) |
 //! | `pinyin_annotation` | pinyin glued after characters (`業(yè)務` -> `業務`) |
+//! | `mojibake` | wrong decodings: `ä¸­æ–‡`, `涓枃`, `いゅ`, `ÖÐÎÄ` -> `中文` |
 //! | `punctuation` | ASCII `, ; : ! ?` and `( )` flattened inside Chinese (`，；：！？（）`) |
 //! | `debug_fill` | `烫烫烫` / `屯屯屯` debug-fill runs |
 //!
@@ -56,16 +56,16 @@ pub const FIXES: &[(&str, &str)] = &[
         "Kangxi and supplement radicals from PDFs to the ideographs they stand for",
     ),
     (
-        "mojibake",
-        "text decoded with the wrong encoding (UTF-8/GBK/Big5 as Latin-1, UTF-8 as GBK/Big5, Big5<->GBK)",
-    ),
-    (
         "lost_byte",
         "lost-byte frame shifts of GBK text, with or without a phantom annotation",
     ),
     (
         "pinyin_annotation",
         "pinyin readings glued after characters",
+    ),
+    (
+        "mojibake",
+        "text decoded with the wrong encoding (UTF-8/GBK/Big5 as Latin-1, UTF-8 as GBK/Big5, Big5<->GBK)",
     ),
     (
         "punctuation",

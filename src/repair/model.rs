@@ -103,16 +103,41 @@ pub(crate) fn decode_gbk_strict(b: &[u8]) -> Option<String> {
         .map(|s| s.into_owned())
 }
 
+/// A multiplicative hasher for the word table's `u64` keys (SipHash is the bottleneck otherwise).
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl std::hash::Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ *b as u64).wrapping_mul(0x100_0000_01B3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Pairs = HashMap<u64, u32, std::hash::BuildHasherDefault<PairHasher>>;
+
+fn pair_key(a: char, b: char) -> u64 {
+    ((a as u64) << 32) | b as u64
+}
+
 /// Two-character words and their frequencies (jieba's dictionary, Simplified).
-fn words() -> &'static HashMap<String, u32> {
-    static WORDS: OnceLock<HashMap<String, u32>> = OnceLock::new();
+fn words() -> &'static Pairs {
+    static WORDS: OnceLock<Pairs> = OnceLock::new();
     WORDS.get_or_init(|| {
         include_str!("../../data/jieba/words2.txt")
             .lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|l| {
                 let (w, f) = l.split_once('\t')?;
-                Some((w.to_string(), f.parse().ok()?))
+                let mut cs = w.chars();
+                Some((pair_key(cs.next()?, cs.next()?), f.parse().ok()?))
             })
             .collect()
     })
@@ -126,12 +151,8 @@ pub(crate) fn plausibility(s: &str) -> f64 {
     let chars: Vec<char> = simplified.chars().collect();
     let words = words();
     let mut score = 0.0;
-    let mut pair = String::new();
     for w in chars.windows(2) {
-        pair.clear();
-        pair.push(w[0]);
-        pair.push(w[1]);
-        if let Some(f) = words.get(&pair) {
+        if let Some(f) = words.get(&pair_key(w[0], w[1])) {
             score += (1.0 + *f as f64).log2();
         }
     }

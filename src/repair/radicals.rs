@@ -51,7 +51,7 @@ fn table() -> &'static HashMap<char, char> {
 }
 
 fn is_radical(c: char) -> bool {
-    matches!(c as u32, 0x2E80..=0x2EFF | 0x2F00..=0x2FDF)
+    matches!(c as u32, 0x2E80..=0x2FDF)
 }
 
 pub(crate) fn find(line: &str) -> Found {
