@@ -62,6 +62,7 @@ pub struct PipelineBuilder {
     user_entries: Vec<(String, String)>,
     only: Option<Vec<String>>,
     no_fix: Vec<String>,
+    extra_fix: Vec<String>,
 }
 
 impl PipelineBuilder {
@@ -110,6 +111,13 @@ impl PipelineBuilder {
         self
     }
 
+    /// Switches on optional repair fixes by name (see [`crate::repair::OPTIONAL`]).
+    pub fn fix<S: AsRef<str>>(mut self, fixes: &[S]) -> Self {
+        self.extra_fix
+            .extend(fixes.iter().map(|f| f.as_ref().to_string()));
+        self
+    }
+
     /// Runs only the named stages (from [`STAGE_NAMES`]).
     pub fn only<S: AsRef<str>>(mut self, stages: &[S]) -> Result<Self> {
         let mut names = Vec::new();
@@ -142,7 +150,10 @@ impl PipelineBuilder {
     fn stages(&self) -> Result<Vec<Box<dyn Stage>>> {
         let mut stages: Vec<Box<dyn Stage>> = Vec::new();
         if self.wants("repair") {
-            stages.push(Box::new(RepairStage::new(&self.no_fix)?));
+            stages.push(Box::new(RepairStage::with_optional(
+                &self.no_fix,
+                &self.extra_fix,
+            )?));
         }
         if self.wants("convert") {
             if let Some(t) = self.target {

@@ -20,7 +20,8 @@ TARGETS (--to):
 STAGES (--only): repair, convert (in that order; all run by default, convert when --to is given)
 
 REPAIR FIXES (--no-fix): html_entity compat_ideograph radical lost_byte pinyin_annotation punctuation
-  debug_fill. Each fix changes text only when it is sure; unsure cases are listed in --report.
+  debug_fill; optional (--fix): st_mix. Each fix changes text only when it is sure; unsure cases
+  are listed in --report.
 
 EXAMPLES:
   curl -s https://example.com/news.txt | zhtidy --to tw
@@ -91,6 +92,12 @@ pub struct Args {
     /// lost_byte, pinyin_annotation, punctuation, debug_fill.
     #[arg(long = "no-fix", value_name = "NAME", value_delimiter = ',')]
     pub no_fix: Vec<String>,
+
+    /// Switch on an optional repair fix (repeatable or comma-separated): st_mix (naive
+    /// Simplified-to-Traditional character choices where OpenCC's phrase table says otherwise,
+    /// 頭發 -> 頭髮; off by default because OpenCC's phrase choices are sometimes wrong).
+    #[arg(long = "fix", value_name = "NAME", value_delimiter = ',')]
+    pub fix: Vec<String>,
 
     /// Report what would change (per file: each repair with line, column, before and after;
     /// conversion and encoding changes) without writing output. Exit status 1 if anything would

@@ -66,7 +66,7 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
             parse_user_dict(&text).with_context(|| format!("dictionary {}", path.display()))?;
         b = b.user_entries(entries);
     }
-    b = b.no_fix(&args.no_fix);
+    b = b.no_fix(&args.no_fix).fix(&args.fix);
     if let Some(only) = &args.only {
         b = b.only(only)?;
     }

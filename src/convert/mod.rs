@@ -493,6 +493,15 @@ pub fn naive_converter(config: Config) -> model::NaiveConverter {
     model::NaiveConverter::new(&spec, &builtin_dict)
 }
 
+/// The text of a built-in OpenCC dictionary (`""` for an unknown name).
+pub(crate) fn builtin_dict_text(name: &str) -> &'static str {
+    registry::DICTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .unwrap_or("")
+}
+
 fn builtin_dict(name: &str) -> model::Dict {
     let text = registry::DICTS
         .iter()

@@ -15,6 +15,7 @@
 //! | `lost_byte` | lost-byte frame shifts of GBK text (`變?yōu)椤伴L久` -> `變為“長久`) |
 //! | `pinyin_annotation` | pinyin glued after characters (`業(yè)務` -> `業務`) |
 //! | `mojibake` | wrong decodings: `ä¸­æ–‡`, `涓枃`, `いゅ`, `ÖÐÎÄ` -> `中文` |
+//! | `st_mix` | naive character-by-character conversion (`頭發` -> `頭髮`) |
 //! | `punctuation` | ASCII `, ; : ! ?` and `( )` flattened inside Chinese (`，；：！？（）`) |
 //! | `debug_fill` | `烫烫烫` / `屯屯屯` debug-fill runs |
 //!
@@ -31,6 +32,7 @@ mod mojibake;
 mod pinyin;
 mod punctuation;
 mod radicals;
+mod st_mix;
 
 use std::collections::BTreeMap;
 
@@ -68,11 +70,22 @@ pub const FIXES: &[(&str, &str)] = &[
         "text decoded with the wrong encoding (UTF-8/GBK/Big5 as Latin-1, UTF-8 as GBK/Big5, Big5<->GBK)",
     ),
     (
+        "st_mix",
+        "default Traditional forms where OpenCC's phrase table says otherwise (頭發 -> 頭髮)",
+    ),
+    (
         "punctuation",
         "ASCII punctuation flattened inside Chinese text",
     ),
     ("debug_fill", "烫烫烫 / 屯屯屯 debug-fill runs"),
 ];
+
+/// Fixes that are off unless asked for (`--fix NAME`): they are not safe enough to run on all
+/// text. `st_mix` follows OpenCC's longest-match phrase choices, which are sometimes wrong: on
+/// the Taiwan manual pages of manpages-zh (machine-converted text) it made 42 changes, about half
+/// of them real naive-conversion errors (遊標 -> 游標, 折疊 -> 摺疊) and half OpenCC mistakes
+/// (字元後填充 -> 字元后填充, 一個中斷 -> 一箇中斷).
+pub const OPTIONAL: &[&str] = &["st_mix"];
 
 /// A line longer than this is repaired in pieces.
 const MAX_UNIT: usize = 64 * 1024;
@@ -180,15 +193,28 @@ pub struct RepairStage {
 }
 
 impl RepairStage {
-    /// A stage running every fix except those named in `disabled`.
+    /// A stage running every default fix except those named in `disabled`.
     pub fn new<S: AsRef<str>>(disabled: &[S]) -> Result<RepairStage> {
-        for d in disabled {
-            if !FIXES.iter().any(|(n, _)| *n == d.as_ref()) {
+        RepairStage::with_optional(disabled, &[] as &[&str])
+    }
+
+    /// Like [`RepairStage::new`], also running the optional fixes named in `extra` (see
+    /// [`OPTIONAL`]).
+    pub fn with_optional<S: AsRef<str>, T: AsRef<str>>(
+        disabled: &[S],
+        extra: &[T],
+    ) -> Result<RepairStage> {
+        for d in disabled
+            .iter()
+            .map(|d| d.as_ref())
+            .chain(extra.iter().map(|e| e.as_ref()))
+        {
+            if !FIXES.iter().any(|(n, _)| *n == d) {
                 return Err(Error::new(
                     ErrorKind::Usage,
                     format!(
                         "unknown fix {:?} (fixes: {})",
-                        d.as_ref(),
+                        d,
                         FIXES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                     ),
                 ));
@@ -197,6 +223,7 @@ impl RepairStage {
         let enabled = FIXES
             .iter()
             .map(|(n, _)| *n)
+            .filter(|n| !OPTIONAL.contains(n) || extra.iter().any(|e| e.as_ref() == *n))
             .filter(|n| !disabled.iter().any(|d| d.as_ref() == *n))
             .collect();
         Ok(RepairStage {
@@ -216,7 +243,7 @@ impl RepairStage {
 
     /// Repairs one unit (a line, or a piece of a long one), appending the result to `out`.
     fn repair_unit(&mut self, unit: &str, out: &mut String) {
-        if !may_need_repair(unit.as_bytes()) {
+        if !may_need_repair(unit.as_bytes()) && !self.enabled.contains(&"st_mix") {
             // Only a wrong decoding can hide in such a line; its check is cheap.
             let mojibake_on = self.enabled.contains(&"mojibake");
             if unit.is_ascii() || !mojibake_on || mojibake::find(unit).edits.is_empty() {
@@ -235,6 +262,7 @@ impl RepairStage {
                 "mojibake" => mojibake::find(&text),
                 "lost_byte" => lost_byte::find(&text),
                 "pinyin_annotation" => pinyin::find(&text),
+                "st_mix" => st_mix::find(&text),
                 "punctuation" => punctuation::find(&text, garbled),
                 "debug_fill" => debug_fill::find(&text),
                 _ => Found::none(),
