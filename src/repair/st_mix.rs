@@ -92,12 +92,10 @@ pub(crate) fn find(line: &str) -> Found {
     // The Taiwan standard must agree: OpenCC standard prefers variants (纔, 覈, 箇) that clean
     // Taiwan text does not use, and those are no naive-conversion error.
     let back_tw = Converter::new(Config::S2tw).convert(&simplified);
-    let (l, s, b, t): (Vec<(usize, char)>, Vec<char>, Vec<char>, Vec<char>) = (
-        line.char_indices().collect(),
-        simplified.chars().collect(),
-        back.chars().collect(),
-        back_tw.chars().collect(),
-    );
+    let l: Vec<(usize, char)> = line.char_indices().collect();
+    let s: Vec<char> = simplified.chars().collect();
+    let b: Vec<char> = back.chars().collect();
+    let t: Vec<char> = back_tw.chars().collect();
     if l.len() != s.len() || l.len() != b.len() || l.len() != t.len() {
         return found;
     }
