@@ -74,9 +74,17 @@ pub(crate) fn in_big5_level1(c: char) -> bool {
 
 /// Whether `c` is uncommon in clean Chinese text: not ASCII, not CJK punctuation, and neither a
 /// GB2312 nor a frequent Big5 character.
+#[cfg(test)]
 pub(crate) fn is_uncommon(c: char) -> bool {
+    let c = c as usize;
+    c >= 0x10000 || common_set()[c / 64] & (1 << (c % 64)) == 0
+}
+
+/// The bit set behind [`is_uncommon`] (a bit per BMP code point, set for common ones), for hot
+/// loops that look it up once.
+pub(crate) fn common_set() -> &'static [u64] {
     static COMMON: OnceLock<Vec<u64>> = OnceLock::new();
-    let common = COMMON.get_or_init(|| {
+    COMMON.get_or_init(|| {
         let mut bits = vec![0u64; 0x10000 / 64];
         for cp in 0..0x10000u32 {
             if let Some(ch) = char::from_u32(cp) {
@@ -86,9 +94,7 @@ pub(crate) fn is_uncommon(c: char) -> bool {
             }
         }
         bits
-    });
-    let c = c as usize;
-    c >= 0x10000 || common[c / 64] & (1 << (c % 64)) == 0
+    })
 }
 
 /// Encodes `s` to GBK, or `None` if some character has no GBK code.
