@@ -34,6 +34,7 @@ pub mod convert;
 pub mod decode;
 pub mod encode;
 mod error;
+pub mod jsonl;
 pub mod parallel;
 pub mod pipeline;
 pub mod repair;

@@ -137,8 +137,8 @@ fn errors_have_messages_and_exit_codes() {
     zhtidy()
         .arg(env!("CARGO_MANIFEST_DIR"))
         .assert()
-        .code(1)
-        .stderr(predicate::str::contains("directory"));
+        .code(2)
+        .stderr(predicate::str::contains("a folder needs --out-dir DIR, --in-place or --check"));
     zhtidy()
         .args(["--to", "martian"])
         .write_stdin("x")

@@ -83,10 +83,60 @@ pub struct Args {
     #[arg(long = "dict", value_name = "FILE")]
     pub dicts: Vec<PathBuf>,
 
-    /// Threads for one large input: it is cut into blocks at newlines, converted in parallel
-    /// and written in order (output identical to -j 1). 0 means all cores.
-    #[arg(short = 'j', long = "threads", value_name = "N", default_value_t = 1)]
-    pub threads: usize,
+    /// Threads. For folders: files processed in parallel (default: all cores). For one large
+    /// input: it is cut into blocks at newlines, converted in parallel and written in order
+    /// (default 1). Output is identical to a serial run either way. 0 means all cores.
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Folder mode: mirror the input tree into DIR (same relative paths).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+
+    /// Folder mode: rewrite files in place (temporary file, fsync, rename; permissions kept).
+    #[arg(long)]
+    pub in_place: bool,
+
+    /// With --in-place (or --out-dir over existing files): keep the old file as NAME+SUFFIX.
+    #[arg(long, value_name = "SUFFIX")]
+    pub backup: Option<String>,
+
+    /// With --out-dir: change the extension of the files written (e.g. txt).
+    #[arg(long, value_name = "EXT")]
+    pub ext: Option<String>,
+
+    /// Folder mode: include files matching GLOB, or exclude them with !GLOB (repeatable, as in
+    /// ripgrep).
+    #[arg(short = 'g', long = "glob", value_name = "GLOB")]
+    pub globs: Vec<String>,
+
+    /// Folder mode: also process hidden files and folders.
+    #[arg(long)]
+    pub hidden: bool,
+
+    /// Folder mode: do not honour .gitignore, .ignore and similar files.
+    #[arg(long)]
+    pub no_ignore: bool,
+
+    /// Read JSON Lines: clean the --text-key field of each record, pass the other fields through
+    /// untouched, one line out per line in. In folder mode, *.jsonl, *.jsonl.gz and *.jsonl.zst
+    /// files are processed this way.
+    #[arg(long)]
+    pub jsonl: bool,
+
+    /// The JSON field to clean with --jsonl (CCNet uses raw_content).
+    #[arg(long, value_name = "KEY", default_value = "text")]
+    pub text_key: String,
+
+    /// With --jsonl: pass malformed lines through unchanged (with a warning) instead of failing.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+
+    /// Flush every output line at once, for a caller that feeds one record (line) at a time.
+    /// Input is then read as UTF-8 unless --encoding says otherwise (detection would wait for
+    /// 64 KiB), and a script alias (--to tw) needs --from or --jsonl.
+    #[arg(long)]
+    pub line_buffered: bool,
 
     /// Switch off a repair fix (repeatable or comma-separated): html_entity, compat_ideograph, radical,
     /// lost_byte, pinyin_annotation, punctuation, debug_fill.

@@ -2,6 +2,7 @@
 //! exit codes. It never edits text itself.
 
 mod args;
+mod batch;
 mod output;
 
 use std::fs::File;
@@ -45,6 +46,8 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
     let mut b = Pipeline::builder();
     if let Some(e) = &args.encoding {
         b = b.encoding(e)?;
+    } else if args.line_buffered || args.jsonl {
+        b = b.encoding("utf-8")?;
     }
     if let Some(e) = &args.output_encoding {
         b = b.output_encoding(e)?;
@@ -52,6 +55,11 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
     b = b.lossy_output(args.lossy_output);
     if let Some(to) = &args.to {
         b = b.target(to.parse::<Target>()?);
+    }
+    if args.line_buffered && !args.jsonl && args.from.is_none() {
+        if let Some(Target::Script(_)) = args.to.as_deref().map(str::parse::<Target>).transpose()? {
+            anyhow::bail!("--line-buffered with a script alias needs --from (detection reads 64 KiB ahead); or name an OpenCC config");
+        }
     }
     if let Some(from) = &args.from {
         if args.to.is_none() {
@@ -74,6 +82,29 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
     Ok(b)
 }
 
+/// Where `--report` goes: stderr, a file, or nowhere.
+pub(crate) fn report_sink(args: &Args) -> Result<Option<Box<dyn Write>>> {
+    Ok(match args.report.as_deref() {
+        None => None,
+        Some(p) if p == Path::new("-") => Some(Box::new(io::stderr())),
+        Some(p) => Some(Box::new(BufWriter::new(
+            File::create(p).with_context(|| format!("creating report {}", p.display()))?,
+        ))),
+    })
+}
+
+fn jsonl_options(args: &Args) -> zhtidy::jsonl::JsonlOptions {
+    zhtidy::jsonl::JsonlOptions {
+        text_key: args.text_key.clone(),
+        skip_bad_lines: args.skip_bad_lines,
+        line_buffered: args.line_buffered,
+    }
+}
+
+fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 fn run(args: Args) -> Result<i32> {
     if args.list_configs {
         for c in Config::ALL {
@@ -82,34 +113,44 @@ fn run(args: Args) -> Result<i32> {
         return Ok(0);
     }
     let builder = builder(&args)?;
+    if batch::wanted(&args) {
+        let threads = match args.threads {
+            None | Some(0) => all_cores(),
+            Some(n) => n,
+        };
+        return batch::run(&builder, &args, threads, &jsonl_options(&args));
+    }
     if args.check {
         return check(&builder, &args);
     }
     let threads = match args.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
+        None => 1,
+        Some(0) => all_cores(),
+        Some(n) => n,
     };
     let files: Vec<PathBuf> = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
         args.files.clone()
     };
-    let mut reports: Option<Box<dyn Write>> = match args.report.as_deref() {
-        None => None,
-        Some(p) if p == Path::new("-") => Some(Box::new(io::stderr())),
-        Some(p) => Some(Box::new(BufWriter::new(
-            File::create(p).with_context(|| format!("creating report {}", p.display()))?,
-        ))),
-    };
-    let mut out = Output::open(args.output.as_deref())?;
+    let mut reports = report_sink(&args)?;
+    let mut out = Output::open(args.output.as_deref(), args.line_buffered)?;
     let mut failed = false;
     for file in &files {
         let name = file.display().to_string();
-        let result = run_one(&builder, file, out.writer(), threads);
+        let result = if args.jsonl {
+            run_jsonl_one(&builder, file, out.writer(), &args, reports.as_mut())
+        } else {
+            run_one(&builder, file, out.writer(), threads).map(|r| vec![r])
+        };
         match result {
-            Ok(report) => {
+            Ok(rs) => {
                 if let Some(w) = reports.as_mut() {
-                    writeln!(w, "{}", report.to_json_line()).context("writing report")?;
+                    if !args.jsonl {
+                        for r in rs {
+                            writeln!(w, "{}", r.to_json_line()).context("writing report")?;
+                        }
+                    }
                 }
             }
             Err(e) if is_broken_pipe(&e) => return Ok(0),
@@ -144,6 +185,93 @@ fn run(args: Args) -> Result<i32> {
     Ok(if failed { 1 } else { 0 })
 }
 
+fn run_jsonl_one(
+    builder: &PipelineBuilder,
+    file: &Path,
+    out: &mut (dyn Write + Send),
+    args: &Args,
+    mut reports: Option<&mut Box<dyn Write>>,
+) -> Result<Vec<zhtidy::Report>> {
+    let name = file.display().to_string();
+    let input: Box<dyn Read> = if file == Path::new("-") {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(file).context("cannot open")?)
+    };
+    let summary = zhtidy::jsonl::run_jsonl(
+        builder,
+        &name,
+        io::BufReader::new(input),
+        out,
+        &jsonl_options(args),
+        |r| {
+            if let Some(w) = reports.as_mut() {
+                writeln!(w, "{}", r.to_json_line()).map_err(|e| {
+                    zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string())
+                })?;
+            }
+            Ok(())
+        },
+    )?;
+    if summary.bad_lines > 0 {
+        eprintln!(
+            "zhtidy: {name}: {} malformed lines passed through unchanged",
+            summary.bad_lines
+        );
+    }
+    Ok(Vec::new())
+}
+
+/// Prints what `report` says would change; returns whether anything would.
+pub(crate) fn print_check(
+    out: &mut dyn Write,
+    name: &str,
+    report: &zhtidy::Report,
+) -> Result<bool> {
+    let mut changed = false;
+    let enc = &report.encoding;
+    if enc.name != enc.output || enc.source == "bom" || enc.replacements > 0 {
+        changed = true;
+        writeln!(
+            out,
+            "{name}: encoding: {} ({}) -> {}, {} invalid sequences",
+            enc.name, enc.source, enc.output, enc.replacements
+        )?;
+    }
+    for stage in &report.stages {
+        if stage.stage == "repair" {
+            for r in stage.detail["repairs"].as_array().into_iter().flatten() {
+                let (before, after) = (
+                    r["before"].as_str().unwrap_or(""),
+                    r["after"].as_str().unwrap_or(""),
+                );
+                let kind = if before == after { "unsure" } else { "fix" };
+                writeln!(
+                    out,
+                    "{name}:{}:{}: {kind} {}: {before:?} -> {after:?}",
+                    r["line"],
+                    r["column"],
+                    r["fix"].as_str().unwrap_or("")
+                )?;
+            }
+            if let Some(n) = stage.detail["repairs_not_listed"]
+                .as_u64()
+                .filter(|n| *n > 0)
+            {
+                writeln!(out, "{name}: ... and {n} more repairs")?;
+            }
+        } else if stage.changes > 0 {
+            writeln!(
+                out,
+                "{name}: {}: {} changes ({})",
+                stage.stage, stage.changes, stage.detail
+            )?;
+        }
+        changed |= stage.changes > 0;
+    }
+    Ok(changed)
+}
+
 /// `--check`: what would change, file by file; exit 1 if anything, 0 if clean, 2 on errors.
 fn check(builder: &PipelineBuilder, args: &Args) -> Result<i32> {
     let files: Vec<PathBuf> = if args.files.is_empty() {
@@ -156,53 +284,12 @@ fn check(builder: &PipelineBuilder, args: &Args) -> Result<i32> {
     let (mut changed, mut failed) = (false, false);
     for file in &files {
         let name = file.display().to_string();
-        let report = match run_one(builder, file, &mut io::sink(), 1) {
-            Ok(r) => r,
+        match run_one(builder, file, &mut io::sink(), 1) {
+            Ok(report) => changed |= print_check(&mut out, &name, &report)?,
             Err(e) => {
                 failed = true;
                 eprintln!("zhtidy: {name}: {e:#}");
-                continue;
             }
-        };
-        let enc = &report.encoding;
-        if enc.name != enc.output || enc.source == "bom" || enc.replacements > 0 {
-            changed = true;
-            writeln!(
-                out,
-                "{name}: encoding: {} ({}) -> {}, {} invalid sequences",
-                enc.name, enc.source, enc.output, enc.replacements
-            )?;
-        }
-        for stage in &report.stages {
-            if stage.stage == "repair" {
-                for r in stage.detail["repairs"].as_array().into_iter().flatten() {
-                    let (before, after) = (
-                        r["before"].as_str().unwrap_or(""),
-                        r["after"].as_str().unwrap_or(""),
-                    );
-                    let kind = if before == after { "unsure" } else { "fix" };
-                    writeln!(
-                        out,
-                        "{name}:{}:{}: {kind} {}: {before:?} -> {after:?}",
-                        r["line"],
-                        r["column"],
-                        r["fix"].as_str().unwrap_or("")
-                    )?;
-                }
-                if let Some(n) = stage.detail["repairs_not_listed"]
-                    .as_u64()
-                    .filter(|n| *n > 0)
-                {
-                    writeln!(out, "{name}: ... and {n} more repairs")?;
-                }
-            } else if stage.changes > 0 {
-                writeln!(
-                    out,
-                    "{name}: {}: {} changes ({})",
-                    stage.stage, stage.changes, stage.detail
-                )?;
-            }
-            changed |= stage.changes > 0;
         }
     }
     out.flush()?;

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 
 pub enum Output {
     Stdout(BufWriter<io::Stdout>),
+    StdoutLines(io::LineWriter<io::Stdout>),
     File {
         tmp: PathBuf,
         dest: PathBuf,
@@ -17,8 +18,11 @@ pub enum Output {
 }
 
 impl Output {
-    pub fn open(path: Option<&Path>) -> Result<Output> {
+    pub fn open(path: Option<&Path>, line_buffered: bool) -> Result<Output> {
         let Some(dest) = path.filter(|p| *p != Path::new("-")) else {
+            if line_buffered {
+                return Ok(Output::StdoutLines(io::LineWriter::new(io::stdout())));
+            }
             return Ok(Output::Stdout(BufWriter::with_capacity(
                 64 * 1024,
                 io::stdout(),
@@ -47,6 +51,7 @@ impl Output {
     pub fn writer(&mut self) -> &mut (dyn Write + Send) {
         match self {
             Output::Stdout(w) => w,
+            Output::StdoutLines(w) => w,
             Output::File { file, .. } => file.as_mut().expect("open output"),
         }
     }
@@ -55,6 +60,9 @@ impl Output {
     pub fn commit(mut self) -> Result<()> {
         match &mut self {
             Output::Stdout(w) => w
+                .flush()
+                .map_err(|e| anyhow::Error::new(e).context("writing output")),
+            Output::StdoutLines(w) => w
                 .flush()
                 .map_err(|e| anyhow::Error::new(e).context("writing output")),
             Output::File { tmp, dest, file } => {

@@ -123,13 +123,8 @@ impl Table {
     /// and the caller hands the rest back with more text: output does not depend on where the
     /// input was cut.
     pub(crate) fn convert(&self, text: &str, out: &mut String, last: bool) -> (usize, u64) {
-        let safe = if last {
-            text.len()
-        } else {
-            match safe_end(text, self.max_chars) {
-                Some(s) => s,
-                None => return (0, 0),
-            }
+        let Some((safe, min_consumed)) = final_bounds(text, self.max_chars, last) else {
+            return (0, 0);
         };
         let mut copied = 0;
         let mut changes = 0;
@@ -148,7 +143,7 @@ impl Table {
             copied = end;
             changes += 1;
         }
-        let consumed = end.max(safe);
+        let consumed = end.max(min_consumed);
         out.push_str(&text[copied..consumed]);
         (consumed, changes)
     }
@@ -190,13 +185,8 @@ impl Engine {
         // rest of the run is streamed through the steps themselves, which hold back what they
         // cannot decide yet.
         let main = &*self.main;
-        let safe = if last {
-            text.len()
-        } else {
-            match safe_end(text, main.max_chars) {
-                Some(s) => s,
-                None => return (0, 0),
-            }
+        let Some((safe, min_consumed)) = final_bounds(text, main.max_chars, last) else {
+            return (0, 0);
         };
         let mut changes = 0;
         // Where the current run went slow (a run held back by the steps continues slow).
@@ -237,7 +227,11 @@ impl Engine {
                 changes += 1;
             }
         }
-        let consumed = if last { text.len() } else { end.max(safe) };
+        let consumed = if last {
+            text.len()
+        } else {
+            end.max(min_consumed)
+        };
         match slow_from {
             Some(s) => changes += self.feed_gap(&text[s..consumed], out, last, st),
             None => out.push_str(&text[copied..consumed]),
@@ -315,6 +309,29 @@ impl PairSet {
                 return false;
             }
             h = (h + 1) & self.mask;
+        }
+    }
+}
+
+/// `(bound, min_consumed)`: every match starting at or before `bound` is final, and at least
+/// `min_consumed` bytes can be consumed. A position is final when `max_chars` characters follow
+/// it, or when a newline follows it (no key holds a newline, so a line converts completely
+/// as soon as its newline has arrived: a co-process fed one line at a time gets it back at once).
+/// `None` when nothing is final yet.
+fn final_bounds(text: &str, max_chars: usize, last: bool) -> Option<(usize, usize)> {
+    if last {
+        return Some((text.len(), text.len()));
+    }
+    let by_length = safe_end(text, max_chars);
+    let newline = memchr::memrchr(b'\n', text.as_bytes());
+    match (by_length, newline) {
+        (None, None) => None,
+        (s, n) => {
+            let s = s.unwrap_or(0);
+            match n {
+                Some(n) if n >= s => Some((n, n + 1)),
+                _ => Some((s, s)),
+            }
         }
     }
 }

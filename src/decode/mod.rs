@@ -86,7 +86,9 @@ impl Decoder {
     /// Decodes `input`, appending to `out`. `last` marks the end of the input.
     pub fn decode(&mut self, input: &[u8], out: &mut String, last: bool) -> Result<()> {
         if let State::Sniffing(buf) = &mut self.state {
-            if !last && buf.len() + input.len() < SNIFF_BYTES {
+            // A named encoding needs no look-ahead (its decoder removes its own BOM), so text
+            // flows at once: a co-process fed one line at a time gets it back.
+            if !last && self.opts.encoding.is_none() && buf.len() + input.len() < SNIFF_BYTES {
                 buf.extend_from_slice(input);
                 return Ok(());
             }

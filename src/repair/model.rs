@@ -72,16 +72,8 @@ pub(crate) fn in_big5_level1(c: char) -> bool {
     c < 0x10000 && set[c / 64] & (1 << (c % 64)) != 0
 }
 
-/// Whether `c` is uncommon in clean Chinese text: not ASCII, not CJK punctuation, and neither a
-/// GB2312 nor a frequent Big5 character.
-#[cfg(test)]
-pub(crate) fn is_uncommon(c: char) -> bool {
-    let c = c as usize;
-    c >= 0x10000 || common_set()[c / 64] & (1 << (c % 64)) == 0
-}
-
-/// The bit set behind [`is_uncommon`] (a bit per BMP code point, set for common ones), for hot
-/// loops that look it up once.
+/// Characters common in clean Chinese text: a bit per BMP code point, set for ASCII, CJK
+/// punctuation, GB2312 and frequent Big5 characters. Hot loops look it up once.
 pub(crate) fn common_set() -> &'static [u64] {
     static COMMON: OnceLock<Vec<u64>> = OnceLock::new();
     COMMON.get_or_init(|| {

@@ -1,0 +1,372 @@
+//! Folder trees: walk (ignore files, globs, hidden files, no symlinks), process files in
+//! parallel, mirror into `--out-dir` or rewrite `--in-place` atomically, report and summarise.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use anyhow::{bail, Context, Result};
+use ignore::overrides::OverrideBuilder;
+use ignore::WalkBuilder;
+
+use zhtidy::jsonl::{run_jsonl, JsonlOptions};
+use zhtidy::{ErrorKind, PipelineBuilder, Report};
+
+use super::args::Args;
+
+/// One file to process.
+struct Job {
+    src: PathBuf,
+    /// Path relative to the input it was found under (for `--out-dir`).
+    rel: PathBuf,
+    bytes: u64,
+}
+
+/// How one file ended.
+enum Outcome {
+    Done(Vec<Report>),
+    /// Skipped, with why (binary, a symlink, ...).
+    Skipped(String),
+    Failed(String),
+}
+
+/// Whether the arguments ask for folder mode.
+pub fn wanted(args: &Args) -> bool {
+    args.out_dir.is_some() || args.in_place || args.files.iter().any(|f| f.is_dir())
+}
+
+/// Collects the files under `inputs`, with notes for what is skipped while walking.
+type Skipped = Vec<(PathBuf, String)>;
+
+fn collect(args: &Args) -> Result<(Vec<Job>, Skipped)> {
+    let mut jobs = Vec::new();
+    let mut skipped = Vec::new();
+    for input in &args.files {
+        if input == Path::new("-") {
+            bail!("standard input cannot be combined with --out-dir or --in-place");
+        }
+        let meta = fs::symlink_metadata(input).with_context(|| format!("{}", input.display()))?;
+        if meta.is_file() {
+            let rel = PathBuf::from(input.file_name().context("input has no file name")?);
+            jobs.push(Job {
+                src: input.clone(),
+                rel,
+                bytes: meta.len(),
+            });
+            continue;
+        }
+        if !meta.is_dir() {
+            skipped.push((input.clone(), "not a regular file or folder".into()));
+            continue;
+        }
+        let mut overrides = OverrideBuilder::new(input);
+        for g in &args.globs {
+            overrides.add(g).with_context(|| format!("glob {g:?}"))?;
+        }
+        let walker = WalkBuilder::new(input)
+            .hidden(!args.hidden)
+            .ignore(!args.no_ignore)
+            .git_ignore(!args.no_ignore)
+            .git_global(!args.no_ignore)
+            .git_exclude(!args.no_ignore)
+            .parents(!args.no_ignore)
+            .require_git(false)
+            .follow_links(false)
+            .overrides(overrides.build()?)
+            .build();
+        for entry in walker {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    skipped.push((input.clone(), format!("walk error: {e}")));
+                    continue;
+                }
+            };
+            let Some(ft) = entry.file_type() else {
+                continue;
+            };
+            if ft.is_symlink() {
+                skipped.push((
+                    entry.path().to_path_buf(),
+                    "symbolic link (not followed)".into(),
+                ));
+                continue;
+            }
+            if !ft.is_file() {
+                continue;
+            }
+            let rel = entry
+                .path()
+                .strip_prefix(input)
+                .unwrap_or(entry.path())
+                .to_path_buf();
+            let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            jobs.push(Job {
+                src: entry.path().to_path_buf(),
+                rel,
+                bytes,
+            });
+        }
+    }
+    Ok((jobs, skipped))
+}
+
+fn is_jsonl(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".jsonl") || name.ends_with(".jsonl.gz") || name.ends_with(".jsonl.zst")
+}
+
+fn compression(path: &Path) -> Option<&'static str> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("gz") => Some("gz"),
+        Some("zst") => Some("zst"),
+        _ => None,
+    }
+}
+
+/// Where the output of `job` goes.
+fn destination(args: &Args, job: &Job) -> PathBuf {
+    match &args.out_dir {
+        Some(dir) => {
+            let mut p = dir.join(&job.rel);
+            if let Some(ext) = &args.ext {
+                p.set_extension(ext.trim_start_matches('.'));
+            }
+            p
+        }
+        None => job.src.clone(),
+    }
+}
+
+/// Processes one file into a temporary file beside its destination, then renames it into place.
+fn process(builder: &PipelineBuilder, args: &Args, job: &Job, jsonl: &JsonlOptions) -> Outcome {
+    let dest = destination(args, job);
+    let result = (|| -> zhtidy::Result<Option<Vec<Report>>> {
+        let name = job.src.display().to_string();
+        let mut input = File::open(&job.src).map_err(|e| io_err("cannot open", e))?;
+        let check = args.check;
+        let dir = dest.parent().unwrap_or(Path::new("."));
+        let mut tmp: Option<(tempfile::NamedTempFile, PathBuf)> = None;
+        let out: Box<dyn Write> = if check {
+            Box::new(io::sink())
+        } else {
+            fs::create_dir_all(dir).map_err(|e| io_err("creating the output folder", e))?;
+            let t = tempfile::Builder::new()
+                .prefix(".zhtidy-")
+                .suffix(".tmp")
+                .tempfile_in(dir)
+                .map_err(|e| io_err("creating a temporary file", e))?;
+            let f = t
+                .as_file()
+                .try_clone()
+                .map_err(|e| io_err("creating a temporary file", e))?;
+            tmp = Some((t, dest.clone()));
+            Box::new(BufWriter::with_capacity(64 * 1024, f))
+        };
+        let reports = if args.jsonl && is_jsonl(&job.src) {
+            let mut reports = Vec::new();
+            let reader: Box<dyn Read> = match compression(&job.src) {
+                Some("gz") => Box::new(flate2::read::MultiGzDecoder::new(input)),
+                Some("zst") => Box::new(
+                    zstd::stream::read::Decoder::new(input).map_err(|e| io_err("zstd", e))?,
+                ),
+                _ => Box::new(input),
+            };
+            let writer: Box<dyn Write> = match compression(&job.src) {
+                Some("gz") => Box::new(flate2::write::GzEncoder::new(
+                    out,
+                    flate2::Compression::default(),
+                )),
+                Some("zst") => Box::new(
+                    zstd::stream::write::Encoder::new(out, 3)
+                        .map_err(|e| io_err("zstd", e))?
+                        .auto_finish(),
+                ),
+                _ => out,
+            };
+            run_jsonl(builder, &name, BufReader::new(reader), writer, jsonl, |r| {
+                reports.push(r);
+                Ok(())
+            })?;
+            reports
+        } else {
+            let mut p = builder.build()?;
+            p.set_name(name);
+            let mut out = out;
+            let r = p.run(&mut input, &mut out)?;
+            out.flush().map_err(|e| io_err("writing output", e))?;
+            drop(out);
+            vec![r]
+        };
+        if let Some((t, dest)) = tmp {
+            finish_atomic(t, &job.src, &dest, args.backup.as_deref())?;
+        }
+        Ok(Some(reports))
+    })();
+    match result {
+        Ok(Some(r)) => Outcome::Done(r),
+        Ok(None) => Outcome::Skipped("nothing to do".into()),
+        Err(e) if *e.kind() == ErrorKind::Binary => Outcome::Skipped(format!("binary file: {e}")),
+        Err(e) => Outcome::Failed(e.to_string()),
+    }
+}
+
+fn io_err(what: &str, e: io::Error) -> zhtidy::Error {
+    zhtidy::Error::new(ErrorKind::Io(e.kind()), format!("{what}: {e}"))
+}
+
+/// fsync the temporary file, give it the source's permissions, keep a backup if asked, and
+/// rename it over the destination: the destination is either complete or untouched.
+fn finish_atomic(
+    tmp: tempfile::NamedTempFile,
+    src: &Path,
+    dest: &Path,
+    backup: Option<&str>,
+) -> zhtidy::Result<()> {
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| io_err("writing output", e))?;
+    let perms_from = if dest.exists() { dest } else { src };
+    if let Ok(meta) = fs::metadata(perms_from) {
+        let _ = fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    if let Some(suffix) = backup {
+        if dest.exists() {
+            let mut b = dest.as_os_str().to_owned();
+            b.push(suffix);
+            fs::copy(dest, PathBuf::from(b)).map_err(|e| io_err("writing the backup", e))?;
+        }
+    }
+    tmp.persist(dest)
+        .map_err(|e| io_err("renaming into place", e.error))?;
+    Ok(())
+}
+
+/// Runs folder mode; returns the exit code.
+pub fn run(
+    builder: &PipelineBuilder,
+    args: &Args,
+    threads: usize,
+    jsonl: &JsonlOptions,
+) -> Result<i32> {
+    if args.in_place && args.out_dir.is_some() {
+        bail!("--in-place and --out-dir exclude each other");
+    }
+    if !args.in_place && args.out_dir.is_none() && !args.check {
+        bail!("a folder needs --out-dir DIR, --in-place or --check");
+    }
+    let (jobs, walk_skipped) = collect(args)?;
+    let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();
+    let progress = progress_bar(jobs.len() as u64, total_bytes);
+    let next = AtomicUsize::new(0);
+    let done_bytes = AtomicU64::new(0);
+    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1).min(jobs.len().max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let outcome = process(builder, args, job, jsonl);
+                done_bytes.fetch_add(job.bytes, Ordering::Relaxed);
+                if let Some(p) = &progress {
+                    p.inc(1);
+                    p.set_message(format!(
+                        "{} MB",
+                        done_bytes.load(Ordering::Relaxed) / 1_000_000
+                    ));
+                }
+                outcomes.lock().unwrap()[i] = Some(outcome);
+            });
+        }
+    });
+    if let Some(p) = &progress {
+        p.finish_and_clear();
+    }
+    let outcomes = outcomes.into_inner().unwrap();
+
+    // Reports, check lines and notes in input order, whatever the threads did.
+    let mut report_sink = super::report_sink(args)?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let (mut ok, mut skipped, mut failed, mut changed) =
+        (0u64, walk_skipped.len() as u64, 0u64, false);
+    let mut fixes: std::collections::BTreeMap<String, u64> = Default::default();
+    for (path, why) in &walk_skipped {
+        eprintln!("zhtidy: {}: skipped: {why}", path.display());
+    }
+    for (job, outcome) in jobs.iter().zip(outcomes) {
+        match outcome.expect("every job ran") {
+            Outcome::Done(reports) => {
+                ok += 1;
+                for r in &reports {
+                    if let Some(w) = report_sink.as_mut() {
+                        writeln!(w, "{}", r.to_json_line())?;
+                    }
+                    for st in &r.stages {
+                        if st.changes > 0 {
+                            *fixes.entry(st.stage.clone()).or_default() += st.changes;
+                        }
+                    }
+                    if args.check {
+                        changed |= super::print_check(&mut out, &job.src.display().to_string(), r)?;
+                    }
+                }
+            }
+            Outcome::Skipped(why) => {
+                skipped += 1;
+                eprintln!("zhtidy: {}: skipped: {why}", job.src.display());
+            }
+            Outcome::Failed(why) => {
+                failed += 1;
+                eprintln!("zhtidy: {}: {why}", job.src.display());
+            }
+        }
+    }
+    out.flush()?;
+    if let Some(w) = report_sink.as_mut() {
+        w.flush()?;
+    }
+    let changes: Vec<String> = fixes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    eprintln!(
+        "zhtidy: {ok} files {}, {skipped} skipped, {failed} failed, {:.1} MB read; changes: {}",
+        if args.check { "checked" } else { "written" },
+        total_bytes as f64 / 1e6,
+        if changes.is_empty() {
+            "none".to_string()
+        } else {
+            changes.join(", ")
+        }
+    );
+    Ok(if failed > 0 {
+        if args.check {
+            2
+        } else {
+            1
+        }
+    } else if args.check && changed {
+        1
+    } else {
+        0
+    })
+}
+
+fn progress_bar(files: u64, bytes: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() || files < 2 {
+        return None;
+    }
+    let p = indicatif::ProgressBar::new(files);
+    p.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} files, {msg} of {prefix} [{elapsed} < {eta}] {per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    p.set_prefix(format!("{} MB", bytes / 1_000_000));
+    Some(p)
+}
