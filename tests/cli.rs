@@ -138,7 +138,9 @@ fn errors_have_messages_and_exit_codes() {
         .arg(env!("CARGO_MANIFEST_DIR"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("a folder needs --out-dir DIR, --in-place or --check"));
+        .stderr(predicate::str::contains(
+            "a folder needs --out-dir DIR, --in-place or --check",
+        ));
     zhtidy()
         .args(["--to", "martian"])
         .write_stdin("x")

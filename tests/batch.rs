@@ -1,0 +1,389 @@
+//! Folders, JSON Lines and co-process use: temporary trees, in-place and mirror modes, ignore
+//! files and globs, binary files and symlinks, failures mid-way, killed runs, parallel runs,
+//! empty environments.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn zhtidy() -> Command {
+    Command::cargo_bin("zhtidy").unwrap()
+}
+
+fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("zhtidy")
+}
+
+/// A small tree: nested folders, a hidden file, an ignored file, a binary file, a symlink loop.
+fn tree(root: &Path) {
+    fs::create_dir_all(root.join("a/b")).unwrap();
+    fs::create_dir_all(root.join(".hidden")).unwrap();
+    fs::write(
+        root.join("a/one.txt"),
+        "快遞業(yè)務旺季,國家郵政局召開會議\n",
+    )
+    .unwrap();
+    fs::write(root.join("a/b/two.txt"), "国家邮政局召开会议\n").unwrap();
+    fs::write(
+        root.join("a/b/big5.txt"),
+        encoding_rs::BIG5.encode("繁體中文測試文件，內容不長。").0,
+    )
+    .unwrap();
+    fs::write(root.join("a/notes.md"), "软件\n").unwrap();
+    fs::write(root.join(".hidden/h.txt"), "软件\n").unwrap();
+    fs::write(root.join(".gitignore"), "skip-me.txt\n").unwrap();
+    fs::write(root.join("skip-me.txt"), "软件\n").unwrap();
+    fs::write(root.join("a/bin.dat"), b"\x00\x01\x02binary\x00\x00").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(root.join("a"), root.join("a/b/loop")).unwrap();
+}
+
+fn files(root: &Path) -> Vec<String> {
+    let mut v: Vec<String> = walk(root)
+        .into_iter()
+        .map(|p| p.strip_prefix(root).unwrap().display().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let m = fs::symlink_metadata(&p).unwrap();
+        if m.is_dir() {
+            out.extend(walk(&p));
+        } else if m.is_file() {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn mirror_mode_respects_ignores_hidden_binary_and_symlinks() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let out = dir.path().join("out");
+    tree(&src);
+    zhtidy()
+        .args(["--to", "tw", "--out-dir"])
+        .arg(&out)
+        .arg(&src)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("bin.dat: skipped: binary"))
+        .stderr(predicate::str::contains("loop: skipped: symbolic link"))
+        .stderr(predicate::str::contains(
+            "4 files written, 2 skipped, 0 failed",
+        ));
+    assert_eq!(
+        files(&out),
+        ["a/b/big5.txt", "a/b/two.txt", "a/notes.md", "a/one.txt"]
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("a/one.txt")).unwrap(),
+        "快遞業務旺季，國家郵政局召開會議\n"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("a/b/two.txt")).unwrap(),
+        "國家郵政局召開會議\n"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("a/b/big5.txt")).unwrap(),
+        "繁體中文測試文件，內容不長。"
+    );
+    // Globs and hidden files, extension change. As in ripgrep, -g globs take precedence over
+    // ignore files: skip-me.txt matches *.txt and comes back.
+    let out2 = dir.path().join("out2");
+    zhtidy()
+        .args([
+            "--to",
+            "tw",
+            "--hidden",
+            "-g",
+            "*.txt",
+            "-g",
+            "!two.txt",
+            "--ext",
+            "out",
+            "--out-dir",
+        ])
+        .arg(&out2)
+        .arg(&src)
+        .assert()
+        .success();
+    assert_eq!(
+        files(&out2),
+        [".hidden/h.out", "a/b/big5.out", "a/one.out", "skip-me.out"]
+    );
+    let out3 = dir.path().join("out3");
+    zhtidy()
+        .args(["--to", "tw", "--no-ignore", "--out-dir"])
+        .arg(&out3)
+        .arg(&src)
+        .assert()
+        .success();
+    assert!(files(&out3).contains(&"skip-me.txt".to_string()));
+}
+
+#[test]
+fn in_place_is_atomic_keeps_permissions_and_backups() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    tree(&src);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(src.join("a/b/two.txt"), fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    zhtidy()
+        .args(["--to", "tw", "--in-place", "--backup", ".orig"])
+        .arg(src.join("a"))
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(src.join("a/b/two.txt")).unwrap(),
+        "國家郵政局召開會議\n"
+    );
+    assert_eq!(
+        fs::read_to_string(src.join("a/b/two.txt.orig")).unwrap(),
+        "国家邮政局召开会议\n"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(src.join("a/b/two.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+    assert!(
+        files(&src).iter().all(|f| !f.contains(".zhtidy-")),
+        "no temporary files left: {:?}",
+        files(&src)
+    );
+}
+
+#[test]
+fn a_file_failing_midway_leaves_no_partial_output_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    // Big5 cannot hold the Simplified characters of the second file: it fails half-way.
+    fs::write(src.join("ok.txt"), "繁體\n").unwrap();
+    fs::write(
+        src.join("bad.txt"),
+        format!("{}简体\n", "繁體\n".repeat(50_000)),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    zhtidy()
+        .args([
+            "--only",
+            "convert",
+            "--to",
+            "t2tw",
+            "--output-encoding",
+            "big5",
+            "--out-dir",
+        ])
+        .arg(&out)
+        .arg(&src)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bad.txt"))
+        .stderr(predicate::str::contains(
+            "1 files written, 0 skipped, 1 failed",
+        ));
+    assert_eq!(files(&out), ["ok.txt"]);
+}
+
+#[test]
+fn a_killed_run_leaves_the_originals_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    let original = "国家邮政局召开会议，强调全系统全行业要继续发挥核心机制作用。\n".repeat(40_000);
+    for i in 0..20 {
+        fs::write(src.join(format!("f{i}.txt")), &original).unwrap();
+    }
+    let mut child = StdCommand::new(bin())
+        .args(["--to", "tw", "--in-place", "-j", "2"])
+        .arg(&src)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let _ = child.kill();
+    let _ = child.wait();
+    let converted =
+        zhtidy::convert::Converter::new(zhtidy::convert::Config::S2tw).convert(&original);
+    for i in 0..20 {
+        let now = fs::read_to_string(src.join(format!("f{i}.txt"))).unwrap();
+        assert!(
+            now == original || now == converted,
+            "f{i}.txt is half-written"
+        );
+    }
+}
+
+#[test]
+fn parallel_runs_equal_serial_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    tree(&src);
+    for i in 0..30 {
+        fs::write(
+            src.join(format!("a/gen{i}.txt")),
+            format!("第{i}份：快遞業(yè)務,国家邮政局\n").repeat(i + 1),
+        )
+        .unwrap();
+    }
+    let run = |j: &str, name: &str| {
+        let out = dir.path().join(name);
+        let rep = dir.path().join(format!("{name}.jsonl"));
+        zhtidy()
+            .args(["--to", "tw", "-j", j])
+            .arg(format!("--report={}", rep.display()))
+            .arg("--out-dir")
+            .arg(&out)
+            .arg(&src)
+            .assert()
+            .success();
+        let contents: Vec<(String, Vec<u8>)> = files(&out)
+            .into_iter()
+            .map(|f| (f.clone(), fs::read(out.join(&f)).unwrap()))
+            .collect();
+        (contents, fs::read_to_string(rep).unwrap())
+    };
+    let (a, ra) = run("1", "serial");
+    let (b, rb) = run("4", "parallel");
+    assert_eq!(a, b);
+    assert_eq!(ra, rb);
+}
+
+#[test]
+fn check_on_folders_lists_files_that_would_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    tree(&src);
+    zhtidy()
+        .arg("--check")
+        .arg(&src)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "one.txt:1:4: fix pinyin_annotation",
+        ))
+        .stdout(predicate::str::contains("big5.txt: encoding: Big5"));
+    let clean = dir.path().join("clean");
+    fs::create_dir_all(&clean).unwrap();
+    fs::write(clean.join("c.txt"), "国家邮政局召开会议。\n").unwrap();
+    zhtidy()
+        .arg("--check")
+        .arg(&clean)
+        .assert()
+        .code(0)
+        .stdout("");
+}
+
+#[test]
+fn jsonl_round_trip_with_unicode_escapes_and_compression() {
+    let input = "{\"id\":1,\"text\":\"汉字\\n\\\"引号\\\"\\u4e2d\",\"extra\":[1,2.50,\"\\u00e9\"]}\n{\"id\":2,\"text\":\"\"}\n";
+    zhtidy()
+        .args(["--jsonl", "--to", "s2t"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .stdout("{\"id\":1,\"text\":\"漢字\\n\\\"引號\\\"中\",\"extra\":[1,2.50,\"\\u00e9\"]}\n{\"id\":2,\"text\":\"\"}\n");
+    zhtidy()
+        .args(["--jsonl", "--text-key", "raw_content"])
+        .write_stdin("{\"raw_content\":\"業(yè)務\"}\n")
+        .assert()
+        .success()
+        .stdout("{\"raw_content\":\"業務\"}\n");
+    // Folder mode: .jsonl.gz in, .jsonl.gz out.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all("{\"text\":\"汉字\"}\n".as_bytes()).unwrap();
+    fs::write(src.join("part.jsonl.gz"), gz.finish().unwrap()).unwrap();
+    let out = dir.path().join("out");
+    zhtidy()
+        .args(["--jsonl", "--to", "s2t", "--out-dir"])
+        .arg(&out)
+        .arg(&src)
+        .assert()
+        .success();
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(fs::File::open(out.join("part.jsonl.gz")).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    assert_eq!(text, "{\"text\":\"漢字\"}\n");
+}
+
+#[test]
+fn malformed_jsonl_is_an_error_with_the_line_number_or_passed_through() {
+    let input = "{\"text\":\"汉\"}\n{broken\n{\"text\":\"字\"}\n";
+    zhtidy()
+        .args(["--jsonl", "--to", "s2t"])
+        .write_stdin(input)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("line 2"));
+    zhtidy()
+        .args(["--jsonl", "--to", "s2t", "--skip-bad-lines"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .stdout("{\"text\":\"漢\"}\n{broken\n{\"text\":\"字\"}\n")
+        .stderr(predicate::str::contains("1 malformed lines passed through"));
+}
+
+#[test]
+fn works_with_an_empty_environment_and_line_by_line() {
+    zhtidy()
+        .env_clear()
+        .args(["--to", "s2t"])
+        .write_stdin("汉字\n")
+        .assert()
+        .success()
+        .stdout("漢字\n");
+    let mut child = StdCommand::new(bin())
+        .env_clear()
+        .args(["--line-buffered", "--to", "s2t"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    for (line, expected) in [("汉字\n", "漢字\n"), ("头发\n", "頭髮\n")] {
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        let mut got = String::new();
+        stdout.read_line(&mut got).unwrap();
+        assert_eq!(
+            got, expected,
+            "each line comes back before the next is sent"
+        );
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    zhtidy()
+        .args(["--line-buffered", "--to", "tw"])
+        .write_stdin("x")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--from"));
+}
