@@ -449,3 +449,27 @@ fn repair_runs_by_default_and_fixes_can_be_switched_off() {
         .code(2)
         .stderr(predicate::str::contains("unknown fix"));
 }
+
+#[test]
+fn completions_and_man_page() {
+    zhtidy()
+        .args(["--generate", "bash"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--out-dir"));
+    zhtidy()
+        .args(["--generate", "zsh"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--jsonl"));
+    zhtidy()
+        .args(["--generate", "man"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH zhtidy"));
+    zhtidy()
+        .args(["--generate", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown shell"));
+}

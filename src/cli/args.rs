@@ -155,6 +155,11 @@ pub struct Args {
     #[arg(long)]
     pub check: bool,
 
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) or the man page (man) to
+    /// standard output and exit.
+    #[arg(long, value_name = "SHELL|man")]
+    pub generate: Option<String>,
+
     /// List the OpenCC configs and exit.
     #[arg(long)]
     pub list_configs: bool,

@@ -105,7 +105,26 @@ fn all_cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// `--generate`: completions or the man page, from the clap definitions.
+fn generate(what: &str) -> Result<i32> {
+    use clap::CommandFactory;
+    let mut cmd = Args::command();
+    let mut out = io::stdout();
+    if what == "man" {
+        clap_mangen::Man::new(cmd).render(&mut out)?;
+        return Ok(0);
+    }
+    let shell: clap_complete::Shell = what.parse().map_err(|_| {
+        anyhow::anyhow!("unknown shell {what:?} (bash, zsh, fish, elvish, powershell, or man)")
+    })?;
+    clap_complete::generate(shell, &mut cmd, "zhtidy", &mut out);
+    Ok(0)
+}
+
 fn run(args: Args) -> Result<i32> {
+    if let Some(what) = &args.generate {
+        return generate(what);
+    }
     if args.list_configs {
         for c in Config::ALL {
             println!("{:<6} {}", c.name(), c.description());
