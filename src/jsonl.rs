@@ -53,11 +53,44 @@ pub struct JsonlSummary {
 pub fn run_jsonl<R: BufRead, W: Write>(
     builder: &PipelineBuilder,
     name: &str,
+    input: R,
+    output: W,
+    opts: &JsonlOptions,
+    on_report: impl FnMut(Report) -> Result<()>,
+) -> Result<JsonlSummary> {
+    run_jsonl_with(builder, name, input, output, opts, Some(on_report))
+}
+
+/// Like [`run_jsonl`] without per-record reports (faster: nothing is counted or kept).
+pub fn run_jsonl_quiet<R: BufRead, W: Write>(
+    builder: &PipelineBuilder,
+    name: &str,
+    input: R,
+    output: W,
+    opts: &JsonlOptions,
+) -> Result<JsonlSummary> {
+    run_jsonl_with(
+        builder,
+        name,
+        input,
+        output,
+        opts,
+        None::<fn(Report) -> Result<()>>,
+    )
+}
+
+fn run_jsonl_with<R: BufRead, W: Write>(
+    builder: &PipelineBuilder,
+    name: &str,
     mut input: R,
     mut output: W,
     opts: &JsonlOptions,
-    mut on_report: impl FnMut(Report) -> Result<()>,
+    mut on_report: Option<impl FnMut(Report) -> Result<()>>,
 ) -> Result<JsonlSummary> {
+    // Records are many small documents: when the stages need no detection, one pipeline is
+    // built and forked for each record (cheaper than building).
+    let template = builder.build()?.fork_text();
+    let want_reports = on_report.is_some();
     let mut summary = JsonlSummary::default();
     let mut line = Vec::new();
     let mut out = String::new();
@@ -76,12 +109,19 @@ pub fn run_jsonl<R: BufRead, W: Write>(
         let body = line.strip_suffix(b"\n").unwrap_or(&line);
         let body = body.strip_suffix(b"\r").unwrap_or(body);
         out.clear();
-        match clean_record(builder, body, &opts.text_key, &mut out) {
+        match clean_record(
+            builder,
+            template.as_ref(),
+            want_reports,
+            body,
+            &opts.text_key,
+            &mut out,
+        ) {
             Ok(report) => {
                 summary.records += 1;
-                if let Some(mut r) = report {
+                if let (Some(mut r), Some(f)) = (report, on_report.as_mut()) {
                     r.input = Some(format!("{name}:{n}"));
-                    on_report(r)?;
+                    f(r)?;
                 }
             }
             Err(why) if opts.skip_bad_lines => {
@@ -116,6 +156,8 @@ pub fn run_jsonl<R: BufRead, W: Write>(
 /// Cleans one record into `out`. `Ok(None)` for a blank line (kept blank).
 fn clean_record(
     builder: &PipelineBuilder,
+    template: Option<&crate::Pipeline>,
+    want_report: bool,
     body: &[u8],
     key: &str,
     out: &mut String,
@@ -130,9 +172,18 @@ fn clean_record(
     let raw = fields.get(key).ok_or_else(|| format!("no field {key:?}"))?;
     let value: String =
         serde_json::from_str(raw.get()).map_err(|_| format!("field {key:?} is not a string"))?;
-    let (cleaned, report) = builder
-        .build()
-        .and_then(|p| p.run_str(&value))
+    let pipeline = match template.and_then(|t| t.fork_text()) {
+        Some(p) => Ok(p),
+        None => builder.build(),
+    };
+    let (cleaned, report) = pipeline
+        .and_then(|p| {
+            if want_report {
+                p.run_str(&value).map(|(c, r)| (c, Some(r)))
+            } else {
+                p.run_text(&value).map(|c| (c, None))
+            }
+        })
         .map_err(|e| e.to_string())?;
     out.push('{');
     for (i, (k, v)) in fields.iter().enumerate() {
@@ -148,7 +199,7 @@ fn clean_record(
         }
     }
     out.push('}');
-    Ok(Some(report))
+    Ok(report)
 }
 
 #[cfg(test)]

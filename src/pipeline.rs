@@ -305,6 +305,20 @@ impl Pipeline {
         Ok((out, self.finish(input.len() as u64)))
     }
 
+    /// Runs already-decoded text through the stages and returns the result, without building a
+    /// report (cheaper for many small documents, such as JSON Lines records).
+    pub fn run_text(mut self, input: &str) -> Result<String> {
+        let mut out = String::with_capacity(input.len());
+        self.push_text(input, &mut out, true)?;
+        Ok(out)
+    }
+
+    /// A fresh text-only pipeline that makes the same choices as this one (see [`Stage::fork`]);
+    /// `None` if a stage cannot be forked yet (a source script still to detect).
+    pub fn fork_text(&self) -> Option<Pipeline> {
+        self.fork()
+    }
+
     /// Runs already-decoded text through the stages (no decoding or encoding).
     pub fn run_str(mut self, input: &str) -> Result<(String, Report)> {
         let mut out = String::with_capacity(input.len());

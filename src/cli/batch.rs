@@ -189,10 +189,20 @@ fn process(builder: &PipelineBuilder, args: &Args, job: &Job, jsonl: &JsonlOptio
                 ),
                 _ => out,
             };
-            run_jsonl(builder, &name, BufReader::new(reader), writer, jsonl, |r| {
-                reports.push(r);
-                Ok(())
-            })?;
+            if args.report.is_some() || args.check {
+                run_jsonl(builder, &name, BufReader::new(reader), writer, jsonl, |r| {
+                    reports.push(r);
+                    Ok(())
+                })?;
+            } else {
+                zhtidy::jsonl::run_jsonl_quiet(
+                    builder,
+                    &name,
+                    BufReader::new(reader),
+                    writer,
+                    jsonl,
+                )?;
+            }
             reports
         } else {
             let mut p = builder.build()?;
@@ -220,17 +230,22 @@ fn io_err(what: &str, e: io::Error) -> zhtidy::Error {
     zhtidy::Error::new(ErrorKind::Io(e.kind()), format!("{what}: {e}"))
 }
 
-/// fsync the temporary file, give it the source's permissions, keep a backup if asked, and
-/// rename it over the destination: the destination is either complete or untouched.
+/// fsync the temporary file (when it replaces a file), give it the source's permissions, keep a
+/// backup if asked, and rename it over the destination: the destination is either complete or
+/// untouched.
 fn finish_atomic(
     tmp: tempfile::NamedTempFile,
     src: &Path,
     dest: &Path,
     backup: Option<&str>,
 ) -> zhtidy::Result<()> {
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| io_err("writing output", e))?;
+    // Replacing a file that exists (in place, or over an earlier output) must survive a crash
+    // too: fsync first. A new file in an output tree needs no fsync to be complete or absent.
+    if dest.exists() {
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| io_err("writing output", e))?;
+    }
     let perms_from = if dest.exists() { dest } else { src };
     if let Ok(meta) = fs::metadata(perms_from) {
         let _ = fs::set_permissions(tmp.path(), meta.permissions());

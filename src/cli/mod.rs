@@ -217,21 +217,16 @@ fn run_jsonl_one(
     } else {
         Box::new(File::open(file).context("cannot open")?)
     };
-    let summary = zhtidy::jsonl::run_jsonl(
-        builder,
-        &name,
-        io::BufReader::new(input),
-        out,
-        &jsonl_options(args),
-        |r| {
-            if let Some(w) = reports.as_mut() {
-                writeln!(w, "{}", r.to_json_line()).map_err(|e| {
-                    zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string())
-                })?;
-            }
-            Ok(())
-        },
-    )?;
+    let input = io::BufReader::with_capacity(256 * 1024, input);
+    let summary = match reports.as_mut() {
+        Some(w) => {
+            zhtidy::jsonl::run_jsonl(builder, &name, input, out, &jsonl_options(args), |r| {
+                writeln!(w, "{}", r.to_json_line())
+                    .map_err(|e| zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string()))
+            })?
+        }
+        None => zhtidy::jsonl::run_jsonl_quiet(builder, &name, input, out, &jsonl_options(args))?,
+    };
     if summary.bad_lines > 0 {
         eprintln!(
             "zhtidy: {name}: {} malformed lines passed through unchanged",
