@@ -19,6 +19,9 @@ in=$(wc -l < "$work/in.jsonl")
 out=$(cat "$work"/out/part-* | wc -l)
 echo "spark: $in records in, $out out"
 [ "$in" = "$out" ]
-cat "$work"/out/part-* | grep -q '"text":" 時時放心不下的牽掛"'
-! cat "$work"/out/part-* | grep -q '(yè)'
+grep -q '"text":" 時時放心不下的牽掛"' "$work"/out/part-*
+if grep -q '(yè)' "$work"/out/part-*; then
+  echo "spark: pinyin annotations were not repaired"
+  exit 1
+fi
 echo "spark: records converted and repaired"
