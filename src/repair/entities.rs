@@ -90,16 +90,7 @@ mod tests {
     use super::*;
 
     fn fix(s: &str) -> String {
-        let f = find(s);
-        let mut out = String::new();
-        let mut last = 0;
-        for (a, b, r) in &f.edits {
-            out.push_str(&s[last..*a]);
-            out.push_str(r);
-            last = *b;
-        }
-        out.push_str(&s[last..]);
-        out
+        find(s).apply(s)
     }
 
     #[test]

@@ -180,6 +180,20 @@ impl Found {
             unsure: Vec::new(),
         }
     }
+
+    /// `line` with these edits applied (for the fixes' unit tests).
+    #[cfg(test)]
+    pub(crate) fn apply(&self, line: &str) -> String {
+        let mut out = String::new();
+        let mut last = 0;
+        for (a, b, r) in &self.edits {
+            out.push_str(&line[last..*a]);
+            out.push_str(r);
+            last = *b;
+        }
+        out.push_str(&line[last..]);
+        out
+    }
 }
 
 /// The repair stage.
