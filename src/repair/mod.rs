@@ -387,9 +387,15 @@ impl Stage for RepairStage {
     }
 
     fn fork(&self) -> Option<Box<dyn Stage>> {
-        let mut s = RepairStage::new::<&str>(&[]).ok()?;
-        s.enabled = self.enabled.clone();
-        Some(Box::new(s))
+        // Fresh state, same fixes: no name validation again (forks are made per JSON record).
+        Some(Box::new(RepairStage {
+            enabled: self.enabled.clone(),
+            line: 1,
+            counts: BTreeMap::new(),
+            unsure: BTreeMap::new(),
+            events: Vec::new(),
+            events_dropped: 0,
+        }))
     }
 
     fn start_line(&mut self, line: u64) {
