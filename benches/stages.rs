@@ -51,5 +51,32 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, convert, decode);
+fn repair(c: &mut Criterion) {
+    let clean = sample("news-simplified.txt");
+    let garbled = std::fs::read_to_string(format!(
+        "{}/samples/repair/003-garbled-traditional.txt",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .repeat(40);
+    let mut g = c.benchmark_group("repair");
+    for (name, text) in [("clean", &clean), ("garbled", &garbled)] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                Pipeline::builder()
+                    .only(&["repair"])
+                    .unwrap()
+                    .build()
+                    .unwrap()
+                    .run_text(text)
+                    .unwrap()
+                    .len()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, convert, decode, repair);
 criterion_main!(benches);
