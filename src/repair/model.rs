@@ -26,67 +26,21 @@ pub(crate) fn gbk_bytes(c: char) -> Option<[u8; 2]> {
         .then(|| [out[0], out[1]])
 }
 
+mod charsets {
+    include!(concat!(env!("OUT_DIR"), "/charsets.rs"));
+}
+
 /// Whether `c` is in GB2312 (the two-byte area A1A1..F7FE of GBK).
 pub(crate) fn in_gb2312(c: char) -> bool {
-    static SET: OnceLock<Vec<u64>> = OnceLock::new();
-    let set = SET.get_or_init(|| {
-        // A bit per BMP code point, from decoding every GB2312 byte pair once.
-        let mut bits = vec![0u64; 0x10000 / 64];
-        for a in 0xA1..=0xF7u8 {
-            for b in 0xA1..=0xFEu8 {
-                if let Some(s) = decode_gbk_strict(&[a, b]) {
-                    if let Some(ch) = s.chars().next().filter(|ch| (*ch as u32) < 0x10000) {
-                        bits[ch as usize / 64] |= 1 << (ch as usize % 64);
-                    }
-                }
-            }
-        }
-        bits
-    });
     let c = c as usize;
-    c < 0x10000 && set[c / 64] & (1 << (c % 64)) != 0
+    c < 0x10000 && charsets::GB2312_BITS[c / 64] & (1 << (c % 64)) != 0
 }
 
-/// Whether `c` is a frequent character of Big5 (level 1, A440..C67E).
-pub(crate) fn in_big5_level1(c: char) -> bool {
-    static SET: OnceLock<Vec<u64>> = OnceLock::new();
-    let set = SET.get_or_init(|| {
-        let mut bits = vec![0u64; 0x10000 / 64];
-        for a in 0xA4..=0xC6u8 {
-            for b in (0x40..=0x7Eu8).chain(0xA1..=0xFE) {
-                if a == 0xC6 && b > 0x7E {
-                    break;
-                }
-                if let Some(s) =
-                    encoding_rs::BIG5.decode_without_bom_handling_and_without_replacement(&[a, b])
-                {
-                    if let Some(ch) = s.chars().next().filter(|ch| (*ch as u32) < 0x10000) {
-                        bits[ch as usize / 64] |= 1 << (ch as usize % 64);
-                    }
-                }
-            }
-        }
-        bits
-    });
-    let c = c as usize;
-    c < 0x10000 && set[c / 64] & (1 << (c % 64)) != 0
-}
-
-/// Characters common in clean Chinese text: a bit per BMP code point, set for ASCII, CJK
-/// punctuation, GB2312 and frequent Big5 characters. Hot loops look it up once.
+/// Characters common in clean Chinese text: a bit per BMP code point, set for ASCII, GB2312 and
+/// frequent Big5 (level 1) characters (CJK punctuation is checked by range). Hot loops look it
+/// up once.
 pub(crate) fn common_set() -> &'static [u64] {
-    static COMMON: OnceLock<Vec<u64>> = OnceLock::new();
-    COMMON.get_or_init(|| {
-        let mut bits = vec![0u64; 0x10000 / 64];
-        for cp in 0..0x10000u32 {
-            if let Some(ch) = char::from_u32(cp) {
-                if ch.is_ascii() || is_cjk_punct(ch) || in_gb2312(ch) || in_big5_level1(ch) {
-                    bits[cp as usize / 64] |= 1 << (cp % 64);
-                }
-            }
-        }
-        bits
-    })
+    &charsets::COMMON_BITS
 }
 
 /// Encodes `s` to GBK, or `None` if some character has no GBK code.

@@ -168,7 +168,9 @@ fn han_runs(line: &str, found: &mut Found) {
             }
             n += 1;
             let cp = c as usize;
-            uncommon += (cp >= 0x10000 || common[cp / 64] & (1 << (cp % 64)) == 0) as usize;
+            uncommon += (cp >= 0x10000
+                || (common[cp / 64] & (1 << (cp % 64)) == 0 && !is_cjk_punct(c)))
+                as usize;
         } else {
             if n >= MIN_HAN_RUN && uncommon * 4 >= n {
                 runs.push((start, i, n));
