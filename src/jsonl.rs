@@ -89,7 +89,7 @@ fn run_jsonl_with<R: BufRead, W: Write>(
 ) -> Result<JsonlSummary> {
     // Records are many small documents: when the stages need no detection, one pipeline is
     // built and forked for each record (cheaper than building).
-    let template = builder.build()?.fork_text();
+    let template = builder.build()?.fork();
     let want_reports = on_report.is_some();
     let mut summary = JsonlSummary::default();
     let mut line = Vec::new();
@@ -172,7 +172,7 @@ fn clean_record(
     let raw = fields.get(key).ok_or_else(|| format!("no field {key:?}"))?;
     let value: String =
         serde_json::from_str(raw.get()).map_err(|_| format!("field {key:?} is not a string"))?;
-    let pipeline = match template.and_then(|t| t.fork_text()) {
+    let pipeline = match template.and_then(|t| t.fork()) {
         Some(p) => Ok(p),
         None => builder.build(),
     };

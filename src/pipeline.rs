@@ -313,12 +313,6 @@ impl Pipeline {
         Ok(out)
     }
 
-    /// A fresh text-only pipeline that makes the same choices as this one (see [`Stage::fork`]);
-    /// `None` if a stage cannot be forked yet (a source script still to detect).
-    pub fn fork_text(&self) -> Option<Pipeline> {
-        self.fork()
-    }
-
     /// Runs already-decoded text through the stages (no decoding or encoding).
     pub fn run_str(mut self, input: &str) -> Result<(String, Report)> {
         let mut out = String::with_capacity(input.len());
@@ -343,8 +337,9 @@ impl Pipeline {
         Ok(())
     }
 
-    /// A text-only pipeline of forks of this one's stages (see [`Stage::fork`]).
-    pub(crate) fn fork(&self) -> Option<Pipeline> {
+    /// A fresh text-only pipeline that makes the same choices as this one (see [`Stage::fork`]);
+    /// `None` if a stage cannot be forked yet (a source script still to detect).
+    pub fn fork(&self) -> Option<Pipeline> {
         let stages = self
             .stages
             .iter()

@@ -29,10 +29,12 @@ fn convert_whole(config: Config, text: &str) -> String {
 }
 
 fn convert_pieces(config: Config, pieces: &[&str]) -> String {
-    let mut p = Pipeline::builder()
-        .target(Target::Config(config))
-        .build()
-        .unwrap();
+    push_pieces(Target::Config(config), pieces)
+}
+
+/// Feeds `pieces` one by one to a pipeline converting to `target`.
+fn push_pieces(target: Target, pieces: &[&str]) -> String {
+    let mut p = Pipeline::builder().target(target).build().unwrap();
     let mut out = String::new();
     for piece in pieces {
         p.push_text(piece, &mut out, false).unwrap();
@@ -71,18 +73,7 @@ fn every_split_point_and_single_chars_agree_for_every_config() {
 #[test]
 fn script_detection_does_not_depend_on_chunking() {
     let text = "國家郵政局召開電視電話會議。".repeat(50) + &"国家邮政局".repeat(30);
-    let run = |pieces: &[&str]| {
-        let mut p = Pipeline::builder()
-            .target("simplified".parse().unwrap())
-            .build()
-            .unwrap();
-        let mut out = String::new();
-        for piece in pieces {
-            p.push_text(piece, &mut out, false).unwrap();
-        }
-        p.push_text("", &mut out, true).unwrap();
-        out
-    };
+    let run = |pieces: &[&str]| push_pieces("simplified".parse().unwrap(), pieces);
     let whole = run(&[&text]);
     assert_eq!(run(&char_pieces(&text)), whole);
     assert!(whole.starts_with("国家邮政局召开电视电话会议"));

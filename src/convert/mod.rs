@@ -365,30 +365,6 @@ pub enum Source {
     Japanese,
 }
 
-/// The friendly target names, for help texts: (names, meaning).
-pub const TARGET_ALIASES: &[(&str, &str)] = &[
-    ("simplified, s, zh-hans, zh-cn", "Simplified (characters)"),
-    (
-        "cn, simplified-phrases",
-        "Simplified with Mainland phrases (from tw/hk)",
-    ),
-    ("traditional, t, zh-hant", "Traditional, OpenCC standard"),
-    (
-        "tw, taiwan, zh-tw",
-        "Traditional, Taiwan standard (characters)",
-    ),
-    (
-        "tw-phrases, twp",
-        "Taiwan standard with Taiwan phrases (s2twp)",
-    ),
-    ("hk, hongkong, zh-hk", "Traditional, Hong Kong variant"),
-    (
-        "hk-phrases, hkp",
-        "Hong Kong variant with Hong Kong phrases (s2hkp)",
-    ),
-    ("jp, shinjitai", "Japanese Shinjitai (from Kyujitai)"),
-];
-
 impl FromStr for Target {
     type Err = Error;
     fn from_str(s: &str) -> Result<Target> {
