@@ -30,13 +30,16 @@
 //! single line is.
 #![deny(missing_docs)]
 
+pub mod boilerplate;
 pub mod convert;
 pub mod decode;
 pub mod encode;
 mod error;
 pub mod jsonl;
+pub mod markup;
 pub mod parallel;
 pub mod pipeline;
+pub mod reflow;
 pub mod repair;
 pub mod report;
 

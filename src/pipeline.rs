@@ -8,10 +8,13 @@
 
 use std::io::{Read, Write};
 
+use crate::boilerplate::BoilerplateStage;
 use crate::convert::{ConvertStage, ScriptCounts, Source, Target};
 use crate::decode::{DecodeOptions, Decoder};
 use crate::encode::{EncodeOptions, Encoder};
 use crate::error::{Error, ErrorKind, Result};
+use crate::markup::{FrontMatter, HtmlMode, MarkupStage};
+use crate::reflow::ReflowStage;
 use crate::repair::RepairStage;
 use crate::report::{Report, StageReport};
 
@@ -47,7 +50,19 @@ pub trait Stage: Send {
 }
 
 /// Names of the stages `--only` accepts, in pipeline order.
-pub const STAGE_NAMES: &[&str] = &["repair", "convert"];
+pub const STAGE_NAMES: &[&str] = &["html", "repair", "reflow", "boilerplate", "convert"];
+
+/// Whether the `html` stage runs, and how it decides the input is HTML.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Html {
+    /// Sniff the input; convert it if it looks like HTML (front matter is handled either way).
+    #[default]
+    Auto,
+    /// The input is HTML.
+    Always,
+    /// No `html` stage: the input is text (front matter stays).
+    Never,
+}
 
 /// How many bytes are read from the input at a time.
 const READ_CHUNK: usize = 64 * 1024;
@@ -63,6 +78,12 @@ pub struct PipelineBuilder {
     only: Option<Vec<String>>,
     no_fix: Vec<String>,
     extra_fix: Vec<String>,
+    html: Html,
+    front_matter: FrontMatter,
+    no_reflow: bool,
+    keep_boilerplate: bool,
+    keep_bylines: bool,
+    main_content: bool,
 }
 
 impl PipelineBuilder {
@@ -118,6 +139,43 @@ impl PipelineBuilder {
         self
     }
 
+    /// Sets whether the input is HTML (sniffed by default).
+    pub fn html(mut self, html: Html) -> Self {
+        self.html = html;
+        self
+    }
+
+    /// Sets what happens to Markdown front matter (see [`FrontMatter`]; default: its title).
+    pub fn front_matter(mut self, action: FrontMatter) -> Self {
+        self.front_matter = action;
+        self
+    }
+
+    /// For whole web pages: keeps only the article body (see [`crate::markup`]).
+    pub fn main_content(mut self, yes: bool) -> Self {
+        self.main_content = yes;
+        self
+    }
+
+    /// Switches the `reflow` stage on or off (on by default).
+    pub fn reflow(mut self, yes: bool) -> Self {
+        self.no_reflow = !yes;
+        self
+    }
+
+    /// Switches the `boilerplate` stage on or off (on by default).
+    pub fn boilerplate(mut self, yes: bool) -> Self {
+        self.keep_boilerplate = !yes;
+        self
+    }
+
+    /// Keeps bylines, photo credits and datelines, which the `boilerplate` stage drops by
+    /// default.
+    pub fn keep_bylines(mut self, yes: bool) -> Self {
+        self.keep_bylines = yes;
+        self
+    }
+
     /// Runs only the named stages (from [`STAGE_NAMES`]).
     pub fn only<S: AsRef<str>>(mut self, stages: &[S]) -> Result<Self> {
         let mut names = Vec::new();
@@ -149,11 +207,26 @@ impl PipelineBuilder {
 
     fn stages(&self) -> Result<Vec<Box<dyn Stage>>> {
         let mut stages: Vec<Box<dyn Stage>> = Vec::new();
+        if self.wants("html") && (self.html != Html::Never || self.only.is_some()) {
+            let mode = match self.html {
+                Html::Always => HtmlMode::Always,
+                Html::Auto | Html::Never => HtmlMode::Auto,
+            };
+            stages.push(Box::new(
+                MarkupStage::new(mode, self.front_matter).with_main_content(self.main_content),
+            ));
+        }
         if self.wants("repair") {
             stages.push(Box::new(RepairStage::with_optional(
                 &self.no_fix,
                 &self.extra_fix,
             )?));
+        }
+        if self.wants("reflow") && (!self.no_reflow || self.only.is_some()) {
+            stages.push(Box::new(ReflowStage::new()));
+        }
+        if self.wants("boilerplate") && (!self.keep_boilerplate || self.only.is_some()) {
+            stages.push(Box::new(BoilerplateStage::new(self.keep_bylines)));
         }
         if self.wants("convert") {
             if let Some(t) = self.target {

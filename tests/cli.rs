@@ -223,9 +223,16 @@ fn report_is_one_json_line_per_document() {
             .unwrap()
             .clone()
     };
+    let order: Vec<&str> = lines[0]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        lines[0]["stages"][0]["stage"], "repair",
-        "repair runs before convert"
+        order,
+        ["html", "repair", "reflow", "boilerplate", "convert"],
+        "stages run in pipeline order"
     );
     assert_eq!(convert(&lines[0])["detail"]["config"], "s2t");
     let changes = convert(&lines[0])["changes"].as_u64().unwrap();

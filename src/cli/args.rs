@@ -17,7 +17,16 @@ TARGETS (--to):
     hk-phrases, hkp                 Hong Kong variant with phrases (like s2hkp)
     jp, shinjitai                   Japanese Shinjitai
 
-STAGES (--only): repair, convert (in that order; all run by default, convert when --to is given)
+STAGES (--only), in pipeline order; all run by default (convert when --to is given):
+  html         front matter, then HTML to text when the input looks like HTML (--html, --no-html)
+  repair       garbled text (see REPAIR FIXES)
+  reflow       hard-wrapped PDF/OCR lines back into paragraphs; letter-spaced headlines (--no-reflow)
+  boilerplate  headers, footers, licences, copyright, disclaimers, editor/source lines, promos,
+               share bars, breadcrumbs, counters; bylines and photo credits unless --keep-bylines
+               (--keep-boilerplate switches the stage off; --report lists every removed line)
+  convert      Simplified <-> Traditional (--to)
+  With --line-buffered or --jsonl each line or record is its own text: html (unless --html),
+  reflow and boilerplate are off for --line-buffered.
 
 REPAIR FIXES (--no-fix): html_entity compat_ideograph radical lost_byte pinyin_annotation punctuation
   debug_fill; optional (--fix): st_mix. Each fix changes text only when it is sure; unsure cases
@@ -30,6 +39,8 @@ EXAMPLES:
   zhtidy --to t --output-encoding big5 --lossy-output in.txt > out.big5.txt
   zhtidy --to s2t --report=report.jsonl *.txt > all.txt
   zhtidy --check scraped/*.txt          # what would be repaired; exit 1 if anything
+  curl -s https://example.com/article | zhtidy --main-content --to tw
+  zhtidy --keep-bylines --no-reflow page.html
 
 EXIT STATUS: 0 on success (also when the reader of the output goes away), 1 when an input failed,
 2 for bad usage. With --check: 0 clean, 1 something would change, 2 errors.";
@@ -137,6 +148,37 @@ pub struct Args {
     /// 64 KiB), and a script alias (--to tw) needs --from or --jsonl.
     #[arg(long)]
     pub line_buffered: bool,
+
+    /// Treat the input as HTML (by default it is sniffed from the content).
+    #[arg(long, conflicts_with = "no_html")]
+    pub html: bool,
+
+    /// Never treat the input as HTML (no html stage: tags stay, front matter stays).
+    #[arg(long)]
+    pub no_html: bool,
+
+    /// Markdown/YAML front matter (--- ... --- at the top): keep it, drop it, or replace it by
+    /// its title line (default).
+    #[arg(long, value_name = "keep|drop|title", default_value = "title")]
+    pub front_matter: String,
+
+    /// For whole web pages: keep only the article body (readability-style, with dom_smoothie)
+    /// before cleaning. Reads the whole page into memory.
+    #[arg(long)]
+    pub main_content: bool,
+
+    /// Do not join hard-wrapped lines (no reflow stage).
+    #[arg(long)]
+    pub no_reflow: bool,
+
+    /// Do not remove headers, footers and other boilerplate (no boilerplate stage).
+    #[arg(long)]
+    pub keep_boilerplate: bool,
+
+    /// Keep bylines, datelines and photo credits (the boilerplate stage removes them by
+    /// default).
+    #[arg(long)]
+    pub keep_bylines: bool,
 
     /// Switch off a repair fix (repeatable or comma-separated): html_entity, compat_ideograph, radical,
     /// lost_byte, pinyin_annotation, punctuation, debug_fill.

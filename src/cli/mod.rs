@@ -13,6 +13,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use zhtidy::convert::{parse_user_dict, Config, Source, Target};
+use zhtidy::markup::FrontMatter;
+use zhtidy::pipeline::Html;
 use zhtidy::{Pipeline, PipelineBuilder};
 
 pub use args::Args;
@@ -75,6 +77,26 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
         b = b.user_entries(entries);
     }
     b = b.no_fix(&args.no_fix).fix(&args.fix);
+    // A co-process feeding one line at a time gets each line back at once: no stage may wait
+    // for more lines (sniffing, reflow look-ahead, header/footer detection).
+    let streaming_lines = args.line_buffered && !args.jsonl;
+    b = b
+        .html(if args.html {
+            Html::Always
+        } else if args.no_html || streaming_lines {
+            Html::Never
+        } else {
+            Html::Auto
+        })
+        .front_matter(
+            args.front_matter
+                .parse::<FrontMatter>()
+                .map_err(anyhow::Error::msg)?,
+        )
+        .main_content(args.main_content)
+        .reflow(!args.no_reflow && !streaming_lines)
+        .boilerplate(!args.keep_boilerplate && !streaming_lines)
+        .keep_bylines(args.keep_bylines);
     if let Some(only) = &args.only {
         b = b.only(only)?;
     }

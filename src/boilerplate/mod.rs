@@ -1,0 +1,376 @@
+//! The `boilerplate` stage: removes page furniture line by line, with named rules
+//! ([`rules::RULES`]) plus position:
+//!
+//! - **Header**: the lines before the first real paragraph (at least 16 characters with
+//!   clause punctuation, or 60 characters) are held; navigation lines (channel names such as
+//!   `新闻中心`, menu rows), weak-rule lines (contact) and an earlier copy of a line repeated
+//!   later in the header (a page title above the article title) are dropped there.
+//! - **Body**: strong-rule lines (licence numbers, copyright, disclaimers with their numbered
+//!   items, editor/source lines, promos, share bars, previous/next links, related-reading
+//!   blocks, breadcrumbs, counters, continuation markers) are dropped wherever they stand.
+//!   Metadata (bylines, photo credits, datelines; also a `□name` byline glued to the end of a
+//!   paragraph) is dropped unless `--keep-bylines`.
+//! - **Footer**: after a dropped line, the following lines that are not real paragraphs are
+//!   held; if the document ends before another real paragraph comes, they are the footer and
+//!   are dropped (rule `footer`), otherwise they are kept.
+//!
+//! Every dropped line is listed in the report with its rule (the first 1000 of them).
+//!
+//! Memory: the stage holds at most 256 lines or 256 KiB of header or footer candidates; beyond
+//! that it is unsure and lets them through. A line over 64 KiB is text, passed through.
+
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::Result;
+use crate::pipeline::Stage;
+use crate::report::StageReport;
+
+use rules::{Kind, Rule};
+
+/// Lines longer than this are never boilerplate.
+const MAX_LINE: usize = 64 * 1024;
+/// Held lines beyond these limits are let through.
+const MAX_HELD_LINES: usize = 256;
+const MAX_HELD_BYTES: usize = 256 * 1024;
+/// Removed lines listed in the report.
+const MAX_LISTED: usize = 1000;
+
+/// Where a removed line was and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct Removed {
+    /// Line number in the stage's input (1-based).
+    pub line: u64,
+    /// The rule's name.
+    pub rule: &'static str,
+    /// The line (its first 80 characters).
+    pub text: String,
+}
+
+/// A line held back while its fate is open.
+struct Held {
+    /// The line with its line ending.
+    raw: String,
+    line: u64,
+    /// A weak rule it matched.
+    rule: Option<&'static str>,
+}
+
+#[derive(PartialEq)]
+enum Region {
+    Header,
+    Body,
+}
+
+/// The `boilerplate` stage (see the module documentation).
+pub struct BoilerplateStage {
+    keep_metadata: bool,
+    region: Region,
+    held: Vec<Held>,
+    held_bytes: usize,
+    /// A line was dropped since the last real paragraph: what follows may be the footer.
+    footer: bool,
+    /// Inside a disclaimer block (its numbered items follow) / a related-reading block.
+    disclaimer: bool,
+    related: usize,
+    /// Blank lines seen right before a dropped line: extra blank lines are collapsed.
+    blank_before_drop: bool,
+    line_no: u64,
+    in_long: bool,
+    removed: Vec<Removed>,
+    removed_count: u64,
+    by_rule: BTreeMap<&'static str, u64>,
+}
+
+impl BoilerplateStage {
+    /// A stage that drops metadata lines (bylines, credits) unless `keep_metadata`.
+    pub fn new(keep_metadata: bool) -> Self {
+        BoilerplateStage {
+            keep_metadata,
+            region: Region::Header,
+            held: Vec::new(),
+            held_bytes: 0,
+            footer: false,
+            disclaimer: false,
+            related: 0,
+            blank_before_drop: false,
+            line_no: 0,
+            in_long: false,
+            removed: Vec::new(),
+            removed_count: 0,
+            by_rule: BTreeMap::new(),
+        }
+    }
+
+    fn drop_line(&mut self, line: u64, rule: &'static str, text: &str) {
+        self.removed_count += 1;
+        *self.by_rule.entry(rule).or_default() += 1;
+        if self.removed.len() < MAX_LISTED {
+            self.removed.push(Removed {
+                line,
+                rule,
+                text: text.trim().chars().take(80).collect(),
+            });
+        }
+    }
+
+    fn hold(&mut self, raw: &str, rule: Option<&'static str>) {
+        self.held_bytes += raw.len();
+        self.held.push(Held {
+            raw: raw.to_string(),
+            line: self.line_no,
+            rule,
+        });
+    }
+
+    /// Lets the held lines through (a real paragraph follows them, or there are too many).
+    fn release(&mut self, out: &mut String) {
+        let mut blank_run = 0;
+        for h in self.held.drain(..) {
+            if h.raw.trim().is_empty() {
+                blank_run += 1;
+                if self.blank_before_drop && blank_run > 1 {
+                    continue;
+                }
+            } else {
+                blank_run = 0;
+            }
+            out.push_str(&h.raw);
+        }
+        self.held_bytes = 0;
+        self.blank_before_drop = false;
+    }
+
+    /// Ends the header: drops its weak-rule lines and, when a real paragraph follows (`sure`),
+    /// its navigation lines and earlier copies of lines repeated later; lets the rest through.
+    fn end_header(&mut self, out: &mut String, sure: bool) {
+        let held = std::mem::take(&mut self.held);
+        self.held_bytes = 0;
+        let texts: Vec<&str> = held.iter().map(|h| h.raw.trim()).collect();
+        let mut kept = Vec::new();
+        for (i, h) in held.iter().enumerate() {
+            let t = texts[i];
+            let rule = if t.is_empty() {
+                None
+            } else if let Some(r) = h.rule.filter(|_| sure) {
+                Some(r)
+            } else if sure && rules::is_navigation(t) {
+                Some(rules::NAVIGATION.name)
+            } else if sure && t.chars().count() >= 8 && texts[i + 1..].contains(&t) {
+                Some("duplicate")
+            } else {
+                None
+            };
+            match rule {
+                Some(r) => self.drop_line(h.line, r, t),
+                None => kept.push(h),
+            }
+        }
+        // No blank lines left at the top, none doubled where lines went.
+        let mut prev_blank = true;
+        for h in kept {
+            let blank = h.raw.trim().is_empty();
+            if blank && prev_blank {
+                continue;
+            }
+            prev_blank = blank;
+            out.push_str(&h.raw);
+        }
+        self.region = Region::Body;
+    }
+
+    /// Handles one complete line (with its line ending).
+    fn line(&mut self, raw: &str, out: &mut String) {
+        self.line_no += 1;
+        let text = raw.trim();
+        if text.is_empty() {
+            // Held even in the body, so that a line dropped after it leaves no double blank.
+            self.hold(raw, None);
+            return;
+        }
+        let rule = self.rule_for(text);
+        match rule {
+            Some(r) if r.kind == Kind::Metadata && self.keep_metadata => self.keep(raw, text, out),
+            Some(r) if r.kind == Kind::Weak => {
+                if self.region == Region::Header || self.footer {
+                    self.hold(raw, Some(r.name));
+                } else {
+                    self.keep(raw, text, out);
+                }
+            }
+            Some(r) => {
+                self.drop_line(self.line_no, r.name, text);
+                if self.region == Region::Body {
+                    if self.held.iter().any(|h| h.raw.trim().is_empty()) {
+                        self.blank_before_drop = true;
+                    }
+                    self.footer = true;
+                }
+            }
+            None => self.keep(raw, text, out),
+        }
+        if self.held.len() > MAX_HELD_LINES || self.held_bytes > MAX_HELD_BYTES {
+            if self.region == Region::Header {
+                self.end_header(out, false);
+            } else {
+                self.release(out);
+            }
+        }
+    }
+
+    /// The rule a line matches, taking the disclaimer and related-reading blocks into account.
+    fn rule_for(&mut self, text: &str) -> Option<&'static Rule> {
+        if self.disclaimer && rules::is_numbered_item(text) {
+            return rules::RULES.iter().find(|r| r.name == "disclaimer");
+        }
+        self.disclaimer = false;
+        let rule = rules::classify(text);
+        match rule.map(|r| r.name) {
+            Some("disclaimer") => self.disclaimer = true,
+            Some("related") if self.region == Region::Body => self.related = 30,
+            _ => {}
+        }
+        if rule.is_none() && self.related > 0 {
+            if text.chars().count() <= 40 && !rules::is_paragraph(text) {
+                self.related -= 1;
+                return rules::RULES.iter().find(|r| r.name == "related");
+            }
+            self.related = 0;
+        }
+        rule
+    }
+
+    /// A line that stays (unless it ends up in the footer).
+    fn keep(&mut self, raw: &str, text: &str, out: &mut String) {
+        let paragraph = rules::is_paragraph(text);
+        let raw = if self.keep_metadata {
+            std::borrow::Cow::Borrowed(raw)
+        } else {
+            self.strip_byline_suffix(raw)
+        };
+        match self.region {
+            Region::Header => {
+                if paragraph {
+                    self.end_header(out, true);
+                    out.push_str(&raw);
+                } else {
+                    self.hold(&raw, None);
+                }
+            }
+            Region::Body => {
+                if paragraph {
+                    self.release(out);
+                    self.footer = false;
+                    out.push_str(&raw);
+                } else if self.footer {
+                    self.hold(&raw, None);
+                } else {
+                    self.release(out);
+                    out.push_str(&raw);
+                }
+            }
+        }
+    }
+
+    fn strip_byline_suffix<'a>(&mut self, raw: &'a str) -> std::borrow::Cow<'a, str> {
+        let body = raw.trim_end();
+        match rules::byline_suffix(body) {
+            Some(end) => {
+                self.drop_line(self.line_no, "byline", &body[end..]);
+                std::borrow::Cow::Owned(format!("{}{}", &body[..end], &raw[body.len()..]))
+            }
+            None => std::borrow::Cow::Borrowed(raw),
+        }
+    }
+
+    /// At the end of the document: held header lines are judged, held footer lines dropped.
+    fn finish(&mut self, out: &mut String) {
+        match self.region {
+            Region::Header => self.end_header(out, false),
+            Region::Body if self.footer => {
+                for h in std::mem::take(&mut self.held) {
+                    let t = h.raw.trim();
+                    if !t.is_empty() {
+                        self.drop_line(h.line, h.rule.unwrap_or("footer"), t);
+                    }
+                }
+                self.held_bytes = 0;
+            }
+            Region::Body => self.release(out),
+        }
+    }
+}
+
+impl Stage for BoilerplateStage {
+    fn name(&self) -> &'static str {
+        "boilerplate"
+    }
+
+    fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
+        let mut pos = 0;
+        while pos < input.len() {
+            let rest = &input[pos..];
+            let nl = memchr::memchr(b'\n', rest.as_bytes());
+            if self.in_long {
+                let end = nl.map_or(rest.len(), |i| i + 1);
+                out.push_str(&rest[..end]);
+                if nl.is_some() {
+                    self.in_long = false;
+                    self.line_no += 1;
+                }
+                pos += end;
+                continue;
+            }
+            match nl {
+                Some(i) => {
+                    self.line(&rest[..=i], out);
+                    pos += i + 1;
+                }
+                None if last => {
+                    self.line(rest, out);
+                    pos = input.len();
+                }
+                None if rest.len() > MAX_LINE => {
+                    // Text, too long to be furniture: let everything held through, then it.
+                    if self.region == Region::Header {
+                        self.end_header(out, false);
+                    } else {
+                        self.release(out);
+                        self.footer = false;
+                    }
+                    let mut cut = MAX_LINE;
+                    while !rest.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    out.push_str(&rest[..cut]);
+                    self.in_long = true;
+                    pos += cut;
+                }
+                None => break,
+            }
+        }
+        if last {
+            self.finish(out);
+        }
+        Ok(pos)
+    }
+
+    fn report(&self) -> StageReport {
+        StageReport {
+            stage: "boilerplate".into(),
+            changes: self.removed_count,
+            detail: json!({
+                "by_rule": self.by_rule,
+                "removed": self.removed,
+            }),
+        }
+    }
+
+    fn fork(&self) -> Option<Box<dyn Stage>> {
+        Some(Box::new(BoilerplateStage::new(self.keep_metadata)))
+    }
+}

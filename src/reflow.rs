@@ -1,0 +1,469 @@
+//! The `reflow` stage: rebuilds paragraphs from hard-wrapped text (PDF and OCR extractions,
+//! newspaper columns), and removes the spaces of letter-spaced headlines.
+//!
+//! **Joining lines.** Line A is joined with the next line B only when all of these hold:
+//! - the text around A is hard-wrapped: of the 13 lines of at least 4 characters around it
+//!   (6 before, A, 6 after; bylines and markers not counted), at least 4 end without
+//!   sentence-final punctuation and are within 20 % of the median width, and that
+//!   median (the column width) is at least 24 columns (12 CJK characters); so poems, lists and
+//!   one-paragraph-per-line text never qualify;
+//! - A fills the column (at least 80 % of the median width; CJK characters count 2, others 1),
+//!   or A opens a quotation or bracket that B closes;
+//! - A does not end a sentence (`。！？!?…` possibly followed by closing quotes or brackets);
+//! - neither line is a byline, photo credit, continuation marker (`（上接第1版）`), list item or
+//!   a dash-led subtitle ([`crate::boilerplate::rules::is_barrier`]);
+//! - if blank lines stand between A and B (PDF extraction puts some inside sentences), A ends
+//!   with an ideograph or a comma-like mark (so the sentence goes on) and B starts with an
+//!   ideograph, a digit, `“` or `（`.
+//!
+//! CJK joined to CJK takes no space, Latin to Latin one space; the trailing white space of A and
+//! the leading white space of B go. Text that is not hard-wrapped passes through unchanged, byte
+//! for byte (line endings included).
+//!
+//! **Letter spacing.** A run of at least 6 tokens of one or two CJK characters separated by
+//! single spaces, at least 4 of them single characters (`再 接 再 厉 抓 好`), loses its spaces.
+//! Known false positive: a list of single characters written with spaces (`部首：一 丨 丿 丶
+//! 乙 亅`).
+//!
+//! Memory: the stage holds 7 lines (a line over 64 KiB is passed through in pieces and never
+//! joined) and up to 16 blank lines after each.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use serde_json::json;
+
+use crate::boilerplate::rules::is_barrier;
+use crate::error::Result;
+use crate::pipeline::Stage;
+use crate::report::StageReport;
+
+/// Lines longer than this pass through in pieces and are never joined.
+const MAX_LINE: usize = 64 * 1024;
+/// Blank lines held between two lines that might be joined.
+const MAX_BLANKS: usize = 16;
+/// Lines the column width is estimated from.
+const WINDOW: usize = 13;
+
+/// Display width: CJK and full-width characters count 2.
+fn width(s: &str) -> usize {
+    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFD)
+}
+
+fn is_closer(c: char) -> bool {
+    matches!(
+        c,
+        '”' | '’' | '」' | '』' | '）' | ')' | '】' | '》' | '〉' | '"' | '\''
+    )
+}
+
+/// Whether a line ends a sentence (and so, in wrapped text, most likely a paragraph).
+fn ends_sentence(line: &str) -> bool {
+    let core = line.trim_end_matches(is_closer);
+    matches!(
+        core.chars().next_back(),
+        Some('。' | '！' | '？' | '!' | '?' | '…' | '.' | '．')
+    ) || core.is_empty()
+}
+
+/// Whether a line's last character says the sentence goes on after a blank line.
+fn continues(c: char) -> bool {
+    is_han(c) || matches!(c, '，' | '、' | '：' | '；' | '—' | '“' | '《' | '（')
+}
+
+/// Whether `line` opens a quotation or bracket it does not close.
+fn opens(line: &str) -> bool {
+    let (mut q, mut b) = (0i32, 0i32);
+    for c in line.chars() {
+        match c {
+            '“' => q += 1,
+            '”' => q -= 1,
+            '（' => b += 1,
+            '）' => b -= 1,
+            _ => {}
+        }
+    }
+    q > 0 || b > 0
+}
+
+/// Removes the spaces of letter-spaced CJK text (see the module documentation).
+pub fn unspace(line: &str) -> Cow<'_, str> {
+    if !line.contains(' ') || !line.chars().any(is_han) {
+        return Cow::Borrowed(line);
+    }
+    let small = |t: &str| {
+        let n = t.chars().count();
+        (1..=2).contains(&n) && t.chars().all(is_wide)
+    };
+    let tokens: Vec<&str> = line.split(' ').collect();
+    // Which spaces (between token i and i + 1) to remove.
+    let mut remove = vec![false; tokens.len().saturating_sub(1)];
+    let mut i = 0;
+    let mut changed = false;
+    while i < tokens.len() {
+        if !small(tokens[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < tokens.len() && small(tokens[j + 1]) {
+            j += 1;
+        }
+        let run = &tokens[i..=j];
+        let singles = run.iter().filter(|t| t.chars().count() == 1).count();
+        if run.len() >= 6 && singles >= 4 {
+            for r in &mut remove[i..j] {
+                *r = true;
+            }
+            // The neighbours are part of the spaced-out text when they touch it with CJK.
+            if i > 0 && tokens[i - 1].chars().next_back().is_some_and(is_wide) {
+                remove[i - 1] = true;
+            }
+            if j + 1 < tokens.len() && tokens[j + 1].chars().next().is_some_and(is_wide) {
+                remove[j] = true;
+            }
+            changed = true;
+        }
+        i = j + 1;
+    }
+    if !changed {
+        return Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    for (k, t) in tokens.iter().enumerate() {
+        out.push_str(t);
+        if k < remove.len() && !remove[k] {
+            out.push(' ');
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A non-blank line waiting for the decision whether the next one joins it.
+struct Line {
+    /// Leading white space (dropped when the line joins the one before).
+    lead: String,
+    /// The content, trimmed, letter spacing removed.
+    text: String,
+    /// Trailing white space, line ending, then any blank lines after it (dropped when the next
+    /// line joins this one).
+    tail: String,
+    blanks: usize,
+    width: usize,
+    sentence_end: bool,
+    barrier: bool,
+    opens: bool,
+    long: bool,
+}
+
+impl Line {
+    fn new(line: &str, end: &str) -> Line {
+        let content = line.trim();
+        let lead = &line[..line.len() - line.trim_start().len()];
+        let text = unspace(content).into_owned();
+        Line {
+            lead: lead.to_string(),
+            width: width(&text),
+            sentence_end: ends_sentence(&text),
+            barrier: is_barrier(&text),
+            opens: opens(&text),
+            long: false,
+            tail: format!("{}{end}", &line[lead.len() + content.len()..]),
+            blanks: 0,
+            text,
+        }
+    }
+
+    fn counts(&self) -> bool {
+        self.text.chars().count() >= 4
+    }
+}
+
+/// How many lines after a line the join decision looks at (and holds).
+const LOOKAHEAD: usize = 6;
+
+/// The `reflow` stage (see the module documentation).
+#[derive(Default)]
+pub struct ReflowStage {
+    /// Lines not written yet; the first one's join with the second is undecided.
+    pending: VecDeque<Line>,
+    /// Width and "ends without sentence punctuation" of lines already written (the most recent
+    /// ones that count for the column estimate).
+    history: VecDeque<(usize, bool)>,
+    /// The first pending line joins the line written before it.
+    joins_prev: bool,
+    /// Inside a line over [`MAX_LINE`] bytes, passed through in pieces.
+    in_long: bool,
+    joins: u64,
+    joins_over_blank: u64,
+    unspaced: u64,
+}
+
+impl ReflowStage {
+    /// A new stage.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The column width around the first pending line, if the lines there show hard wrapping.
+    fn column(&self) -> Option<usize> {
+        let around: Vec<(usize, bool)> = self
+            .history
+            .iter()
+            .copied()
+            .chain(
+                self.pending
+                    .iter()
+                    .filter(|l| l.counts() && !l.barrier)
+                    .map(|l| (l.width, !l.sentence_end)),
+            )
+            .collect();
+        if around.len() < 4 {
+            return None;
+        }
+        let mut widths: Vec<usize> = around.iter().map(|w| w.0).collect();
+        widths.sort_unstable();
+        let median = widths[widths.len() / 2];
+        let near = around
+            .iter()
+            .filter(|(w, open)| *open && w.abs_diff(median) * 100 <= median * 20)
+            .count();
+        (median >= 24 && near >= 4).then_some(median)
+    }
+
+    fn joinable(&self, a: &Line, b: &Line) -> bool {
+        if a.long || b.long || a.barrier || a.sentence_end || b.barrier {
+            return false;
+        }
+        let Some(column) = self.column() else {
+            return false;
+        };
+        let full = a.width * 100 >= column * 80;
+        let last = a.text.chars().next_back().unwrap_or(' ');
+        let first = b.text.chars().next().unwrap_or(' ');
+        if a.blanks > 0 {
+            return full
+                && continues(last)
+                && (is_han(first) || first.is_ascii_digit() || matches!(first, '“' | '（'));
+        }
+        full || (a.opens && b.text.contains(['”', '）']))
+    }
+
+    /// Writes the first pending line, deciding whether the second one joins it.
+    fn emit_first(&mut self, out: &mut String) {
+        let Some(a) = self.pending.front() else {
+            return;
+        };
+        let join = self.pending.get(1).is_some_and(|b| self.joinable(a, b));
+        let a = self.pending.pop_front().expect("checked above");
+        if !std::mem::take(&mut self.joins_prev) {
+            out.push_str(&a.lead);
+        }
+        out.push_str(&a.text);
+        if join {
+            let b = &self.pending[0];
+            let last = a.text.chars().next_back().unwrap_or(' ');
+            let first = b.text.chars().next().unwrap_or(' ');
+            if last.is_ascii_alphanumeric() && first.is_ascii_alphanumeric() {
+                out.push(' ');
+            }
+            self.joins += 1;
+            if a.blanks > 0 {
+                self.joins_over_blank += 1;
+            }
+            self.joins_prev = true;
+        } else {
+            out.push_str(&a.tail);
+        }
+        if a.counts() && !a.barrier {
+            if self.history.len() == WINDOW - LOOKAHEAD - 1 {
+                self.history.pop_front();
+            }
+            self.history.push_back((a.width, !a.sentence_end));
+        }
+    }
+
+    /// Handles one complete line (without its line ending `end`).
+    fn line(&mut self, line: &str, end: &str, out: &mut String) {
+        if line.trim().is_empty() {
+            match self.pending.back_mut() {
+                Some(p) if p.blanks < MAX_BLANKS => {
+                    p.tail.push_str(line);
+                    p.tail.push_str(end);
+                    p.blanks += 1;
+                }
+                _ => {
+                    while !self.pending.is_empty() {
+                        self.emit_first(out);
+                    }
+                    out.push_str(line);
+                    out.push_str(end);
+                }
+            }
+            return;
+        }
+        let l = Line::new(line, end);
+        if l.text != line.trim() {
+            self.unspaced += 1;
+        }
+        self.pending.push_back(l);
+        if self.pending.len() > LOOKAHEAD {
+            self.emit_first(out);
+        }
+    }
+
+    fn flush(&mut self, out: &mut String) {
+        while !self.pending.is_empty() {
+            self.emit_first(out);
+        }
+    }
+}
+
+impl Stage for ReflowStage {
+    fn name(&self) -> &'static str {
+        "reflow"
+    }
+
+    fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
+        let mut pos = 0;
+        while pos < input.len() {
+            let rest = &input[pos..];
+            let nl = memchr::memchr(b'\n', rest.as_bytes());
+            if self.in_long {
+                // The rest of an over-long line: pass it through.
+                let end = nl.map_or(rest.len(), |i| i + 1);
+                if let Some(i) = nl {
+                    let line = &rest[..i];
+                    let (line, cr) = line.strip_suffix('\r').map_or((line, ""), |l| (l, "\r"));
+                    out.push_str(line);
+                    out.push_str(cr);
+                    out.push('\n');
+                    self.in_long = false;
+                } else if !last {
+                    // Keep a trailing '\r' for the next call, which may bring its '\n'.
+                    let keep = usize::from(rest.ends_with('\r'));
+                    out.push_str(&rest[..rest.len() - keep]);
+                    return Ok(pos + rest.len() - keep);
+                } else {
+                    out.push_str(rest);
+                }
+                pos += end;
+                continue;
+            }
+            match nl {
+                Some(i) => {
+                    let line = &rest[..i];
+                    let (line, end) = line
+                        .strip_suffix('\r')
+                        .map_or((line, "\n"), |l| (l, "\r\n"));
+                    self.line(line, end, out);
+                    pos += i + 1;
+                }
+                None if last => {
+                    self.line(rest, "", out);
+                    pos = input.len();
+                }
+                None if rest.len() > MAX_LINE => {
+                    // Too long to be a wrapped line: write it out as it comes.
+                    let mut cut = MAX_LINE;
+                    while !rest.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    self.flush(out);
+                    out.push_str(&rest[..cut]);
+                    self.history.clear();
+                    self.in_long = true;
+                    pos += cut;
+                }
+                None => break,
+            }
+        }
+        if last {
+            self.flush(out);
+        }
+        Ok(pos)
+    }
+
+    fn report(&self) -> StageReport {
+        StageReport {
+            stage: "reflow".into(),
+            changes: self.joins + self.unspaced,
+            detail: json!({
+                "joined_lines": self.joins,
+                "joined_over_blank_lines": self.joins_over_blank,
+                "unspaced_lines": self.unspaced,
+            }),
+        }
+    }
+
+    fn fork(&self) -> Option<Box<dyn Stage>> {
+        Some(Box::new(ReflowStage::new()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reflow(text: &str) -> String {
+        let mut s = ReflowStage::new();
+        let mut out = String::new();
+        let n = s.process(text, &mut out, true).unwrap();
+        assert_eq!(n, text.len());
+        out
+    }
+
+    #[test]
+    fn letter_spacing() {
+        assert_eq!(
+            unspace("再 接 再 厉 抓 好 灾 后 恢 复 重 建"),
+            "再接再厉抓好灾后恢复重建"
+        );
+        assert_eq!(
+            unspace("件 处 理 中 心 ，给 员 工 带 去 企 业 的 温"),
+            "件处理中心，给员工带去企业的温"
+        );
+        for same in [
+            "中文 Python 代码",
+            "■新华社记者 李 蓉",
+            "床前明月光 疑是地上霜",
+            "今年 10 月",
+            "一 二 三",
+        ] {
+            assert_eq!(unspace(same), same);
+        }
+    }
+
+    #[test]
+    fn joins_wrapped_paragraphs() {
+        let wrapped = "习近平总书记密切关注汛情，高度重\n视防汛抗洪救灾工作，多次作出重要指示\n批示，要求全力保障人民群众生命财产安\n全。“那段时间，我每天都关注着灾情，\n指导着救灾工作，心里一直惦念着受灾地\n区和受灾群众。”\n\n9月7日，正在黑龙江考察的习近平\n总书记，来到受灾较重的哈尔滨尚志市老\n街基乡龙王庙村，看望慰问受灾群众，了\n解灾后恢复重建进展。\n";
+        assert_eq!(
+            reflow(wrapped),
+            "习近平总书记密切关注汛情，高度重视防汛抗洪救灾工作，多次作出重要指示批示，要求全力保障人民群众生命财产安全。“那段时间，我每天都关注着灾情，指导着救灾工作，心里一直惦念着受灾地区和受灾群众。”\n\n9月7日，正在黑龙江考察的习近平总书记，来到受灾较重的哈尔滨尚志市老街基乡龙王庙村，看望慰问受灾群众，了解灾后恢复重建进展。\n"
+        );
+    }
+
+    #[test]
+    fn leaves_unwrapped_text_alone() {
+        for text in [
+            "春眠不觉晓，\n处处闻啼鸟。\n夜来风雨声，\n花落知多少。\n春眠不觉晓，\n处处闻啼鸟。\n夜来风雨声，\n花落知多少。\n",
+            "标题\n\n第一段很长很长的内容，句子结束了。\n第二段。\r\n\r\n  缩进的第三段\n",
+            "1、第一项内容比较长，没有句号\n2、第二项内容比较长，没有句号\n3、第三项内容比较长，没有句号\n4、第四项内容比较长，没有句号\n5、第五项\n",
+            "",
+            "no newline at end",
+        ] {
+            assert_eq!(reflow(text), text);
+        }
+    }
+}
