@@ -10,9 +10,10 @@
 //!   blocks, breadcrumbs, counters, continuation markers) are dropped wherever they stand.
 //!   Metadata (bylines, photo credits, datelines; also a `□name` byline glued to the end of a
 //!   paragraph) is dropped unless `--keep-bylines`.
-//! - **Footer**: after a dropped line, the following lines that are not real paragraphs are
-//!   held; if the document ends before another real paragraph comes, they are the footer and
-//!   are dropped (rule `footer`), otherwise they are kept.
+//! - **Footer**: after a dropped line or a weak-rule line (contact), the following lines that
+//!   are not real paragraphs are held; if the document ends before another real paragraph
+//!   comes, they are the footer and are dropped (weak-rule lines with their rule, others with
+//!   rule `footer`), otherwise they are kept.
 //!
 //! Every dropped line is listed in the report with its rule (the first 1000 of them).
 //!
@@ -196,10 +197,11 @@ impl BoilerplateStage {
         match rule {
             Some(r) if r.kind == Kind::Metadata && self.keep_metadata => self.keep(raw, text, out),
             Some(r) if r.kind == Kind::Weak => {
-                if self.region == Region::Header || self.footer {
-                    self.hold(raw, Some(r.name));
-                } else {
-                    self.keep(raw, text, out);
+                // In the body, a weak-rule line may start the footer: held until a real
+                // paragraph shows it was not.
+                self.hold(raw, Some(r.name));
+                if self.region == Region::Body {
+                    self.footer = true;
                 }
             }
             Some(r) => {

@@ -84,14 +84,14 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "share bars, print/close buttons, font-size switches",
         max_chars: 40,
-        pattern: r"(?i)^(?:分享到|分享至|分享)\s*[:：]|^[【\[]?(?:打印|列印|关闭|關閉|关闭窗口|關閉窗口|收藏|返回顶部|返回頂部|回到顶部|回到頂部|返回首页|返回首頁|返回列表)[】\]]?(?:\s*[【\[]?(?:打印|列印|关闭|關閉|关闭窗口|關閉窗口|收藏|返回顶部|返回頂部|分享|纠错|糾錯)[】\]]?)*$|字[号號体體]\s*[:：]?\s*[【\[]?\s*大\s*中\s*小|^(?:(?:微信|微博|QQ空间|QQ空間|QQ|朋友圈|豆瓣|facebook|twitter|line|复制链接|複製連結|複製鏈接)\s*[|｜/]?\s*){2,}$",
+        pattern: r"(?i)^(?:分享到|分享至|分享)\s*[:：]|^[【\[](?:打印|列印|关闭|關閉|关闭窗口|關閉窗口|收藏|返回顶部|返回頂部|回到顶部|回到頂部|返回首页|返回首頁|返回列表|纠错|糾錯)[】\]](?:\s*[【\[](?:打印|列印|关闭|關閉|关闭窗口|關閉窗口|收藏|返回顶部|返回頂部|分享|纠错|糾錯)[】\]])*$|^(?:打印|列印|收藏|分享|纠错|糾錯)(?:本[页頁]|文章)?\s*[|｜/ ]\s*(?:关闭|關閉|关闭窗口|關閉窗口|打印|列印|返回顶部|返回頂部)(?:本[页頁]|窗口)?$|字[号號体體]\s*[:：]?\s*[【\[]?\s*大\s*中\s*小|^(?:(?:微信|微博|QQ空间|QQ空間|QQ|朋友圈|豆瓣|facebook|twitter|line|复制链接|複製連結|複製鏈接)\s*[|｜/]?\s*){2,}$",
     },
     Rule {
         name: "prev_next",
         kind: Kind::Strong,
         doc: "上一篇/下一篇 links",
         max_chars: 80,
-        pattern: r"^[【\[]?(?:上一篇|下一篇|上一[页頁]|下一[页頁]|上一[条條]|下一[条條]|上篇|下篇|前一篇|[后後]一篇|上一[则則]|下一[则則])[】\]]?\s*[:：]?",
+        pattern: r"^(?:[【\[](?:上一篇|下一篇|上一[页頁]|下一[页頁]|上一[条條]|下一[条條]|上篇|下篇|前一篇|[后後]一篇|上一[则則]|下一[则則])[】\]]|(?:上一篇|下一篇|上一[页頁]|下一[页頁]|上一[条條]|下一[条條]|上篇|下篇|前一篇|[后後]一篇|上一[则則]|下一[则則])\s*(?:[:：]|$|\s+[^。，；,;]{0,40}$))",
     },
     Rule {
         name: "related",
@@ -105,7 +105,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "当前位置/您的位置 lines and `首页 > 新闻 > 正文` trails",
         max_chars: 80,
-        pattern: r"^(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|您現在的位置|现在位置|現在位置|所在位置)\s*[:：]|^[^\s>›»＞→。，]{1,12}(?:\s*[>›»＞→]\s*[^\s>›»＞→。，]{1,12}){2,}$|^首[页頁]\s*[>›»＞/|]",
+        pattern: r"^(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|您現在的位置|现在位置|現在位置|所在位置)\s*[:：]|^[\p{Han}A-Za-z0-9·]{1,12}(?:\s*[>›»＞→]\s*[\p{Han}A-Za-z0-9·]{1,12}){2,}$|^首[页頁]\s*[>›»＞/|]",
     },
     Rule {
         name: "continuation",
@@ -126,7 +126,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Metadata,
         doc: "bylines: ■新华社记者 张三, 本报通讯员 李四, 文/王五",
         max_chars: 40,
-        pattern: r"^[■□●◎▲△◆◇]\s*[^\s。，！？]{1,12}(?:\s+[^\s。，！？]{1,12}){0,4}$|^(?:本[报報]|新[华華]社|人民日[报報]|中新社|央[视視]|[经經]济日[报報]|[^\s。，]{0,6}[报報]社?)?(?:特[约約]|[实實]习|[见見]习)?(?:记者|記者|通[讯訊][员員]|撰稿人)(?:\s+[^\s。，！？]{1,4}){1,4}$|^(?:文|文字|撰文|作者|[记記]者|[图圖]文)\s*[/／|｜:：]\s*[^。，！？]{1,20}$",
+        pattern: r"^[■□]\s*[\p{Han}·]{2,12}(?:\s+[^\s。，！？]{1,12}){0,4}$|^(?:本[报報]|新[华華]社|人民日[报報]|中新社|央[视視]|[经經]济日[报報]|[^\s。，]{0,6}[报報]社?)?(?:特[约約]|[实實]习|[见見]习)?(?:记者|記者|通[讯訊][员員]|撰稿人)(?:\s+[^\s。，！？]{1,4}){1,4}$|^(?:文|文字|撰文|作者|[记記]者|[图圖]文)\s*[/／|｜:：]\s*[^。，！？]{1,20}$",
     },
     Rule {
         name: "photo_credit",
@@ -153,6 +153,7 @@ struct Compiled {
     counter_words: Regex,
     byline_suffix: Regex,
     barrier: Regex,
+    date: Regex,
 }
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
@@ -168,6 +169,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     counter_words: Regex::new(r"(?i)[阅閱][读讀](?:量|数|數)?|[浏瀏][览覽](?:量|次数|次數)?|[点點][击擊](?:量|数|數)?|[评評][论論]|[点點][赞讚贊]|[赞讚贊]|收藏|分享|[转轉][发發]|次|人|views?|likes?|comments?|reads?|[发發][布佈](?:[时時][间間]|日期)?|[时時][间間]|日期|更新|[年月日时時分秒]|[:：|｜/\-.·\s]").unwrap(),
     byline_suffix: Regex::new(r"([。！？”」])\s+[□■]\s*[^\s。，！？]{1,6}(?:\s+[^\s。，！？]{1,6}){0,3}$").unwrap(),
     barrier: Regex::new(r"^(?:——|—|--)").unwrap(),
+    date: Regex::new(r"\b(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}\b").unwrap(),
 }
 });
 
@@ -212,8 +214,9 @@ pub fn is_numbered_item(line: &str) -> bool {
     COMPILED.numbered.is_match(line)
 }
 
-/// A line of counters: only numbers, dates, separators and counter words, with at least
-/// three groups of digits, or two and a counter word.
+/// A line of counters: only numbers, dates, separators and counter words, with a counter
+/// word, or a date and at least two more numbers (`711 0 0 2023-10-25`). Rows of plain numbers
+/// (a calendar, a table) are not counters.
 fn is_counter(line: &str) -> bool {
     let groups = line
         .split(|c: char| !c.is_ascii_digit())
@@ -228,8 +231,17 @@ fn is_counter(line: &str) -> bool {
         return false;
     }
     let has_word = without_digits.chars().any(|c| c.is_alphabetic());
-    // A bare date (`2023-10-25`) is a dateline, not a counter.
-    groups >= 4 || (groups >= 2 && has_word && !is_bare_date(line))
+    // `711 0 0 2023-10-25`: numbers standing alone beside a date (not a time stamp).
+    let counts_beside_date = COMPILED.date.is_match(line) && {
+        let rest = COMPILED.date.replace_all(line, " ");
+        !rest.contains(':')
+            && rest
+                .split_whitespace()
+                .filter(|t| t.chars().all(|c| c.is_ascii_digit()))
+                .count()
+                >= 2
+    };
+    (has_word && !is_bare_date(line)) || counts_beside_date
 }
 
 fn is_bare_date(line: &str) -> bool {
