@@ -1,4 +1,5 @@
-//! Criterion benches per stage: conversion (three configs) and decoding (GBK, Big5, UTF-8).
+//! Criterion benches per stage: conversion (four configs), decoding (GBK, Big5, UTF-8), repair,
+//! and cleaning (html, reflow, boilerplate).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use zhtidy::convert::{Config, Converter};
@@ -78,5 +79,58 @@ fn repair(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, convert, decode, repair);
+/// An HTML page built from the seeds' cleaned text: paragraphs with inline tags, entities,
+/// scripts, styles, comments, navigation and a footer.
+fn html_page() -> String {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/clean");
+    let mut page = String::from("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>新闻</title><style>.a{color:red}</style><script>if (a<b) { x = 1; }</script></head><body><div class=\"nav\"><a href=\"/\">首页</a> &gt; <a href=\"/n\">新闻中心</a> &gt; 正文</div><article>");
+    for name in ["000-pdf-news", "003-scraped-traditional", "004-pdf-newspaper"] {
+        let text = std::fs::read_to_string(format!("{dir}/{name}.expected.txt")).unwrap();
+        for line in text.lines().filter(|l| !l.is_empty()) {
+            let line = line.replace('&', "&amp;").replace('<', "&lt;");
+            page.push_str("<p class=\"text\">　　<span>");
+            page.push_str(&line);
+            page.push_str("</span></p>\n<!-- ad -->");
+        }
+    }
+    page.push_str("</article><div class=\"footer\"><p>Copyright &copy; 2023 新闻网 版权所有</p><p>京ICP备18014261号-2</p></div></body></html>\n");
+    page.repeat(4)
+}
+
+fn clean(c: &mut Criterion) {
+    let page = html_page();
+    let pdf = [
+        "samples/convert/news-simplified.txt",
+        "samples/clean/004-pdf-newspaper.txt",
+    ]
+    .iter()
+    .map(|p| std::fs::read_to_string(format!("{}/{p}", env!("CARGO_MANIFEST_DIR"))).unwrap())
+    .collect::<String>()
+    .repeat(4);
+    let mut g = c.benchmark_group("clean");
+    for (name, stages, text) in [
+        ("html", &["html"][..], &page),
+        ("html+reflow+boilerplate", &["html", "reflow", "boilerplate"][..], &page),
+        ("reflow+boilerplate (PDF text)", &["reflow", "boilerplate"][..], &pdf),
+        ("reflow (PDF text)", &["reflow"][..], &pdf),
+        ("boilerplate (PDF text)", &["boilerplate"][..], &pdf),
+    ] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                Pipeline::builder()
+                    .only(stages)
+                    .unwrap()
+                    .build()
+                    .unwrap()
+                    .run_text(text)
+                    .unwrap()
+                    .len()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, convert, decode, repair, clean);
 criterion_main!(benches);

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Bounded memory: streams a 200 MB input that is one single line (no newline at all) through
-`zhtidy --to s2twp` and checks the process's peak RSS stays under a limit (default 100 MB).
+`zhtidy --to s2twp` (all default stages), then a 100 MB HTML page that is one single line
+through `zhtidy --html --to s2twp`, and checks each process's peak RSS stays under a limit
+(default 100 MB).
 
 Usage: scripts/check-memory.py ZHTIDY_BINARY [MB] [LIMIT_MB]
 """
@@ -11,29 +13,47 @@ import sys
 binary = sys.argv[1]
 mb = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 limit = int(sys.argv[3]) if len(sys.argv) > 3 else 100
-unit = "鼠标里面的硅二极管坏了，导致光标分辨率降低。我们在老挝的服务器的硬盘需要使用互联网算法软件。".encode()
-block = unit * (1 << 20 // len(unit) + 1)
-p = subprocess.Popen([binary, "--to", "s2twp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-sent = 0
-received = 0
 import threading
 
-def drain():
-    global received
-    while True:
-        chunk = p.stdout.read(1 << 20)
-        if not chunk:
-            break
-        received += len(chunk)
 
-t = threading.Thread(target=drain)
-t.start()
-while sent < mb * 1_000_000:
-    p.stdin.write(block)
-    sent += len(block)
-p.stdin.close()
-code = p.wait()
-t.join()
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(f"single line of {sent / 1e6:.0f} MB -> {received / 1e6:.0f} MB out, exit {code}, peak RSS {peak:.1f} MB (limit {limit} MB)")
-sys.exit(0 if code == 0 and peak < limit and received > 0 else 1)
+def stream(args, unit, total, start=b""):
+    """Feeds `start` then `unit` repeated up to `total` bytes; returns (sent, received, exit code,
+    peak RSS in MB). Each run is measured in a fresh Python child so the peaks do not mix."""
+    code = (
+        "import resource,subprocess,sys,threading\n"
+        "args=sys.argv[1:]\n"
+        "unit=sys.stdin.buffer.read()\n"
+        "total=int(args.pop(0)); n_start=int(args.pop(0))\n"
+        "start,unit=unit[:n_start],unit[n_start:]\n"
+        "block=unit*((1<<20)//len(unit)+1)\n"
+        "p=subprocess.Popen(args,stdin=subprocess.PIPE,stdout=subprocess.PIPE)\n"
+        "got=[0]\n"
+        "def drain():\n"
+        "    while True:\n"
+        "        c=p.stdout.read(1<<20)\n"
+        "        if not c: break\n"
+        "        got[0]+=len(c)\n"
+        "t=threading.Thread(target=drain); t.start()\n"
+        "p.stdin.write(start); sent=len(start)\n"
+        "while sent<total:\n"
+        "    p.stdin.write(block); sent+=len(block)\n"
+        "p.stdin.close(); rc=p.wait(); t.join()\n"
+        "print(sent, got[0], rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(total), str(len(start)), *args],
+                         input=start + unit, capture_output=True, check=True).stdout.split()
+    return int(out[0]), int(out[1]), int(out[2]), float(out[3])
+
+
+ok = True
+text = "鼠标里面的硅二极管坏了，导致光标分辨率降低。我们在老挝的服务器的硬盘需要使用互联网算法软件。".encode()
+html = '<p class="t">鼠标里面的<b>硅二极管</b>坏了&amp;导致光标分辨率降低。</p><!-- c --><script>x=1</script>'.encode()
+for label, args, unit, total, start in [
+    ("text, one line", [binary, "--to", "s2twp"], text, mb * 1_000_000, b""),
+    ("HTML, one line", [binary, "--html", "--to", "s2twp"], html, mb * 1_000_000 // 2, b"<!DOCTYPE html><html><body>"),
+]:
+    sent, received, code, peak = stream(args, unit, total, start)
+    good = code == 0 and peak < limit and received > 0
+    ok &= good
+    print(f"{label} of {sent / 1e6:.0f} MB -> {received / 1e6:.0f} MB out, exit {code}, peak RSS {peak:.1f} MB (limit {limit} MB){'' if good else '  FAILED'}")
+sys.exit(0 if ok else 1)

@@ -156,9 +156,11 @@ struct Line {
     lead: String,
     /// The content, trimmed, letter spacing removed.
     text: String,
-    /// Trailing white space, line ending, then any blank lines after it (dropped when the next
-    /// line joins this one).
+    /// Trailing white space (with, once blank lines follow, the line ending and those blank
+    /// lines); dropped with `end` when the next line joins this one.
     tail: String,
+    /// The line ending, written after `tail` (empty once it has moved into `tail`).
+    end: &'static str,
     blanks: usize,
     width: usize,
     sentence_end: bool,
@@ -168,7 +170,7 @@ struct Line {
 }
 
 impl Line {
-    fn new(line: &str, end: &str) -> Line {
+    fn new(line: &str, end: &'static str) -> Line {
         let content = line.trim();
         let lead = &line[..line.len() - line.trim_start().len()];
         let text = unspace(content).into_owned();
@@ -179,7 +181,8 @@ impl Line {
             barrier: is_barrier(&text),
             opens: opens(&text),
             long: false,
-            tail: format!("{}{end}", &line[lead.len() + content.len()..]),
+            tail: line[lead.len() + content.len()..].to_string(),
+            end,
             blanks: 0,
             text,
         }
@@ -218,24 +221,29 @@ impl ReflowStage {
 
     /// The column width around the first pending line, if the lines there show hard wrapping.
     fn column(&self) -> Option<usize> {
-        let around: Vec<(usize, bool)> = self
-            .history
-            .iter()
-            .copied()
-            .chain(
-                self.pending
-                    .iter()
-                    .filter(|l| l.counts() && !l.barrier)
-                    .map(|l| (l.width, !l.sentence_end)),
-            )
-            .collect();
-        if around.len() < 4 {
+        let mut around = [(0usize, false); WINDOW];
+        let mut n = 0;
+        for w in self.history.iter().copied().chain(
+            self.pending
+                .iter()
+                .filter(|l| l.counts() && !l.barrier)
+                .map(|l| (l.width, !l.sentence_end)),
+        ) {
+            if n < WINDOW {
+                around[n] = w;
+                n += 1;
+            }
+        }
+        if n < 4 {
             return None;
         }
-        let mut widths: Vec<usize> = around.iter().map(|w| w.0).collect();
-        widths.sort_unstable();
-        let median = widths[widths.len() / 2];
-        let near = around
+        let mut widths = [0usize; WINDOW];
+        for (w, a) in widths.iter_mut().zip(&around[..n]) {
+            *w = a.0;
+        }
+        widths[..n].sort_unstable();
+        let median = widths[n / 2];
+        let near = around[..n]
             .iter()
             .filter(|(w, open)| *open && w.abs_diff(median) * 100 <= median * 20)
             .count();
@@ -285,6 +293,7 @@ impl ReflowStage {
             self.joins_prev = true;
         } else {
             out.push_str(&a.tail);
+            out.push_str(a.end);
         }
         if a.counts() && !a.barrier {
             if self.history.len() == WINDOW - LOOKAHEAD - 1 {
@@ -295,10 +304,15 @@ impl ReflowStage {
     }
 
     /// Handles one complete line (without its line ending `end`).
-    fn line(&mut self, line: &str, end: &str, out: &mut String) {
+    fn line(&mut self, line: &str, end: &'static str, out: &mut String) {
         if line.trim().is_empty() {
             match self.pending.back_mut() {
                 Some(p) if p.blanks < MAX_BLANKS => {
+                    // Blank lines go after the ending: move the ending into the tail first.
+                    if !p.end.is_empty() {
+                        p.tail.push_str(p.end);
+                        p.end = "";
+                    }
                     p.tail.push_str(line);
                     p.tail.push_str(end);
                     p.blanks += 1;

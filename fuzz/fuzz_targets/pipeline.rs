@@ -1,10 +1,12 @@
-//! Arbitrary bytes through the whole pipeline (detection, decoding, repair, conversion) in
+//! Arbitrary bytes through the whole pipeline (detection, decoding, html, repair, reflow,
+//! boilerplate, conversion; HTML sniffed or forced) in
 //! arbitrary chunks: no panic, valid UTF-8 out, output not depending on the chunking, bounded
 //! growth, and repair idempotent on its own output.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use zhtidy::convert::{Config, Target};
+use zhtidy::pipeline::Html;
 use zhtidy::Pipeline;
 
 fuzz_target!(|data: &[u8]| {
@@ -14,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
     let config = Config::ALL[data[0] as usize % Config::ALL.len()];
     let cut = if data.len() > 1 { data[1] as usize % data.len() } else { 0 };
     let bytes = &data[2.min(data.len())..];
-    let build = || Pipeline::builder().target(Target::Config(config)).build().unwrap();
+    let html = if data[0] & 0x80 != 0 { Html::Always } else { Html::Auto };
+    let build = || Pipeline::builder().target(Target::Config(config)).html(html).build().unwrap();
     let whole = build().run_bytes(bytes);
     let mut p = build();
     let mut out = String::new();

@@ -279,6 +279,9 @@ impl BoilerplateStage {
     }
 
     fn strip_byline_suffix<'a>(&mut self, raw: &'a str) -> std::borrow::Cow<'a, str> {
+        if !raw.contains(['□', '■']) {
+            return std::borrow::Cow::Borrowed(raw);
+        }
         let body = raw.trim_end();
         match rules::byline_suffix(body) {
             Some(end) => {

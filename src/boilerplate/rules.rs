@@ -32,6 +32,8 @@ pub struct Rule {
     pub doc: &'static str,
     /// Lines longer than this many characters never match.
     max_chars: usize,
+    /// Characters of which every match holds at least one (a cheap pre-check).
+    triggers: &'static str,
     pattern: &'static str,
 }
 
@@ -42,6 +44,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "ICP and 公网安备 numbers, 增值电信/广播电视/新闻信息 licences with their numbers",
         max_chars: 200,
+        triggers: "Ii公增许許备備",
         pattern: r"(?i)icp\s*[备備证證号號:：]|公[网網]安[备備]|增值[电電]信[业業][务務]|(?:许可|許可)[证證]\s*[号號编編]?\s*[:：]|[备備]案[号號]\s*[:：]?\s*\S",
     },
     Rule {
@@ -49,6 +52,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "Copyright/©/All Rights Reserved/版权所有 lines, 复制必究, 未经授权不得转载",
         max_chars: 120,
+        triggers: "cCrR©(版必未不禁严嚴",
         pattern: r"(?i)^\s*(?:copyright|©|\(c\)\s*\d|版[权權]所有(?:[^者人权權]|$))|all\s+rights\s+reserved|版[权權]所有\s*[©,，:：]|(?:复制|複製|翻印|盗版|盜版)必究|(?:未经|未經)(?:授权|授權|许可|許可|允许|允許)[^。]{0,12}(?:不得|禁止|严禁|嚴禁)(?:转载|轉載|复制|複製|使用)|^[^。]{0,10}(?:不得|禁止|严禁|嚴禁)(?:转载|轉載)",
     },
     Rule {
@@ -56,6 +60,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "免责声明/声明 headings (with the numbered items after them) and 本网/本站 reprint notices",
         max_chars: 200,
+        triggers: "声聲本仅僅转轉如联聯告凡",
         pattern: r"^[【\[]?(?:免[责責]|特别|特別|版[权權]|法律)?[声聲]明[】\]]?\s*[:：]?$|^[【\[]?(?:免[责責])?[声聲]明[】\]]?\s*[:：]\s*\S*(?:本[网網站]|本平台|[转轉][载載]|[观觀]点|[觀]點|立[场場]|代表)|(?:本[网網站]|本平台|本公众号|本公眾號)[^。]{0,20}(?:[转轉][载載]|不代表|仅代表|僅代表|不承[担擔]|立[场場])|(?:仅代表|僅代表)作者(?:本人|个人|個人)?(?:观点|觀點)|(?:[转轉][载載])(?:请|請)(?:注明|保留)|如有侵[权權]|(?:[联聯][系繫]|告知)(?:我们|我們)?(?:删除|刪除)|凡本[网網站]注明",
     },
     Rule {
@@ -63,6 +68,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "责任编辑/責任編輯/责编/审核/校对 lines",
         max_chars: 60,
+        triggers: "责責编編审審校监監终終统統排",
         pattern: r"^[（(【\[]?\s*(?:[责責]任[编編][辑輯]|[责責][编編]|新媒[体體][责責][编編]|(?:实习|實習|值班|网络|網絡|文字|美术|美術|图片|圖片|视频|視頻)?[编編][辑輯]|[审審][核稿校]|[校][对對]|[监監][制製]|[终終][审審]|[编編][审審]|[统統][筹籌]|排版|[编編]者|[责責]任校[对對])\s*[|｜丨]?\s*[:：]",
     },
     Rule {
@@ -70,6 +76,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "来源/原标题/转自 lines",
         max_chars: 80,
+        triggers: "来來原稿出转轉本",
         pattern: r"^[（(【\[]?\s*(?:文章|信息|新[闻聞]|[资資]料|[图圖]片)?(?:来源|來源|原[标標][题題]|稿源|出[处處]|[转轉](?:载)?自|本文来自|本文來自)\s*[:：]|^[^。！？]{0,30}(?:来源|來源)\s*[:：][^。！？]{0,30}$",
     },
     Rule {
@@ -77,13 +84,15 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "app, QR-code and follow-us promotions (扫码关注, 下载客户端, 尽在...APP, 关注公众号)",
         max_chars: 60,
-        pattern: r"(?i)(?:扫|掃)(?:码|碼|描|一扫|一掃)[^。，]{0,8}(?:关注|關注|下载|下載|订阅|訂閱|阅读|閱讀|观看|觀看|收听|收聽|进群|進群|加入|获取|獲取|了解|领取|領取|查看|参与|參與)|(?:关注|關注)[^。，]{0,12}(?:公众号|公眾號|微信号|微信號|视频号|視頻號|抖音号|官方微博|官微)|(?:下载|下載|打开|打開|安装|安裝)[^。，]{0,12}(?:客户端|客戶端|app\b)|(?:尽在|盡在)[^。，]{0,12}(?:app\b|客户端|客戶端)|[长長]按(?:识别|識別|扫描|掃描)?(?:二维码|二維碼|图片|圖片)|^(?:微信)?(?:扫一扫|掃一掃)",
+        triggers: "扫掃关關下打安尽盡长長",
+        pattern: r"(?i)(?:扫|掃)(?:码|碼|描|一扫|一掃)[^。，]{0,8}(?:关注|關注|下载|下載|订阅|訂閱|阅读|閱讀|观看|觀看|收听|收聽|进群|進群|加入|获取|獲取|了解|领取|領取|查看|参与|參與)|(?:关注|關注)[^。，]{0,12}(?:公众号|公眾號|微信号|微信號|视频号|視頻號|抖音号|官方微博|官微)|(?:下载|下載|打开|打開|安装|安裝)[^。，]{0,12}(?:客户端|客戶端|app(?-u:\b))|(?:尽在|盡在)[^。，]{0,12}(?:app(?-u:\b)|客户端|客戶端)|[长長]按(?:识别|識別|扫描|掃描)?(?:二维码|二維碼|图片|圖片)|^(?:微信)?(?:扫一扫|掃一掃)",
     },
     Rule {
         name: "share",
         kind: Kind::Strong,
         doc: "share bars, print/close buttons, font-size switches",
         max_chars: 40,
+        triggers: "分打列关關收返回纠糾字微Q朋豆fFtTlL复複【[",
         pattern: r"(?i)^(?:分享到|分享至|分享)\s*[:：]|^[【\[](?:打印|列印|关闭|關閉|关闭窗口|關閉窗口|收藏|返回顶部|返回頂部|回到顶部|回到頂部|返回首页|返回首頁|返回列表|纠错|糾錯)[】\]](?:\s*[【\[](?:打印|列印|关闭|關閉|关闭窗口|關閉窗口|收藏|返回顶部|返回頂部|分享|纠错|糾錯)[】\]])*$|^(?:打印|列印|收藏|分享|纠错|糾錯)(?:本[页頁]|文章)?\s*[|｜/ ]\s*(?:关闭|關閉|关闭窗口|關閉窗口|打印|列印|返回顶部|返回頂部)(?:本[页頁]|窗口)?$|字[号號体體]\s*[:：]?\s*[【\[]?\s*大\s*中\s*小|^(?:(?:微信|微博|QQ空间|QQ空間|QQ|朋友圈|豆瓣|facebook|twitter|line|复制链接|複製連結|複製鏈接)\s*[|｜/]?\s*){2,}$",
     },
     Rule {
@@ -91,6 +100,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "上一篇/下一篇 links",
         max_chars: 80,
+        triggers: "上下前后後",
         pattern: r"^(?:[【\[](?:上一篇|下一篇|上一[页頁]|下一[页頁]|上一[条條]|下一[条條]|上篇|下篇|前一篇|[后後]一篇|上一[则則]|下一[则則])[】\]]|(?:上一篇|下一篇|上一[页頁]|下一[页頁]|上一[条條]|下一[条條]|上篇|下篇|前一篇|[后後]一篇|上一[则則]|下一[则則])\s*(?:[:：]|$|\s+[^。，；,;]{0,40}$))",
     },
     Rule {
@@ -98,6 +108,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "相关阅读/延伸閱讀/推荐阅读 headings (with the short link lines after them), 请继续往下阅读",
         max_chars: 30,
+        triggers: "相延推热熱猜更请請继繼阅閱展查点點往精今你",
         pattern: r"^[【\[]?(?:相[关關](?:阅读|閱讀|新闻|新聞|文章|推荐|推薦|报道|報導|链接|連結|鏈接)|延伸[阅閱][读讀]|推[荐薦][阅閱][读讀]|[热熱][门門](?:推荐|推薦|文章|新闻|新聞)|猜你喜[欢歡]|更多(?:精彩|新闻|新聞|[阅閱][读讀]|内容|內容)|[请請][继繼][续續]往下[阅閱][读讀]|[继繼][续續][阅閱][读讀]|[阅閱][读讀]全文|展[开開]全文|查看原文|[点點][击擊](?:查看|阅读|閱讀|进入|進入)|[阅閱][读讀]原文|往期回[顾顧]|精彩推[荐薦]|今日[热熱][点點]|你可能[还還]想看)[】\]]?\s*[:：>》»]*$",
     },
     Rule {
@@ -105,6 +116,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "当前位置/您的位置 lines and `首页 > 新闻 > 正文` trails",
         max_chars: 80,
+        triggers: "当當您你现現所>›»＞→首",
         pattern: r"^(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|您現在的位置|现在位置|現在位置|所在位置)\s*[:：]|^[\p{Han}A-Za-z0-9·]{1,12}(?:\s*[>›»＞→]\s*[\p{Han}A-Za-z0-9·]{1,12}){2,}$|^首[页頁]\s*[>›»＞/|]",
     },
     Rule {
@@ -112,6 +124,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "newspaper continuation markers (上接第1版, 下转第2版)",
         max_chars: 20,
+        triggers: "版",
         pattern: r"^[（(]?\s*(?:上接|下[转轉]|[转轉]第|接第|[紧緊]接)\s*第?\s*[0-9０-９一二三四五六七八九十]+\s*版\s*[）)]?$",
     },
     Rule {
@@ -119,13 +132,15 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Weak,
         doc: "telephone, fax, e-mail, address and hotline lines (in header or footer only)",
         max_chars: 100,
-        pattern: r"(?i)(?:电话|電話|传真|傳真|手机|手機|热线|熱線|邮箱|郵箱|e-?mail|邮编|郵編|地址|qq|微信号|微信號|商务合作|商務合作|投稿|举报|舉報|客服)\s*[:：]|\b\d{3,4}-\d{7,8}\b|\b1[3-9]\d{9}\b|\b400-?\d{3}-?\d{4}\b",
+        triggers: "电電传傳手热熱邮郵eE地qQ微商投举舉客0123456789",
+        pattern: r"(?i)(?:电话|電話|传真|傳真|手机|手機|热线|熱線|邮箱|郵箱|e-?mail|邮编|郵編|地址|qq|微信号|微信號|商务合作|商務合作|投稿|举报|舉報|客服)\s*[:：]|(?-u:\b)\d{3,4}-\d{7,8}(?-u:\b)|(?-u:\b)1[3-9]\d{9}(?-u:\b)|(?-u:\b)400-?\d{3}-?\d{4}(?-u:\b)",
     },
     Rule {
         name: "byline",
         kind: Kind::Metadata,
         doc: "bylines: ■新华社记者 张三, 本报通讯员 李四, 文/王五",
         max_chars: 40,
+        triggers: "■□记記通撰文作图圖",
         pattern: r"^[■□]\s*[\p{Han}·]{2,12}(?:\s+[^\s。，！？]{1,12}){0,4}$|^(?:本[报報]|新[华華]社|人民日[报報]|中新社|央[视視]|[经經]济日[报報]|[^\s。，]{0,6}[报報]社?)?(?:特[约約]|[实實]习|[见見]习)?(?:记者|記者|通[讯訊][员員]|撰稿人)(?:\s+[^\s。，！？]{1,4}){1,4}$|^(?:文|文字|撰文|作者|[记記]者|[图圖]文)\s*[/／|｜:：]\s*[^。，！？]{1,20}$",
     },
     Rule {
@@ -133,6 +148,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Metadata,
         doc: "photo credits: 张三 摄, 摄影报道, 图片来源：网络, 图/新华社",
         max_chars: 40,
+        triggers: "摄攝图圖视視东東",
         pattern: r"^[^。！？]{0,30}\s(?:摄|攝)(?:影)?(?:报道|報導)?$|^[（(]?(?:[图圖]片?(?:来源|來源)|[图圖]源|[图圖]\s*[/／|｜]|[图圖]片\s*[:：])|(?:视觉中国|視覺中國|东方IC|東方IC)\s*[)）]?$",
     },
     Rule {
@@ -140,11 +156,16 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Metadata,
         doc: "datelines standing alone: 新华社北京11月12日电, a bare date or time",
         max_chars: 40,
+        triggers: "电電0123456789",
         pattern: r"^(?:新[华華]社|中新社|本[报報]|人民[网網]|央[视視][网網])\S{0,12}\d{1,2}月\d{1,2}日[电電]\s*(?:[（(][^）)]{0,20}[）)])?$|^[（(]?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?[）)]?$",
     },
 ];
 
 struct Compiled {
+    /// For each character that can start or make up a rule's match, the rules (bits) that need
+    /// it: a line whose characters name no rule is not matched against any pattern.
+    ascii: [u32; 128],
+    triggers: Vec<(char, u32)>,
     res: Vec<Regex>,
     numbered: Regex,
     list_item: Regex,
@@ -158,6 +179,28 @@ struct Compiled {
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     Compiled {
+    ascii: {
+        let mut t = [0u32; 128];
+        for (i, r) in RULES.iter().enumerate() {
+            for c in r.triggers.chars().filter(char::is_ascii) {
+                t[c as usize] |= 1 << i;
+            }
+        }
+        t
+    },
+    triggers: {
+        let mut v: Vec<(char, u32)> = Vec::new();
+        for (i, r) in RULES.iter().enumerate() {
+            for c in r.triggers.chars().filter(|c| !c.is_ascii()) {
+                match v.iter_mut().find(|(k, _)| *k == c) {
+                    Some((_, m)) => *m |= 1 << i,
+                    None => v.push((c, 1 << i)),
+                }
+            }
+        }
+        v.sort_unstable();
+        v
+    },
     res: RULES
         .iter()
         .map(|r| Regex::new(r.pattern).expect("rule patterns are valid"))
@@ -169,7 +212,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     counter_words: Regex::new(r"(?i)[阅閱][读讀](?:量|数|數)?|[浏瀏][览覽](?:量|次数|次數)?|[点點][击擊](?:量|数|數)?|[评評][论論]|[点點][赞讚贊]|[赞讚贊]|收藏|分享|[转轉][发發]|次|人|views?|likes?|comments?|reads?|[发發][布佈](?:[时時][间間]|日期)?|[时時][间間]|日期|更新|[年月日时時分秒]|[:：|｜/\-.·\s]").unwrap(),
     byline_suffix: Regex::new(r"([。！？”」])\s+[□■]\s*[^\s。，！？]{1,6}(?:\s+[^\s。，！？]{1,6}){0,3}$").unwrap(),
     barrier: Regex::new(r"^(?:——|—|--)").unwrap(),
-    date: Regex::new(r"\b(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}\b").unwrap(),
+    date: Regex::new(r"(?-u:\b)(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}(?-u:\b)").unwrap(),
 }
 });
 
@@ -180,12 +223,22 @@ pub fn classify(line: &str) -> Option<&'static Rule> {
         return None;
     }
     let c = &*COMPILED;
-    for (rule, re) in RULES.iter().zip(&c.res) {
-        if n <= rule.max_chars && re.is_match(line) {
+    let mut mask = 0u32;
+    for ch in line.chars() {
+        mask |= if ch.is_ascii() {
+            c.ascii[ch as usize]
+        } else {
+            c.triggers
+                .binary_search_by_key(&ch, |t| t.0)
+                .map_or(0, |i| c.triggers[i].1)
+        };
+    }
+    for (i, (rule, re)) in RULES.iter().zip(&c.res).enumerate() {
+        if mask & (1 << i) != 0 && n <= rule.max_chars && re.is_match(line) {
             return Some(rule);
         }
     }
-    if n <= 60 && is_counter(line) {
+    if n <= 60 && line.bytes().any(|b| b.is_ascii_digit()) && is_counter(line) {
         return Some(&COUNTER);
     }
     None
@@ -197,6 +250,7 @@ pub static COUNTER: Rule = Rule {
     kind: Kind::Strong,
     doc: "view/like/comment counters with dates (`711 0 0 2023-10-25`, `阅读 1234 评论 5`)",
     max_chars: 60,
+    triggers: "",
     pattern: "",
 };
 
@@ -206,6 +260,7 @@ pub static NAVIGATION: Rule = Rule {
     kind: Kind::Weak,
     doc: "short channel names (新闻中心, 行业动态) and menu rows before the first paragraph",
     max_chars: 40,
+    triggers: "",
     pattern: "",
 };
 
@@ -268,6 +323,21 @@ pub fn byline_suffix(line: &str) -> Option<usize> {
 /// Lines that a paragraph never runs across: bylines, credits, datelines, continuation
 /// markers, list items, dash-led subtitles (used by the `reflow` stage).
 pub fn is_barrier(line: &str) -> bool {
+    // Every barrier pattern starts with one of these characters, names a reporter, or ends a
+    // photo credit: most lines are decided here without a regex.
+    let first = line.chars().next().unwrap_or(' ');
+    let marked = first.is_ascii_digit()
+        || "—-（(•·●▪◦*第■□新中本人央上下转轉接紧緊文作记記图圖".contains(first)
+        || (line.len() <= 40 * 3
+            && (line.contains("记者")
+                || line.contains("記者")
+                || line.contains("通讯")
+                || line.contains("通訊")
+                || line.contains("撰稿")
+                || line.ends_with(['摄', '攝', '道', '導'])));
+    if !marked {
+        return false;
+    }
     let c = &*COMPILED;
     if c.barrier.is_match(line) || c.list_item.is_match(line) {
         return true;

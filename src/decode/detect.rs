@@ -85,6 +85,49 @@ pub fn detect(sample: &[u8], last: bool) -> Result<Detection> {
     })
 }
 
+/// The charset an HTML page declares (`<meta charset=...>` or `content="...; charset=..."` in
+/// its first 4 KiB), when the declaration is a multi-byte CJK encoding and the sample decodes
+/// with it without errors. A declaration that the bytes disprove (invalid sequences), a
+/// declared UTF-8 or single-byte charset, or a page that is valid UTF-8 is left to detection.
+pub fn declared(sample: &[u8], last: bool) -> Option<&'static Encoding> {
+    let head = &sample[..sample.len().min(4096)];
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let at = memchr::memmem::find(&lower, b"charset=")?;
+    let meta_before = memchr::memmem::rfind(&lower[..at], b"<meta").is_some();
+    if !meta_before {
+        return None;
+    }
+    let rest = &head[at + 8..];
+    let rest = rest
+        .strip_prefix(b"\"")
+        .or_else(|| rest.strip_prefix(b"'"))
+        .unwrap_or(rest);
+    let end = rest
+        .iter()
+        .position(|b| matches!(b, b'"' | b'\'' | b';' | b'>' | b' ' | b'/' | b'\t' | b'\n'))
+        .unwrap_or(rest.len());
+    let enc = Encoding::for_label(&rest[..end])?;
+    let cjk = ["GBK", "gb18030", "Big5", "Shift_JIS", "EUC-JP", "EUC-KR"];
+    if !cjk.contains(&enc.name()) {
+        return None;
+    }
+    let valid_utf8 = match std::str::from_utf8(sample) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && !last,
+    };
+    if valid_utf8 {
+        return None;
+    }
+    // Cut at the last ASCII byte so that a character split by the sample's end is no error.
+    let cut = if last {
+        sample.len()
+    } else {
+        sample.iter().rposition(|b| b.is_ascii()).map_or(0, |i| i + 1)
+    };
+    let (_, had_errors) = enc.decode_without_bom_handling(&sample[..cut]);
+    (!had_errors).then_some(enc)
+}
+
 /// Counts valid multi-byte characters and invalid sequences.
 fn utf8_quality(mut bytes: &[u8]) -> (usize, usize) {
     let (mut good, mut bad) = (0, 0);
@@ -190,6 +233,26 @@ mod tests {
         assert_eq!(utf16_without_bom(&be), Some(UTF_16BE));
         assert_eq!(utf16_without_bom(b"\x00\x01\x02\x00\x00\x00\x7fELF"), None);
         assert_eq!(utf16_without_bom(b"\x00\x01\x02\x03binary\x00"), None);
+    }
+
+    #[test]
+    fn declared_charsets() {
+        let page = |charset: &str, body: &str, enc: &'static Encoding| {
+            let mut v = format!("<html><head><meta charset=\"{charset}\"></head><body>").into_bytes();
+            v.extend_from_slice(&enc.encode(body).0);
+            v
+        };
+        let text = "中文网页的正文内容";
+        assert_eq!(declared(&page("gb2312", text, encoding_rs::GBK), true), Some(encoding_rs::GBK));
+        assert_eq!(declared(&page("big5", "中文網頁的正文內容", encoding_rs::BIG5), true), Some(encoding_rs::BIG5));
+        // UTF-8 bytes under a GBK declaration: the bytes win.
+        assert_eq!(declared(&page("gbk", text, UTF_8), true), None);
+        // Big5 bytes declared as GBK that do not decode: detection decides.
+        let wrong = page("gbk", "\u{9F98}\u{5600}", encoding_rs::BIG5);
+        let (_, bad) = encoding_rs::GBK.decode_without_bom_handling(&wrong);
+        assert_eq!(declared(&wrong, true).is_some(), !bad);
+        assert_eq!(declared(&page("iso-8859-1", text, encoding_rs::GBK), true), None);
+        assert_eq!(declared(b"charset=gbk but no meta tag \xd6\xd0", true), None);
     }
 
     #[test]

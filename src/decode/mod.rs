@@ -121,6 +121,12 @@ impl Decoder {
             self.report.confidence = 1.0;
             return Ok(UTF_8.new_decoder_without_bom_handling());
         }
+        if let Some(enc) = detect::declared(sample, last) {
+            self.report.name = enc.name().to_string();
+            self.report.source = "declared".into();
+            self.report.confidence = 1.0;
+            return Ok(enc.new_decoder_without_bom_handling());
+        }
         let d = detect(sample, last)?;
         self.report.name = d.encoding.name().to_string();
         self.report.source = "detected".into();
