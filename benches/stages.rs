@@ -84,7 +84,11 @@ fn repair(c: &mut Criterion) {
 fn html_page() -> String {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/clean");
     let mut page = String::from("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>新闻</title><style>.a{color:red}</style><script>if (a<b) { x = 1; }</script></head><body><div class=\"nav\"><a href=\"/\">首页</a> &gt; <a href=\"/n\">新闻中心</a> &gt; 正文</div><article>");
-    for name in ["000-pdf-news", "003-scraped-traditional", "004-pdf-newspaper"] {
+    for name in [
+        "000-pdf-news",
+        "003-scraped-traditional",
+        "004-pdf-newspaper",
+    ] {
         let text = std::fs::read_to_string(format!("{dir}/{name}.expected.txt")).unwrap();
         for line in text.lines().filter(|l| !l.is_empty()) {
             let line = line.replace('&', "&amp;").replace('<', "&lt;");
@@ -110,8 +114,16 @@ fn clean(c: &mut Criterion) {
     let mut g = c.benchmark_group("clean");
     for (name, stages, text) in [
         ("html", &["html"][..], &page),
-        ("html+reflow+boilerplate", &["html", "reflow", "boilerplate"][..], &page),
-        ("reflow+boilerplate (PDF text)", &["reflow", "boilerplate"][..], &pdf),
+        (
+            "html+reflow+boilerplate",
+            &["html", "reflow", "boilerplate"][..],
+            &page,
+        ),
+        (
+            "reflow+boilerplate (PDF text)",
+            &["reflow", "boilerplate"][..],
+            &pdf,
+        ),
         ("reflow (PDF text)", &["reflow"][..], &pdf),
         ("boilerplate (PDF text)", &["boilerplate"][..], &pdf),
     ] {

@@ -45,11 +45,6 @@ const MAX_BLANKS: usize = 16;
 /// Lines the column width is estimated from.
 const WINDOW: usize = 13;
 
-/// Display width: CJK and full-width characters count 2.
-fn width(s: &str) -> usize {
-    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
-}
-
 fn is_wide(c: char) -> bool {
     matches!(c as u32,
         0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
@@ -82,24 +77,9 @@ fn continues(c: char) -> bool {
     is_han(c) || matches!(c, '，' | '、' | '：' | '；' | '—' | '“' | '《' | '（')
 }
 
-/// Whether `line` opens a quotation or bracket it does not close.
-fn opens(line: &str) -> bool {
-    let (mut q, mut b) = (0i32, 0i32);
-    for c in line.chars() {
-        match c {
-            '“' => q += 1,
-            '”' => q -= 1,
-            '（' => b += 1,
-            '）' => b -= 1,
-            _ => {}
-        }
-    }
-    q > 0 || b > 0
-}
-
 /// Removes the spaces of letter-spaced CJK text (see the module documentation).
 pub fn unspace(line: &str) -> Cow<'_, str> {
-    if !line.contains(' ') || !line.chars().any(is_han) {
+    if !line.as_bytes().contains(&b' ') || !line.chars().any(is_han) {
         return Cow::Borrowed(line);
     }
     let small = |t: &str| {
@@ -163,6 +143,8 @@ struct Line {
     end: &'static str,
     blanks: usize,
     width: usize,
+    /// Long enough (4 characters) to count for the column estimate.
+    counts: bool,
     sentence_end: bool,
     barrier: bool,
     opens: bool,
@@ -174,22 +156,32 @@ impl Line {
         let content = line.trim();
         let lead = &line[..line.len() - line.trim_start().len()];
         let text = unspace(content).into_owned();
+        // One pass for width, length and open quotes/brackets.
+        let (mut width, mut chars, mut quotes, mut brackets) = (0, 0, 0i32, 0i32);
+        for c in text.chars() {
+            chars += 1;
+            width += if is_wide(c) { 2 } else { 1 };
+            match c {
+                '“' => quotes += 1,
+                '”' => quotes -= 1,
+                '（' => brackets += 1,
+                '）' => brackets -= 1,
+                _ => {}
+            }
+        }
         Line {
             lead: lead.to_string(),
-            width: width(&text),
+            width,
+            counts: chars >= 4,
             sentence_end: ends_sentence(&text),
             barrier: is_barrier(&text),
-            opens: opens(&text),
+            opens: quotes > 0 || brackets > 0,
             long: false,
             tail: line[lead.len() + content.len()..].to_string(),
             end,
             blanks: 0,
             text,
         }
-    }
-
-    fn counts(&self) -> bool {
-        self.text.chars().count() >= 4
     }
 }
 
@@ -226,7 +218,7 @@ impl ReflowStage {
         for w in self.history.iter().copied().chain(
             self.pending
                 .iter()
-                .filter(|l| l.counts() && !l.barrier)
+                .filter(|l| l.counts && !l.barrier)
                 .map(|l| (l.width, !l.sentence_end)),
         ) {
             if n < WINDOW {
@@ -295,7 +287,7 @@ impl ReflowStage {
             out.push_str(&a.tail);
             out.push_str(a.end);
         }
-        if a.counts() && !a.barrier {
+        if a.counts && !a.barrier {
             if self.history.len() == WINDOW - LOOKAHEAD - 1 {
                 self.history.pop_front();
             }

@@ -365,12 +365,15 @@ impl Stage for BoilerplateStage {
     }
 
     fn report(&self) -> StageReport {
+        // Held lines are judged later than the lines after them: list in document order.
+        let mut removed = self.removed.clone();
+        removed.sort_by_key(|r| r.line);
         StageReport {
             stage: "boilerplate".into(),
             changes: self.removed_count,
             detail: json!({
                 "by_rule": self.by_rule,
-                "removed": self.removed,
+                "removed": removed,
             }),
         }
     }

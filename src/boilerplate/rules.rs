@@ -166,6 +166,8 @@ struct Compiled {
     /// it: a line whose characters name no rule is not matched against any pattern.
     ascii: [u32; 128],
     triggers: Vec<(char, u32)>,
+    /// One bit per Basic Multilingual Plane character: is it in `triggers`?
+    bmp: Vec<u64>,
     res: Vec<Regex>,
     numbered: Regex,
     list_item: Regex,
@@ -201,6 +203,15 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
         v.sort_unstable();
         v
     },
+    bmp: {
+        let mut bits = vec![0u64; 1024];
+        for r in RULES {
+            for c in r.triggers.chars().filter(|c| (*c as u32) < 0x10000) {
+                bits[c as usize / 64] |= 1 << (c as usize % 64);
+            }
+        }
+        bits
+    },
     res: RULES
         .iter()
         .map(|r| Regex::new(r.pattern).expect("rule patterns are valid"))
@@ -218,15 +229,22 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
 
 /// Which rule a line matches, if any (`line` trimmed).
 pub fn classify(line: &str) -> Option<&'static Rule> {
+    // 200 characters are at least 200 and at most 800 bytes.
+    if line.is_empty() || line.len() > 800 {
+        return None;
+    }
     let n = line.chars().count();
-    if n == 0 || n > 200 {
+    if n > 200 {
         return None;
     }
     let c = &*COMPILED;
     let mut mask = 0u32;
     for ch in line.chars() {
+        let u = ch as usize;
         mask |= if ch.is_ascii() {
-            c.ascii[ch as usize]
+            c.ascii[u]
+        } else if u < 0x10000 && c.bmp[u / 64] & (1 << (u % 64)) == 0 {
+            0
         } else {
             c.triggers
                 .binary_search_by_key(&ch, |t| t.0)
@@ -353,12 +371,25 @@ pub fn is_barrier(line: &str) -> bool {
         })
 }
 
-/// A line of real text: long enough and built of clauses.
+/// A line of real text: long enough (at least 60 characters, white space aside) or at least 16
+/// characters with clause punctuation (`。，！？；、`).
 pub fn is_paragraph(line: &str) -> bool {
-    let n = line.chars().filter(|c| !c.is_whitespace()).count();
-    n >= 60
-        || (n >= 16
-            && line
-                .chars()
-                .any(|c| matches!(c, '。' | '，' | '！' | '？' | '；' | '、')))
+    let b = line.as_bytes();
+    let mut chars = 0;
+    let mut clause = false;
+    for (i, &x) in b.iter().enumerate() {
+        // Count characters by their first byte; skip ASCII white space.
+        if x & 0xC0 != 0x80 && !x.is_ascii_whitespace() {
+            chars += 1;
+        }
+        // 、。 are E3 80 81/82; ，！？； are EF BC 8C/81/9F/9B.
+        if (x == 0xE3 && b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0x81 | 0x82)))
+            || (x == 0xEF
+                && b.get(i + 1) == Some(&0xBC)
+                && matches!(b.get(i + 2), Some(0x8C | 0x81 | 0x9F | 0x9B)))
+        {
+            clause = true;
+        }
+    }
+    chars >= 60 || (chars >= 16 && clause)
 }

@@ -296,6 +296,21 @@ pub(crate) fn print_check(
             {
                 writeln!(out, "{name}: ... and {n} more repairs")?;
             }
+        } else if stage.stage == "boilerplate" {
+            let removed = stage.detail["removed"].as_array();
+            for r in removed.into_iter().flatten() {
+                writeln!(
+                    out,
+                    "{name}:{}: boilerplate {}: {:?}",
+                    r["line"],
+                    r["rule"].as_str().unwrap_or(""),
+                    r["text"].as_str().unwrap_or("")
+                )?;
+            }
+            let listed = removed.map_or(0, |r| r.len() as u64);
+            if stage.changes > listed {
+                writeln!(out, "{name}: ... and {} more lines", stage.changes - listed)?;
+            }
         } else if stage.changes > 0 {
             writeln!(
                 out,

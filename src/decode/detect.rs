@@ -122,7 +122,10 @@ pub fn declared(sample: &[u8], last: bool) -> Option<&'static Encoding> {
     let cut = if last {
         sample.len()
     } else {
-        sample.iter().rposition(|b| b.is_ascii()).map_or(0, |i| i + 1)
+        sample
+            .iter()
+            .rposition(|b| b.is_ascii())
+            .map_or(0, |i| i + 1)
     };
     let (_, had_errors) = enc.decode_without_bom_handling(&sample[..cut]);
     (!had_errors).then_some(enc)
@@ -238,21 +241,34 @@ mod tests {
     #[test]
     fn declared_charsets() {
         let page = |charset: &str, body: &str, enc: &'static Encoding| {
-            let mut v = format!("<html><head><meta charset=\"{charset}\"></head><body>").into_bytes();
+            let mut v =
+                format!("<html><head><meta charset=\"{charset}\"></head><body>").into_bytes();
             v.extend_from_slice(&enc.encode(body).0);
             v
         };
         let text = "中文网页的正文内容";
-        assert_eq!(declared(&page("gb2312", text, encoding_rs::GBK), true), Some(encoding_rs::GBK));
-        assert_eq!(declared(&page("big5", "中文網頁的正文內容", encoding_rs::BIG5), true), Some(encoding_rs::BIG5));
+        assert_eq!(
+            declared(&page("gb2312", text, encoding_rs::GBK), true),
+            Some(encoding_rs::GBK)
+        );
+        assert_eq!(
+            declared(&page("big5", "中文網頁的正文內容", encoding_rs::BIG5), true),
+            Some(encoding_rs::BIG5)
+        );
         // UTF-8 bytes under a GBK declaration: the bytes win.
         assert_eq!(declared(&page("gbk", text, UTF_8), true), None);
         // Big5 bytes declared as GBK that do not decode: detection decides.
         let wrong = page("gbk", "\u{9F98}\u{5600}", encoding_rs::BIG5);
         let (_, bad) = encoding_rs::GBK.decode_without_bom_handling(&wrong);
         assert_eq!(declared(&wrong, true).is_some(), !bad);
-        assert_eq!(declared(&page("iso-8859-1", text, encoding_rs::GBK), true), None);
-        assert_eq!(declared(b"charset=gbk but no meta tag \xd6\xd0", true), None);
+        assert_eq!(
+            declared(&page("iso-8859-1", text, encoding_rs::GBK), true),
+            None
+        );
+        assert_eq!(
+            declared(b"charset=gbk but no meta tag \xd6\xd0", true),
+            None
+        );
     }
 
     #[test]
