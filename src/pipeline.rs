@@ -163,6 +163,54 @@ impl PipelineBuilder {
         self
     }
 
+    /// The normalised line keys of one document as the boilerplate stage would see its lines
+    /// before repair and reflow (decoded, HTML converted when the pipeline does): what a folder
+    /// pass counts to find lines repeated across documents (see
+    /// [`crate::boilerplate::repeated`]).
+    pub fn line_keys<R: Read>(&self, mut input: R) -> Result<std::collections::HashSet<u64>> {
+        let mut b = self.clone();
+        b.only = Some(if self.html == Html::Never {
+            vec![]
+        } else {
+            vec!["html".to_string()]
+        });
+        b.target = None;
+        let mut p = b.build()?;
+        let mut keys = std::collections::HashSet::new();
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut text = String::new();
+        let mut line = String::new();
+        loop {
+            let n = match input.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io("reading input", e)),
+            };
+            text.clear();
+            p.push_bytes(&buf[..n], &mut text, n == 0)?;
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find('\n') {
+                line.push_str(&rest[..i]);
+                keys.extend(crate::boilerplate::repeated::line_key(line.trim()));
+                line.clear();
+                rest = &rest[i + 1..];
+            }
+            // A line too long to be a template is not kept whole.
+            if line.len() < 8192 {
+                line.push_str(rest);
+            }
+            if n == 0 {
+                keys.extend(crate::boilerplate::repeated::line_key(line.trim()));
+                return Ok(keys);
+            }
+        }
+    }
+
+    /// Whether the pipeline has a `boilerplate` stage.
+    pub fn has_boilerplate(&self) -> bool {
+        self.wants("boilerplate") && (!self.keep_boilerplate || self.only.is_some())
+    }
+
     /// Switches the `boilerplate` stage on or off (on by default).
     pub fn boilerplate(mut self, yes: bool) -> Self {
         self.keep_boilerplate = !yes;
@@ -247,11 +295,27 @@ impl PipelineBuilder {
 
     /// A pipeline for one document.
     pub fn build(&self) -> Result<Pipeline> {
+        self.build_with_repeated(None)
+    }
+
+    /// A pipeline for one document of a folder whose repeated lines are known (see
+    /// [`crate::boilerplate::repeated`]): the boilerplate stage drops them too.
+    pub fn build_with_repeated(
+        &self,
+        repeated: Option<std::sync::Arc<std::collections::HashSet<u64>>>,
+    ) -> Result<Pipeline> {
+        let mut stages = self.stages()?;
+        if repeated.is_some() {
+            if let Some(i) = stages.iter().position(|s| s.name() == "boilerplate") {
+                stages[i] =
+                    Box::new(BoilerplateStage::new(self.keep_bylines).with_repeated(repeated));
+            }
+        }
         Ok(Pipeline {
             decoder: Decoder::new(self.decode.clone()),
             encoder: Encoder::new(self.encode.clone()),
             pending: Vec::new(),
-            stages: self.stages()?,
+            stages,
             script: ScriptCounts::default(),
             sampled: 0,
             bytes_out: 0,

@@ -387,3 +387,48 @@ fn works_with_an_empty_environment_and_line_by_line() {
         .code(2)
         .stderr(predicate::str::contains("--from"));
 }
+
+#[test]
+fn lines_repeated_across_a_folder_are_boilerplate() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("site");
+    fs::create_dir_all(&src).unwrap();
+    let bodies = [
+        "国家邮政局召开会议，部署旺季服务保障工作，要求各地加强协调配合。",
+        "快递业务量再创新高，全国日均揽收包裹超过六亿件，同比增长明显。",
+        "农村寄递物流体系建设加快推进，快递进村覆盖率进一步提升，群众满意。",
+        "邮政管理部门开展安全隐患排查整治，确保寄递渠道安全畅通和行业稳定。",
+        "电商平台与快递企业协同发力，错峰发货机制运行平稳，用户体验更好。",
+    ];
+    let footer = "网站导航 关于我们 招聘信息 友情链接 2023";
+    for (i, body) in bodies.iter().enumerate() {
+        fs::write(src.join(format!("{i}.txt")), format!("{body}\n{footer}\n")).unwrap();
+    }
+    let out = dir.path().join("out");
+    zhtidy()
+        .arg("--out-dir")
+        .arg(&out)
+        .arg(&src)
+        .assert()
+        .success();
+    for (i, body) in bodies.iter().enumerate() {
+        assert_eq!(
+            fs::read_to_string(out.join(format!("{i}.txt"))).unwrap(),
+            format!("{body}\n"),
+            "the site template goes, the article stays"
+        );
+    }
+    let kept = dir.path().join("kept");
+    zhtidy()
+        .args(["--repeated-lines", "0", "--out-dir"])
+        .arg(&kept)
+        .arg(&src)
+        .assert()
+        .success();
+    assert!(fs::read_to_string(kept.join("0.txt"))
+        .unwrap()
+        .contains(footer));
+    // One document alone: nothing repeats.
+    let single = zhtidy().arg(src.join("0.txt")).assert().success();
+    assert!(String::from_utf8_lossy(&single.get_output().stdout).contains(footer));
+}

@@ -20,9 +20,11 @@
 //! Memory: the stage holds at most 256 lines or 256 KiB of header or footer candidates; beyond
 //! that it is unsure and lets them through. A line over 64 KiB is text, passed through.
 
+pub mod repeated;
 pub mod rules;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
@@ -85,7 +87,24 @@ pub struct BoilerplateStage {
     removed: Vec<Removed>,
     removed_count: u64,
     by_rule: BTreeMap<&'static str, u64>,
+    /// Normalised lines repeated across the documents of a folder ([`repeated`]).
+    repeated: Option<Arc<HashSet<u64>>>,
 }
+
+/// Lines repeated across documents: boilerplate anywhere from this many characters, in the
+/// header or footer only when shorter (a short heading may recur in every article).
+const REPEATED_ANYWHERE: usize = 10;
+
+static REPEATED: Rule = Rule::new_computed(
+    "repeated",
+    Kind::Strong,
+    "lines repeated across the documents of a folder (folder mode), after CCNet normalisation",
+);
+static REPEATED_SHORT: Rule = Rule::new_computed(
+    "repeated",
+    Kind::Weak,
+    "short lines repeated across the documents of a folder: header and footer only",
+);
 
 impl BoilerplateStage {
     /// A stage that drops metadata lines (bylines, credits) unless `keep_metadata`.
@@ -104,7 +123,14 @@ impl BoilerplateStage {
             removed: Vec::new(),
             removed_count: 0,
             by_rule: BTreeMap::new(),
+            repeated: None,
         }
+    }
+
+    /// Also drops the lines of `set` (hashes from [`repeated::RepeatedLines`]).
+    pub fn with_repeated(mut self, set: Option<Arc<HashSet<u64>>>) -> Self {
+        self.repeated = set.filter(|s| !s.is_empty());
+        self
     }
 
     fn drop_line(&mut self, line: u64, rule: &'static str, text: &str) {
@@ -230,6 +256,15 @@ impl BoilerplateStage {
             return rules::RULES.iter().find(|r| r.name == "disclaimer");
         }
         self.disclaimer = false;
+        if let Some(set) = &self.repeated {
+            if repeated::line_key(text).is_some_and(|k| set.contains(&k)) {
+                return Some(if text.chars().count() >= REPEATED_ANYWHERE {
+                    &REPEATED
+                } else {
+                    &REPEATED_SHORT
+                });
+            }
+        }
         let rule = rules::classify(text);
         match rule.map(|r| r.name) {
             Some("disclaimer") => self.disclaimer = true,
@@ -379,6 +414,8 @@ impl Stage for BoilerplateStage {
     }
 
     fn fork(&self) -> Option<Box<dyn Stage>> {
-        Some(Box::new(BoilerplateStage::new(self.keep_metadata)))
+        Some(Box::new(
+            BoilerplateStage::new(self.keep_metadata).with_repeated(self.repeated.clone()),
+        ))
     }
 }

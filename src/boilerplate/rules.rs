@@ -37,6 +37,20 @@ pub struct Rule {
     pattern: &'static str,
 }
 
+impl Rule {
+    /// A rule decided by code rather than a pattern.
+    pub const fn new_computed(name: &'static str, kind: Kind, doc: &'static str) -> Rule {
+        Rule {
+            name,
+            kind,
+            doc,
+            max_chars: 0,
+            triggers: "",
+            pattern: "",
+        }
+    }
+}
+
 /// The rules, in the order they are tried.
 pub static RULES: &[Rule] = &[
     Rule {
@@ -263,24 +277,18 @@ pub fn classify(line: &str) -> Option<&'static Rule> {
 }
 
 /// The rule for view/like counters; separate because it is a computation, not a pattern.
-pub static COUNTER: Rule = Rule {
-    name: "counter",
-    kind: Kind::Strong,
-    doc: "view/like/comment counters with dates (`711 0 0 2023-10-25`, `阅读 1234 评论 5`)",
-    max_chars: 60,
-    triggers: "",
-    pattern: "",
-};
+pub static COUNTER: Rule = Rule::new_computed(
+    "counter",
+    Kind::Strong,
+    "view/like/comment counters with dates (`711 0 0 2023-10-25`, `阅读 1234 评论 5`)",
+);
 
 /// The header rule: short navigation lines before the first paragraph.
-pub static NAVIGATION: Rule = Rule {
-    name: "navigation",
-    kind: Kind::Weak,
-    doc: "short channel names (新闻中心, 行业动态) and menu rows before the first paragraph",
-    max_chars: 40,
-    triggers: "",
-    pattern: "",
-};
+pub static NAVIGATION: Rule = Rule::new_computed(
+    "navigation",
+    Kind::Weak,
+    "short channel names (新闻中心, 行业动态) and menu rows before the first paragraph",
+);
 
 /// Lines after a disclaimer heading: its numbered items.
 pub fn is_numbered_item(line: &str) -> bool {
@@ -375,21 +383,19 @@ pub fn is_barrier(line: &str) -> bool {
 /// characters with clause punctuation (`。，！？；、`).
 pub fn is_paragraph(line: &str) -> bool {
     let b = line.as_bytes();
-    let mut chars = 0;
-    let mut clause = false;
-    for (i, &x) in b.iter().enumerate() {
-        // Count characters by their first byte; skip ASCII white space.
-        if x & 0xC0 != 0x80 && !x.is_ascii_whitespace() {
-            chars += 1;
-        }
-        // 、。 are E3 80 81/82; ，！？； are EF BC 8C/81/9F/9B.
-        if (x == 0xE3 && b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0x81 | 0x82)))
-            || (x == 0xEF
-                && b.get(i + 1) == Some(&0xBC)
-                && matches!(b.get(i + 2), Some(0x8C | 0x81 | 0x9F | 0x9B)))
-        {
-            clause = true;
-        }
+    if b.len() < 16 {
+        return false;
     }
-    chars >= 60 || (chars >= 16 && clause)
+    let spaces = b.iter().filter(|x| x.is_ascii_whitespace()).count();
+    let chars = line.chars().count() - spaces;
+    if chars >= 60 {
+        return true;
+    }
+    // 、。 are E3 80 81/82; ，！？； are EF BC 8C/81/9F/9B.
+    chars >= 16
+        && memchr::memchr2_iter(0xE3, 0xEF, b).any(|i| match (b[i], b.get(i + 1), b.get(i + 2)) {
+            (0xE3, Some(0x80), Some(0x81 | 0x82)) => true,
+            (0xEF, Some(0xBC), Some(0x8C | 0x81 | 0x9F | 0x9B)) => true,
+            _ => false,
+        })
 }

@@ -175,6 +175,12 @@ pub struct Args {
     #[arg(long)]
     pub keep_boilerplate: bool,
 
+    /// Folder mode: a line (normalised as CCNet does: digits folded, punctuation removed) found
+    /// in at least N documents of the same folder, and in at least a fifth of them, is
+    /// boilerplate (site templates); costs one more read of every file. 0 switches it off.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub repeated_lines: usize,
+
     /// Keep bylines, datelines and photo credits (the boilerplate stage removes them by
     /// default).
     #[arg(long)]

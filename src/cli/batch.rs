@@ -1,16 +1,18 @@
 //! Folder trees: walk (ignore files, globs, hidden files, no symlinks), process files in
 //! parallel, mirror into `--out-dir` or rewrite `--in-place` atomically, report and summarise.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use ignore::overrides::OverrideBuilder;
 use ignore::WalkBuilder;
 
+use zhtidy::boilerplate::repeated::RepeatedLines;
 use zhtidy::jsonl::{run_jsonl, JsonlOptions};
 use zhtidy::{ErrorKind, PipelineBuilder, Report};
 
@@ -143,8 +145,62 @@ fn destination(args: &Args, job: &Job) -> PathBuf {
     }
 }
 
+/// Lines repeated across the documents of each folder (`--repeated-lines`): one pass over the
+/// files (decoding and HTML only), in parallel. Unreadable files are left to the main pass to
+/// report.
+fn repeated_lines(
+    builder: &PipelineBuilder,
+    args: &Args,
+    jobs: &[Job],
+    threads: usize,
+) -> HashMap<PathBuf, Arc<HashSet<u64>>> {
+    let mut out = HashMap::new();
+    if args.repeated_lines == 0 || !builder.has_boilerplate() || jobs.len() < 2 {
+        return out;
+    }
+    let folder = |job: &Job| job.src.parent().map(Path::to_path_buf).unwrap_or_default();
+    let counts: Mutex<HashMap<PathBuf, RepeatedLines>> = Mutex::new(HashMap::new());
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1).min(jobs.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                if args.jsonl && is_jsonl(&job.src) {
+                    continue;
+                }
+                let Ok(file) = File::open(&job.src) else {
+                    continue;
+                };
+                let Ok(keys) = builder.line_keys(BufReader::new(file)) else {
+                    continue;
+                };
+                counts
+                    .lock()
+                    .unwrap()
+                    .entry(folder(job))
+                    .or_default()
+                    .add_keys(&keys);
+            });
+        }
+    });
+    for (dir, c) in counts.into_inner().unwrap() {
+        let set = c.repeated(args.repeated_lines);
+        if !set.is_empty() {
+            out.insert(dir, Arc::new(set));
+        }
+    }
+    out
+}
+
 /// Processes one file into a temporary file beside its destination, then renames it into place.
-fn process(builder: &PipelineBuilder, args: &Args, job: &Job, jsonl: &JsonlOptions) -> Outcome {
+fn process(
+    builder: &PipelineBuilder,
+    args: &Args,
+    job: &Job,
+    jsonl: &JsonlOptions,
+    repeated: Option<Arc<HashSet<u64>>>,
+) -> Outcome {
     let dest = destination(args, job);
     let result = (|| -> zhtidy::Result<Option<Vec<Report>>> {
         let name = job.src.display().to_string();
@@ -205,7 +261,7 @@ fn process(builder: &PipelineBuilder, args: &Args, job: &Job, jsonl: &JsonlOptio
             }
             reports
         } else {
-            let mut p = builder.build()?;
+            let mut p = builder.build_with_repeated(repeated)?;
             p.set_name(name);
             let mut out = out;
             let r = p.run(&mut input, &mut out)?;
@@ -276,6 +332,7 @@ pub fn run(
         bail!("a folder needs --out-dir DIR, --in-place or --check");
     }
     let (jobs, walk_skipped) = collect(args)?;
+    let repeated = repeated_lines(builder, args, &jobs, threads);
     let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();
     let progress = progress_bar(jobs.len() as u64, total_bytes);
     let next = AtomicUsize::new(0);
@@ -286,7 +343,8 @@ pub fn run(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
-                let outcome = process(builder, args, job, jsonl);
+                let folder = job.src.parent().map(Path::to_path_buf).unwrap_or_default();
+                let outcome = process(builder, args, job, jsonl, repeated.get(&folder).cloned());
                 done_bytes.fetch_add(job.bytes, Ordering::Relaxed);
                 if let Some(p) = &progress {
                     p.inc(1);

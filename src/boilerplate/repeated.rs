@@ -1,0 +1,123 @@
+//! Lines repeated across the documents of a folder (site templates: footers, menus, licence
+//! lines that no rule names), found CCNet-style: each line is normalised (digits folded to 0,
+//! punctuation and symbols of every script removed, white space dropped, Latin lower-cased) and
+//! hashed, and a line whose hash occurs in enough documents of the same folder is boilerplate
+//! (rule `repeated`).
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+/// Normalised lines shorter than this many characters are ignored (`（完）`, `会议指出`
+/// headings...).
+const MIN_CHARS: usize = 4;
+/// Lines longer than this many bytes are text, not templates.
+const MAX_BYTES: usize = 4096;
+
+/// The hash of a line after CCNet-style normalisation, or `None` for a line too short or too
+/// long to count.
+pub fn line_key(line: &str) -> Option<u64> {
+    if line.len() > MAX_BYTES {
+        return None;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut n = 0;
+    for c in line.chars() {
+        if c.is_whitespace() || is_punctuation(c) {
+            continue;
+        }
+        let c = if c.is_ascii_digit() {
+            '0'
+        } else {
+            c.to_ascii_lowercase()
+        };
+        c.hash(&mut h);
+        n += 1;
+    }
+    (n >= MIN_CHARS).then(|| h.finish())
+}
+
+fn is_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation()
+        || matches!(c as u32,
+            0x2000..=0x206F | 0x3000..=0x303F | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40
+            | 0xFF5B..=0xFF65 | 0xFE30..=0xFE4F | 0x00A1..=0x00BF | 0x00D7 | 0x00F7
+            | 0x2190..=0x27BF)
+}
+
+/// Counts, per normalised line, how many documents hold it.
+#[derive(Default)]
+pub struct RepeatedLines {
+    counts: HashMap<u64, u32>,
+    docs: usize,
+}
+
+impl RepeatedLines {
+    /// An empty count.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one document's lines (a line counts once per document).
+    pub fn add_document<'a>(&mut self, lines: impl IntoIterator<Item = &'a str>) {
+        let keys: HashSet<u64> = lines.into_iter().filter_map(line_key).collect();
+        for k in keys {
+            *self.counts.entry(k).or_default() += 1;
+        }
+        self.docs += 1;
+    }
+
+    /// Adds one document's line keys (from [`line_key`]).
+    pub fn add_keys(&mut self, keys: &HashSet<u64>) {
+        for k in keys {
+            *self.counts.entry(*k).or_default() += 1;
+        }
+        self.docs += 1;
+    }
+
+    /// The lines held by at least `min_docs` documents and by at least a fifth of them all.
+    pub fn repeated(&self, min_docs: usize) -> HashSet<u64> {
+        let need = min_docs.max(self.docs.div_ceil(5)).max(2) as u32;
+        self.counts
+            .iter()
+            .filter(|(_, n)| **n >= need)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalisation_folds_digits_and_punctuation() {
+        assert_eq!(
+            line_key("京ICP备18014261号-2"),
+            line_key("京icp备 00000000号 0")
+        );
+        assert_eq!(line_key("阅读 711，评论 0"), line_key("阅读：3 评论：12"));
+        assert_ne!(line_key("版权所有 新闻网"), line_key("版权所有 其他网"));
+        assert_eq!(line_key("（完）"), None);
+    }
+
+    #[test]
+    fn repeated_in_enough_documents() {
+        let mut r = RepeatedLines::new();
+        for i in 0..10 {
+            let body = format!("第{i}篇文章的正文内容各不相同。");
+            let lines = [body.as_str(), "本站所有内容均来自网络 2023", "会议强调"];
+            r.add_document(lines);
+        }
+        let set = r.repeated(3);
+        assert!(set.contains(&line_key("本站所有内容均来自网络 2024").unwrap()));
+        assert_eq!(
+            set.len(),
+            2,
+            "the template line and the heading repeated in all ten"
+        );
+        let mut few = RepeatedLines::new();
+        few.add_document(["只出现在一篇里的句子"]);
+        few.add_document(["只出现在一篇里的句子"]);
+        assert!(few.repeated(3).is_empty());
+    }
+}
