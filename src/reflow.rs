@@ -35,7 +35,7 @@ use serde_json::json;
 
 use crate::boilerplate::rules::is_barrier;
 use crate::error::Result;
-use crate::pipeline::Stage;
+use crate::pipeline::{cut_lines, Piece, Stage};
 use crate::report::StageReport;
 
 /// Lines longer than this pass through in pieces and are never joined.
@@ -342,59 +342,18 @@ impl Stage for ReflowStage {
     }
 
     fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
-        let mut pos = 0;
-        while pos < input.len() {
-            let rest = &input[pos..];
-            let nl = memchr::memchr(b'\n', rest.as_bytes());
-            if self.in_long {
-                // The rest of an over-long line: pass it through.
-                let end = nl.map_or(rest.len(), |i| i + 1);
-                if let Some(i) = nl {
-                    let line = &rest[..i];
-                    let (line, cr) = line.strip_suffix('\r').map_or((line, ""), |l| (l, "\r"));
-                    out.push_str(line);
-                    out.push_str(cr);
-                    out.push('\n');
-                    self.in_long = false;
-                } else if !last {
-                    // Keep a trailing '\r' for the next call, which may bring its '\n'.
-                    let keep = usize::from(rest.ends_with('\r'));
-                    out.push_str(&rest[..rest.len() - keep]);
-                    return Ok(pos + rest.len() - keep);
-                } else {
-                    out.push_str(rest);
-                }
-                pos += end;
-                continue;
+        let mut in_long = self.in_long;
+        let pos = cut_lines(input, last, MAX_LINE, &mut in_long, |piece| match piece {
+            Piece::Line { body, end, .. } => self.line(body, end, out),
+            Piece::LongStart(text) => {
+                // Too long to be a wrapped line: write it out as it comes.
+                self.flush(out);
+                out.push_str(text);
+                self.history.clear();
             }
-            match nl {
-                Some(i) => {
-                    let line = &rest[..i];
-                    let (line, end) = line
-                        .strip_suffix('\r')
-                        .map_or((line, "\n"), |l| (l, "\r\n"));
-                    self.line(line, end, out);
-                    pos += i + 1;
-                }
-                None if last => {
-                    self.line(rest, "", out);
-                    pos = input.len();
-                }
-                None if rest.len() > MAX_LINE => {
-                    // Too long to be a wrapped line: write it out as it comes.
-                    let mut cut = MAX_LINE;
-                    while !rest.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    self.flush(out);
-                    out.push_str(&rest[..cut]);
-                    self.history.clear();
-                    self.in_long = true;
-                    pos += cut;
-                }
-                None => break,
-            }
-        }
+            Piece::LongRest(text) => out.push_str(text),
+        });
+        self.in_long = in_long;
         if last {
             self.flush(out);
         }

@@ -362,3 +362,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn long_lines_stream_through_unchanged() {
+    // Lines over 64 KiB are passed through in pieces by reflow and boilerplate: the output is
+    // the input, however it is chunked, CRLF endings cut between '\r' and '\n' included.
+    let para = "鼠标里面的硅二极管坏了，导致光标分辨率降低。".repeat(4000);
+    let text = format!("标题\r\n{para}\r\n{para}\n短行\n");
+    for stages in [
+        &["reflow"][..],
+        &["boilerplate"][..],
+        &["reflow", "boilerplate"][..],
+    ] {
+        let run = |cuts: &[usize]| {
+            let mut p = Pipeline::builder().only(stages).unwrap().build().unwrap();
+            let mut out = String::new();
+            let mut start = 0;
+            for &c in cuts {
+                let mut c = c.min(text.len());
+                while !text.is_char_boundary(c) {
+                    c += 1;
+                }
+                if c > start {
+                    p.push_text(&text[start..c], &mut out, false).unwrap();
+                    start = c;
+                }
+            }
+            p.push_text(&text[start..], &mut out, true).unwrap();
+            out
+        };
+        assert_eq!(run(&[]), text, "{stages:?}");
+        let cr = text.find("\r\n").unwrap() + para.len() + 7;
+        let cuts: Vec<usize> = (1..40).map(|i| i * 9973).chain([cr]).collect();
+        let mut sorted = cuts.clone();
+        sorted.sort();
+        assert_eq!(run(&sorted), text, "{stages:?} chunked");
+    }
+}

@@ -30,7 +30,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::Result;
-use crate::pipeline::Stage;
+use crate::pipeline::{cut_lines, Piece, Stage};
 use crate::report::StageReport;
 
 use rules::{Kind, Rule};
@@ -351,48 +351,23 @@ impl Stage for BoilerplateStage {
     }
 
     fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
-        let mut pos = 0;
-        while pos < input.len() {
-            let rest = &input[pos..];
-            let nl = memchr::memchr(b'\n', rest.as_bytes());
-            if self.in_long {
-                let end = nl.map_or(rest.len(), |i| i + 1);
-                out.push_str(&rest[..end]);
-                if nl.is_some() {
-                    self.in_long = false;
-                    self.line_no += 1;
+        let mut in_long = self.in_long;
+        let pos = cut_lines(input, last, MAX_LINE, &mut in_long, |piece| match piece {
+            Piece::Line { raw, .. } => self.line(raw, out),
+            Piece::LongStart(text) => {
+                // Text, too long to be furniture: let everything held through, then it.
+                if self.region == Region::Header {
+                    self.end_header(out, false);
+                } else {
+                    self.release(out);
+                    self.footer = false;
                 }
-                pos += end;
-                continue;
+                out.push_str(text);
+                self.line_no += 1;
             }
-            match nl {
-                Some(i) => {
-                    self.line(&rest[..=i], out);
-                    pos += i + 1;
-                }
-                None if last => {
-                    self.line(rest, out);
-                    pos = input.len();
-                }
-                None if rest.len() > MAX_LINE => {
-                    // Text, too long to be furniture: let everything held through, then it.
-                    if self.region == Region::Header {
-                        self.end_header(out, false);
-                    } else {
-                        self.release(out);
-                        self.footer = false;
-                    }
-                    let mut cut = MAX_LINE;
-                    while !rest.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    out.push_str(&rest[..cut]);
-                    self.in_long = true;
-                    pos += cut;
-                }
-                None => break,
-            }
-        }
+            Piece::LongRest(text) => out.push_str(text),
+        });
+        self.in_long = in_long;
         if last {
             self.finish(out);
         }
