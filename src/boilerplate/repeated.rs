@@ -44,11 +44,17 @@ fn is_punctuation(c: char) -> bool {
             | 0x2190..=0x27BF)
 }
 
+/// Distinct lines counted per folder before the rarest are forgotten: memory stays bounded
+/// (about 24 MB per folder) however many files the folder holds.
+const MAX_KEYS: usize = 1 << 20;
+
 /// Counts, per normalised line, how many documents hold it.
 #[derive(Default)]
 pub struct RepeatedLines {
     counts: HashMap<u64, u32>,
     docs: usize,
+    /// Lines seen in at most this many documents were forgotten to bound memory.
+    pruned: u32,
 }
 
 impl RepeatedLines {
@@ -60,10 +66,7 @@ impl RepeatedLines {
     /// Adds one document's lines (a line counts once per document).
     pub fn add_document<'a>(&mut self, lines: impl IntoIterator<Item = &'a str>) {
         let keys: HashSet<u64> = lines.into_iter().filter_map(line_key).collect();
-        for k in keys {
-            *self.counts.entry(k).or_default() += 1;
-        }
-        self.docs += 1;
+        self.add_keys(&keys);
     }
 
     /// Adds one document's line keys (from [`line_key`]).
@@ -72,6 +75,17 @@ impl RepeatedLines {
             *self.counts.entry(*k).or_default() += 1;
         }
         self.docs += 1;
+        self.bound();
+    }
+
+    /// Forgets the rarest lines when too many are counted (lossy counting: a site template
+    /// is in nearly every document, far above what is forgotten).
+    fn bound(&mut self) {
+        while self.counts.len() > MAX_KEYS {
+            self.pruned += 1;
+            let floor = self.pruned;
+            self.counts.retain(|_, n| *n > floor);
+        }
     }
 
     /// The lines held by at least `min_docs` documents and by at least a fifth of them all.

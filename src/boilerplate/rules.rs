@@ -7,8 +7,9 @@
 //!   footer (the trailing run after the last one): contact lines, navigation;
 //! - [`Kind::Metadata`]: bylines, datelines, photo credits: removed unless `--keep-bylines`.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 /// How a rule's matches are treated.
@@ -32,9 +33,32 @@ pub struct Rule {
     pub doc: &'static str,
     /// Lines longer than this many characters never match.
     max_chars: usize,
-    /// Characters of which every match holds at least one (a cheap pre-check).
+    /// Literals of which every match holds at least one, `|`-separated, `[...]` for a choice of
+    /// characters, ASCII case ignored: a line holding none is not matched against the pattern.
     triggers: &'static str,
     pattern: &'static str,
+}
+
+/// Expands trigger literals: `a[bc]|d` -> `ab`, `ac`, `d`.
+fn expand(spec: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for alt in spec.split('|').filter(|a| !a.is_empty()) {
+        let mut partial = vec![String::new()];
+        let mut chars = alt.chars();
+        while let Some(c) = chars.next() {
+            let choices: Vec<char> = if c == '[' && alt.len() > 1 {
+                chars.by_ref().take_while(|c| *c != ']').collect()
+            } else {
+                vec![c]
+            };
+            partial = partial
+                .iter()
+                .flat_map(|p| choices.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+        }
+        out.extend(partial);
+    }
+    out
 }
 
 impl Rule {
@@ -58,7 +82,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "ICP and 公网安备 numbers, 增值电信/广播电视/新闻信息 licences with their numbers",
         max_chars: 200,
-        triggers: "Ii公增许許备備",
+        triggers: "icp|公[网網]|增值|[许許]可|[备備]案",
         pattern: r"(?i)icp\s*[备備证證号號:：]|公[网網]安[备備]|增值[电電]信[业業][务務]|(?:许可|許可)[证證]\s*[号號编編]?\s*[:：]|[备備]案[号號]\s*[:：]?\s*\S",
     },
     Rule {
@@ -66,7 +90,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "Copyright/©/All Rights Reserved/版权所有 lines, 复制必究, 未经授权不得转载",
         max_chars: 120,
-        triggers: "cCrR©(版必未不禁严嚴",
+        triggers: "copyright|©|(c)|版[权權]|rights|必究|未[经經]|[转轉][载載]",
         pattern: r"(?i)^\s*(?:copyright|©|\(c\)\s*\d|版[权權]所有(?:[^者人权權]|$))|all\s+rights\s+reserved|版[权權]所有\s*[©,，:：]|(?:复制|複製|翻印|盗版|盜版)必究|(?:未经|未經)(?:授权|授權|许可|許可|允许|允許)[^。]{0,12}(?:不得|禁止|严禁|嚴禁)(?:转载|轉載|复制|複製|使用)|^[^。]{0,10}(?:不得|禁止|严禁|嚴禁)(?:转载|轉載)",
     },
     Rule {
@@ -74,7 +98,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "免责声明/声明 headings (with the numbered items after them) and 本网/本站 reprint notices",
         max_chars: 200,
-        triggers: "声聲本仅僅转轉如联聯告凡",
+        triggers: "[声聲]明|本[网網站]|本平台|本公[众眾]|[仅僅]代表|[转轉][载載]|侵[权權]|[删刪]除|凡本",
         pattern: r"^[【\[]?(?:免[责責]|特别|特別|版[权權]|法律)?[声聲]明[】\]]?\s*[:：]?$|^[【\[]?(?:免[责責])?[声聲]明[】\]]?\s*[:：]\s*\S*(?:本[网網站]|本平台|[转轉][载載]|[观觀]点|[觀]點|立[场場]|代表)|(?:本[网網站]|本平台|本公众号|本公眾號)[^。]{0,20}(?:[转轉][载載]|不代表|仅代表|僅代表|不承[担擔]|立[场場])|(?:仅代表|僅代表)作者(?:本人|个人|個人)?(?:观点|觀點)|(?:[转轉][载載])(?:请|請)(?:注明|保留)|如有侵[权權]|(?:[联聯][系繫]|告知)(?:我们|我們)?(?:删除|刪除)|凡本[网網站]注明",
     },
     Rule {
@@ -82,7 +106,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "责任编辑/責任編輯/责编/审核/校对 lines",
         max_chars: 60,
-        triggers: "责責编編审審校监監终終统統排",
+        triggers: "[责責]任|[责責][编編]|[编編][辑輯]|[审審][核稿校]|校[对對]|[监監][制製]|[终終][审審]|[编編][审審]|[统統][筹籌]|排版|[编編]者",
         pattern: r"^[（(【\[]?\s*(?:[责責]任[编編][辑輯]|[责責][编編]|新媒[体體][责責][编編]|(?:实习|實習|值班|网络|網絡|文字|美术|美術|图片|圖片|视频|視頻)?[编編][辑輯]|[审審][核稿校]|[校][对對]|[监監][制製]|[终終][审審]|[编編][审審]|[统統][筹籌]|排版|[编編]者|[责責]任校[对對])\s*[|｜丨]?\s*[:：]",
     },
     Rule {
@@ -90,7 +114,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "来源/原标题/转自 lines",
         max_chars: 80,
-        triggers: "来來原稿出转轉本",
+        triggers: "[来來]源|原[标標]|稿源|出[处處]|[转轉]自|[转轉][载載]自",
         pattern: r"^[（(【\[]?\s*(?:文章|信息|新[闻聞]|[资資]料|[图圖]片)?(?:来源|來源|原[标標][题題]|稿源|出[处處]|[转轉](?:载)?自|本文来自|本文來自)\s*[:：]|^[^。！？]{0,30}(?:来源|來源)\s*[:：][^。！？]{0,30}$",
     },
     Rule {
@@ -98,7 +122,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "app, QR-code and follow-us promotions (扫码关注, 下载客户端, 尽在...APP, 关注公众号)",
         max_chars: 60,
-        triggers: "扫掃关關下打安尽盡长長",
+        triggers: "[扫掃][码碼描一]|[关關]注|下[载載]|打[开開]|安[装裝]|[尽盡]在|[长長]按",
         pattern: r"(?i)(?:扫|掃)(?:码|碼|描|一扫|一掃)[^。，]{0,8}(?:关注|關注|下载|下載|订阅|訂閱|阅读|閱讀|观看|觀看|收听|收聽|进群|進群|加入|获取|獲取|了解|领取|領取|查看|参与|參與)|(?:关注|關注)[^。，]{0,12}(?:公众号|公眾號|微信号|微信號|视频号|視頻號|抖音号|官方微博|官微)|(?:下载|下載|打开|打開|安装|安裝)[^。，]{0,12}(?:客户端|客戶端|app(?-u:\b))|(?:尽在|盡在)[^。，]{0,12}(?:app(?-u:\b)|客户端|客戶端)|[长長]按(?:识别|識別|扫描|掃描)?(?:二维码|二維碼|图片|圖片)|^(?:微信)?(?:扫一扫|掃一掃)",
     },
     Rule {
@@ -106,7 +130,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "share bars, print/close buttons, font-size switches",
         max_chars: 40,
-        triggers: "分打列关關收返回纠糾字微Q朋豆fFtTlL复複【[",
+        triggers: "分享|打印|列印|[关關][闭閉]|收藏|返回|回到|[纠糾][错錯]|字[号號体體]|微信|微博|qq|朋友圈|豆瓣|facebook|twitter|line|[复複][制製]",
         pattern: r"(?i)^(?:分享到|分享至|分享)\s*[:：]|^[【\[](?:打印|列印|关闭|關閉|关闭窗口|關閉窗口|收藏|返回顶部|返回頂部|回到顶部|回到頂部|返回首页|返回首頁|返回列表|纠错|糾錯)[】\]](?:\s*[【\[](?:打印|列印|关闭|關閉|关闭窗口|關閉窗口|收藏|返回顶部|返回頂部|分享|纠错|糾錯)[】\]])*$|^(?:打印|列印|收藏|分享|纠错|糾錯)(?:本[页頁]|文章)?\s*[|｜/ ]\s*(?:关闭|關閉|关闭窗口|關閉窗口|打印|列印|返回顶部|返回頂部)(?:本[页頁]|窗口)?$|字[号號体體]\s*[:：]?\s*[【\[]?\s*大\s*中\s*小|^(?:(?:微信|微博|QQ空间|QQ空間|QQ|朋友圈|豆瓣|facebook|twitter|line|复制链接|複製連結|複製鏈接)\s*[|｜/]?\s*){2,}$",
     },
     Rule {
@@ -114,7 +138,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "上一篇/下一篇 links",
         max_chars: 80,
-        triggers: "上下前后後",
+        triggers: "上一|下一|上篇|下篇|前一篇|[后後]一篇",
         pattern: r"^(?:[【\[](?:上一篇|下一篇|上一[页頁]|下一[页頁]|上一[条條]|下一[条條]|上篇|下篇|前一篇|[后後]一篇|上一[则則]|下一[则則])[】\]]|(?:上一篇|下一篇|上一[页頁]|下一[页頁]|上一[条條]|下一[条條]|上篇|下篇|前一篇|[后後]一篇|上一[则則]|下一[则則])\s*(?:[:：]|$|\s+[^。，；,;]{0,40}$))",
     },
     Rule {
@@ -122,7 +146,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "相关阅读/延伸閱讀/推荐阅读 headings (with the short link lines after them), 请继续往下阅读",
         max_chars: 30,
-        triggers: "相延推热熱猜更请請继繼阅閱展查点點往精今你",
+        triggers: "相[关關]|延伸|推[荐薦]|[热熱][门門]|猜你|更多|[请請][继繼]|[继繼][续續]|全文|原文|[点點][击擊]|往期|精彩|今日|你可能",
         pattern: r"^[【\[]?(?:相[关關](?:阅读|閱讀|新闻|新聞|文章|推荐|推薦|报道|報導|链接|連結|鏈接)|延伸[阅閱][读讀]|推[荐薦][阅閱][读讀]|[热熱][门門](?:推荐|推薦|文章|新闻|新聞)|猜你喜[欢歡]|更多(?:精彩|新闻|新聞|[阅閱][读讀]|内容|內容)|[请請][继繼][续續]往下[阅閱][读讀]|[继繼][续續][阅閱][读讀]|[阅閱][读讀]全文|展[开開]全文|查看原文|[点點][击擊](?:查看|阅读|閱讀|进入|進入)|[阅閱][读讀]原文|往期回[顾顧]|精彩推[荐薦]|今日[热熱][点點]|你可能[还還]想看)[】\]]?\s*[:：>》»]*$",
     },
     Rule {
@@ -130,7 +154,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Strong,
         doc: "当前位置/您的位置 lines and `首页 > 新闻 > 正文` trails",
         max_chars: 80,
-        triggers: "当當您你现現所>›»＞→首",
+        triggers: "位置|>|›|»|＞|→|首[页頁]",
         pattern: r"^(?:当前位置|當前位置|您的位置|你的位置|您现在的位置|您現在的位置|现在位置|現在位置|所在位置)\s*[:：]|^[\p{Han}A-Za-z0-9·]{1,12}(?:\s*[>›»＞→]\s*[\p{Han}A-Za-z0-9·]{1,12}){2,}$|^首[页頁]\s*[>›»＞/|]",
     },
     Rule {
@@ -146,7 +170,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Weak,
         doc: "telephone, fax, e-mail, address and hotline lines (in header or footer only)",
         max_chars: 100,
-        triggers: "电電传傳手热熱邮郵eE地qQ微商投举舉客0123456789",
+        triggers: "[电電][话話]|[传傳]真|手[机機]|[热熱][线線]|[邮郵][箱编編]|mail|地址|qq|微信[号號]|商[务務]|投稿|[举舉][报報]|客服|-|13|14|15|16|17|18|19|400",
         pattern: r"(?i)(?:电话|電話|传真|傳真|手机|手機|热线|熱線|邮箱|郵箱|e-?mail|邮编|郵編|地址|qq|微信号|微信號|商务合作|商務合作|投稿|举报|舉報|客服)\s*[:：]|(?-u:\b)\d{3,4}-\d{7,8}(?-u:\b)|(?-u:\b)1[3-9]\d{9}(?-u:\b)|(?-u:\b)400-?\d{3}-?\d{4}(?-u:\b)",
     },
     Rule {
@@ -154,7 +178,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Metadata,
         doc: "bylines: ■新华社记者 张三, 本报通讯员 李四, 文/王五",
         max_chars: 40,
-        triggers: "■□记記通撰文作图圖",
+        triggers: "■|□|[记記]者|通[讯訊]|撰稿|文|作者",
         pattern: r"^[■□]\s*[\p{Han}·]{2,12}(?:\s+[^\s。，！？]{1,12}){0,4}$|^(?:本[报報]|新[华華]社|人民日[报報]|中新社|央[视視]|[经經]济日[报報]|[^\s。，]{0,6}[报報]社?)?(?:特[约約]|[实實]习|[见見]习)?(?:记者|記者|通[讯訊][员員]|撰稿人)(?:\s+[^\s。，！？]{1,4}){1,4}$|^(?:文|文字|撰文|作者|[记記]者|[图圖]文)\s*[/／|｜:：]\s*[^。，！？]{1,20}$",
     },
     Rule {
@@ -162,7 +186,7 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Metadata,
         doc: "photo credits: 张三 摄, 摄影报道, 图片来源：网络, 图/新华社",
         max_chars: 40,
-        triggers: "摄攝图圖视視东東",
+        triggers: "摄|攝|[图圖]|[视視][觉覺]|[东東]方",
         pattern: r"^[^。！？]{0,30}\s(?:摄|攝)(?:影)?(?:报道|報導)?$|^[（(]?(?:[图圖]片?(?:来源|來源)|[图圖]源|[图圖]\s*[/／|｜]|[图圖]片\s*[:：])|(?:视觉中国|視覺中國|东方IC|東方IC)\s*[)）]?$",
     },
     Rule {
@@ -170,19 +194,22 @@ pub static RULES: &[Rule] = &[
         kind: Kind::Metadata,
         doc: "datelines standing alone: 新华社北京11月12日电, a bare date or time",
         max_chars: 40,
-        triggers: "电電0123456789",
+        triggers: "[电電]|0|1|2|3|4|5|6|7|8|9",
         pattern: r"^(?:新[华華]社|中新社|本[报報]|人民[网網]|央[视視][网網])\S{0,12}\d{1,2}月\d{1,2}日[电電]\s*(?:[（(][^）)]{0,20}[）)])?$|^[（(]?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?[）)]?$",
     },
 ];
 
+/// Rule `i`'s regex, compiled when first needed (start-up stays in milliseconds).
+fn rule_re(i: usize) -> &'static Regex {
+    COMPILED.res[i].get_or_init(|| Regex::new(RULES[i].pattern).expect("rule patterns are valid"))
+}
+
 struct Compiled {
-    /// For each character that can start or make up a rule's match, the rules (bits) that need
-    /// it: a line whose characters name no rule is not matched against any pattern.
-    ascii: [u32; 128],
-    triggers: Vec<(char, u32)>,
-    /// One bit per Basic Multilingual Plane character: is it in `triggers`?
-    bmp: Vec<u64>,
-    res: Vec<Regex>,
+    /// All rules' trigger literals in one automaton, and for each literal the rule it belongs
+    /// to: one pass over a line tells which patterns can match it.
+    triggers: AhoCorasick,
+    trigger_rule: Vec<u32>,
+    res: Vec<OnceLock<Regex>>,
     numbered: Regex,
     list_item: Regex,
     navigation: Regex,
@@ -195,41 +222,16 @@ struct Compiled {
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     Compiled {
-    ascii: {
-        let mut t = [0u32; 128];
-        for (i, r) in RULES.iter().enumerate() {
-            for c in r.triggers.chars().filter(char::is_ascii) {
-                t[c as usize] |= 1 << i;
-            }
-        }
-        t
-    },
-    triggers: {
-        let mut v: Vec<(char, u32)> = Vec::new();
-        for (i, r) in RULES.iter().enumerate() {
-            for c in r.triggers.chars().filter(|c| !c.is_ascii()) {
-                match v.iter_mut().find(|(k, _)| *k == c) {
-                    Some((_, m)) => *m |= 1 << i,
-                    None => v.push((c, 1 << i)),
-                }
-            }
-        }
-        v.sort_unstable();
-        v
-    },
-    bmp: {
-        let mut bits = vec![0u64; 1024];
-        for r in RULES {
-            for c in r.triggers.chars().filter(|c| (*c as u32) < 0x10000) {
-                bits[c as usize / 64] |= 1 << (c as usize % 64);
-            }
-        }
-        bits
-    },
-    res: RULES
+    triggers: AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(RULES.iter().flat_map(|r| expand(r.triggers)))
+        .expect("trigger literals are valid"),
+    trigger_rule: RULES
         .iter()
-        .map(|r| Regex::new(r.pattern).expect("rule patterns are valid"))
+        .enumerate()
+        .flat_map(|(i, r)| std::iter::repeat_n(1u32 << i, expand(r.triggers).len()))
         .collect(),
+    res: RULES.iter().map(|_| OnceLock::new()).collect(),
     numbered: Regex::new(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[、.．)）]|^[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]").unwrap(),
     list_item: Regex::new(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})[、．]|^\d{1,2}\.\D|^[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[）)]|^[•·●▪◦\-*]\s|^第[一二三四五六七八九十0-9]{1,3}[，、,]").unwrap(),
     navigation: Regex::new(r"^[\p{Han}A-Za-z]{0,6}(?:中心|[动動][态態]|首[页頁]|主[页頁]|新[闻聞]|[资資][讯訊]|要[闻聞]|[频頻]道|[栏欄]目|正文|[导導][航]|列表|[专專][题題]|公告|通知|[视視][频頻]|登[录錄]|注[册冊]|[网網]站地[图圖]|English)$").unwrap(),
@@ -253,20 +255,11 @@ pub fn classify(line: &str) -> Option<&'static Rule> {
     }
     let c = &*COMPILED;
     let mut mask = 0u32;
-    for ch in line.chars() {
-        let u = ch as usize;
-        mask |= if ch.is_ascii() {
-            c.ascii[u]
-        } else if u < 0x10000 && c.bmp[u / 64] & (1 << (u % 64)) == 0 {
-            0
-        } else {
-            c.triggers
-                .binary_search_by_key(&ch, |t| t.0)
-                .map_or(0, |i| c.triggers[i].1)
-        };
+    for m in c.triggers.find_overlapping_iter(line) {
+        mask |= c.trigger_rule[m.pattern().as_usize()];
     }
-    for (i, (rule, re)) in RULES.iter().zip(&c.res).enumerate() {
-        if mask & (1 << i) != 0 && n <= rule.max_chars && re.is_match(line) {
+    for (i, rule) in RULES.iter().enumerate() {
+        if mask & (1 << i) != 0 && n <= rule.max_chars && rule_re(i).is_match(line) {
             return Some(rule);
         }
     }
@@ -328,8 +321,8 @@ fn is_counter(line: &str) -> bool {
 fn is_bare_date(line: &str) -> bool {
     RULES
         .iter()
-        .zip(&COMPILED.res)
-        .any(|(r, re)| r.name == "dateline" && re.is_match(line))
+        .enumerate()
+        .any(|(i, r)| r.name == "dateline" && rule_re(i).is_match(line))
 }
 
 /// Navigation lines of a page header.
@@ -370,12 +363,12 @@ pub fn is_barrier(line: &str) -> bool {
     }
     let n = line.chars().count();
     n <= 40
-        && RULES.iter().zip(&c.res).any(|(r, re)| {
+        && RULES.iter().enumerate().any(|(i, r)| {
             matches!(
                 r.name,
                 "byline" | "photo_credit" | "dateline" | "continuation"
             ) && n <= r.max_chars
-                && re.is_match(line)
+                && rule_re(i).is_match(line)
         })
 }
 
