@@ -9,7 +9,7 @@
 
 use std::sync::{LazyLock, OnceLock};
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 
 /// How a rule's matches are treated.
@@ -224,6 +224,7 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     Compiled {
     triggers: AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(RULES.iter().flat_map(|r| expand(r.triggers)))
         .expect("trigger literals are valid"),
     trigger_rule: RULES
@@ -348,12 +349,8 @@ pub fn is_barrier(line: &str) -> bool {
     let marked = first.is_ascii_digit()
         || "—-（(•·●▪◦*第■□新中本人央上下转轉接紧緊文作记記图圖".contains(first)
         || (line.len() <= 40 * 3
-            && (line.contains("记者")
-                || line.contains("記者")
-                || line.contains("通讯")
-                || line.contains("通訊")
-                || line.contains("撰稿")
-                || line.ends_with(['摄', '攝', '道', '導'])));
+            && (line.ends_with(['摄', '攝', '道', '導'])
+                || line.chars().any(|c| matches!(c, '者' | '讯' | '訊' | '稿'))));
     if !marked {
         return false;
     }
