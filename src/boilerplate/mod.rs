@@ -82,6 +82,8 @@ pub struct BoilerplateStage {
     related: usize,
     /// Blank lines seen right before a dropped line: extra blank lines are collapsed.
     blank_before_drop: bool,
+    /// A header line was dropped as soon as it came (a strong rule).
+    header_dropped: bool,
     line_no: u64,
     in_long: bool,
     removed: Vec<Removed>,
@@ -118,6 +120,7 @@ impl BoilerplateStage {
             disclaimer: false,
             related: 0,
             blank_before_drop: false,
+            header_dropped: false,
             line_no: 0,
             in_long: false,
             removed: Vec::new(),
@@ -197,11 +200,13 @@ impl BoilerplateStage {
                 None => kept.push(h),
             }
         }
-        // No blank lines left at the top, none doubled where lines went.
+        // Where lines went, no blank lines are left at the top and none doubled; a header
+        // that lost nothing stays byte for byte.
+        let dropped = self.header_dropped || kept.len() < held.len();
         let mut prev_blank = true;
         for h in kept {
             let blank = h.raw.trim().is_empty();
-            if blank && prev_blank {
+            if dropped && blank && prev_blank {
                 continue;
             }
             prev_blank = blank;
@@ -232,6 +237,9 @@ impl BoilerplateStage {
             }
             Some(r) => {
                 self.drop_line(self.line_no, r.name, text);
+                if self.region == Region::Header {
+                    self.header_dropped = true;
+                }
                 if self.region == Region::Body {
                     if self.held.iter().any(|h| h.raw.trim().is_empty()) {
                         self.blank_before_drop = true;
