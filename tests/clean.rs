@@ -159,7 +159,11 @@ fn seed_goldens_keep_what_they_should() {
 /// Splits `text` at `cuts` (byte offsets, moved to character boundaries) and runs it through
 /// the default pipeline piece by piece.
 fn run_chunked(text: &str, cuts: &[usize]) -> String {
-    let mut p = Pipeline::builder().build().unwrap();
+    run_chunked_in(Pipeline::builder().build().unwrap(), text, cuts)
+}
+
+/// [`run_chunked`] through a given pipeline.
+fn run_chunked_in(mut p: Pipeline, text: &str, cuts: &[usize]) -> String {
     let mut out = String::new();
     let mut start = 0;
     for &c in cuts {
@@ -335,19 +339,8 @@ proptest! {
         cut in 0usize..400,
     ) {
         let run = |cuts: &[usize]| {
-            let mut p = Pipeline::builder().html(Html::Always).only(&["html"]).unwrap().build().unwrap();
-            let mut out = String::new();
-            let mut start = 0;
-            for &c in cuts {
-                let mut c = c.min(s.len());
-                while !s.is_char_boundary(c) { c += 1; }
-                if c > start {
-                    p.push_text(&s[start..c], &mut out, false).unwrap();
-                    start = c;
-                }
-            }
-            p.push_text(&s[start..], &mut out, true).unwrap();
-            out
+            let p = Pipeline::builder().html(Html::Always).only(&["html"]).unwrap().build().unwrap();
+            run_chunked_in(p, &s, cuts)
         };
         let whole = run(&[]);
         prop_assert_eq!(run(&[cut]), whole.clone());
@@ -375,21 +368,11 @@ fn long_lines_stream_through_unchanged() {
         &["reflow", "boilerplate"][..],
     ] {
         let run = |cuts: &[usize]| {
-            let mut p = Pipeline::builder().only(stages).unwrap().build().unwrap();
-            let mut out = String::new();
-            let mut start = 0;
-            for &c in cuts {
-                let mut c = c.min(text.len());
-                while !text.is_char_boundary(c) {
-                    c += 1;
-                }
-                if c > start {
-                    p.push_text(&text[start..c], &mut out, false).unwrap();
-                    start = c;
-                }
-            }
-            p.push_text(&text[start..], &mut out, true).unwrap();
-            out
+            run_chunked_in(
+                Pipeline::builder().only(stages).unwrap().build().unwrap(),
+                &text,
+                cuts,
+            )
         };
         assert_eq!(run(&[]), text, "{stages:?}");
         let cr = text.find("\r\n").unwrap() + para.len() + 7;
