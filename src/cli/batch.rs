@@ -1,7 +1,7 @@
 //! Folder trees: walk (ignore files, globs, hidden files, no symlinks), process files in
 //! parallel, mirror into `--out-dir` or rewrite `--in-place` atomically, report and summarise.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -318,6 +318,67 @@ fn finish_atomic(
     Ok(())
 }
 
+/// Writes outcomes in input order as they complete, and keeps the totals.
+struct Emitter {
+    /// The next job whose outcome is due.
+    next: usize,
+    /// Outcomes of later jobs, waiting for earlier ones.
+    waiting: BTreeMap<usize, Outcome>,
+    report_sink: Option<Box<dyn Write + Send>>,
+    out: BufWriter<io::Stdout>,
+    ok: u64,
+    skipped: u64,
+    failed: u64,
+    changed: bool,
+    fixes: BTreeMap<String, u64>,
+    /// The first error writing reports or check lines.
+    error: Option<anyhow::Error>,
+}
+
+impl Emitter {
+    fn arrive(&mut self, i: usize, outcome: Outcome, jobs: &[Job], args: &Args) {
+        self.waiting.insert(i, outcome);
+        while let Some(outcome) = self.waiting.remove(&self.next) {
+            let job = &jobs[self.next];
+            self.next += 1;
+            if let Err(e) = self.emit(job, outcome, args) {
+                self.error.get_or_insert(e);
+            }
+        }
+    }
+
+    fn emit(&mut self, job: &Job, outcome: Outcome, args: &Args) -> Result<()> {
+        match outcome {
+            Outcome::Done(reports) => {
+                self.ok += 1;
+                for r in &reports {
+                    if let Some(w) = self.report_sink.as_mut() {
+                        writeln!(w, "{}", r.to_json_line())?;
+                    }
+                    for st in &r.stages {
+                        if st.changes > 0 {
+                            *self.fixes.entry(st.stage.clone()).or_default() += st.changes;
+                        }
+                    }
+                    if args.check {
+                        self.changed |=
+                            super::print_check(&mut self.out, &job.src.display().to_string(), r)?;
+                    }
+                }
+            }
+            Outcome::Skipped(why) => {
+                self.skipped += 1;
+                eprintln!("zhtidy: {}: skipped: {why}", job.src.display());
+            }
+            Outcome::Failed(why) => {
+                self.failed += 1;
+                eprintln!("zhtidy: {}: {why}", job.src.display());
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs folder mode; returns the exit code.
 pub fn run(
     builder: &PipelineBuilder,
@@ -337,7 +398,23 @@ pub fn run(
     let progress = progress_bar(jobs.len() as u64, total_bytes);
     let next = AtomicUsize::new(0);
     let done_bytes = AtomicU64::new(0);
-    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    for (path, why) in &walk_skipped {
+        eprintln!("zhtidy: {}: skipped: {why}", path.display());
+    }
+    // Reports, check lines and notes come out in input order whatever the threads do: each
+    // outcome waits only until those before it are out, so memory does not grow with the tree.
+    let emitter = Mutex::new(Emitter {
+        next: 0,
+        waiting: BTreeMap::new(),
+        report_sink: super::report_sink(args)?,
+        out: BufWriter::new(io::stdout()),
+        ok: 0,
+        skipped: walk_skipped.len() as u64,
+        failed: 0,
+        changed: false,
+        fixes: BTreeMap::new(),
+        error: None,
+    });
     std::thread::scope(|s| {
         for _ in 0..threads.max(1).min(jobs.len().max(1)) {
             s.spawn(|| loop {
@@ -353,57 +430,22 @@ pub fn run(
                         done_bytes.load(Ordering::Relaxed) / 1_000_000
                     ));
                 }
-                outcomes.lock().unwrap()[i] = Some(outcome);
+                emitter.lock().unwrap().arrive(i, outcome, &jobs, args);
             });
         }
     });
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
-    let outcomes = outcomes.into_inner().unwrap();
-
-    // Reports, check lines and notes in input order, whatever the threads did.
-    let mut report_sink = super::report_sink(args)?;
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let (mut ok, mut skipped, mut failed, mut changed) =
-        (0u64, walk_skipped.len() as u64, 0u64, false);
-    let mut fixes: std::collections::BTreeMap<String, u64> = Default::default();
-    for (path, why) in &walk_skipped {
-        eprintln!("zhtidy: {}: skipped: {why}", path.display());
+    let mut e = emitter.into_inner().unwrap();
+    if let Some(err) = e.error.take() {
+        return Err(err);
     }
-    for (job, outcome) in jobs.iter().zip(outcomes) {
-        match outcome.expect("every job ran") {
-            Outcome::Done(reports) => {
-                ok += 1;
-                for r in &reports {
-                    if let Some(w) = report_sink.as_mut() {
-                        writeln!(w, "{}", r.to_json_line())?;
-                    }
-                    for st in &r.stages {
-                        if st.changes > 0 {
-                            *fixes.entry(st.stage.clone()).or_default() += st.changes;
-                        }
-                    }
-                    if args.check {
-                        changed |= super::print_check(&mut out, &job.src.display().to_string(), r)?;
-                    }
-                }
-            }
-            Outcome::Skipped(why) => {
-                skipped += 1;
-                eprintln!("zhtidy: {}: skipped: {why}", job.src.display());
-            }
-            Outcome::Failed(why) => {
-                failed += 1;
-                eprintln!("zhtidy: {}: {why}", job.src.display());
-            }
-        }
-    }
-    out.flush()?;
-    if let Some(w) = report_sink.as_mut() {
+    e.out.flush()?;
+    if let Some(w) = e.report_sink.as_mut() {
         w.flush()?;
     }
+    let (ok, skipped, failed, changed, fixes) = (e.ok, e.skipped, e.failed, e.changed, e.fixes);
     let changes: Vec<String> = fixes.iter().map(|(k, v)| format!("{k} {v}")).collect();
     eprintln!(
         "zhtidy: {ok} files {}, {skipped} skipped, {failed} failed, {:.1} MB read; changes: {}",

@@ -105,7 +105,7 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
 }
 
 /// Where `--report` goes: stderr, a file, or nowhere.
-pub(crate) fn report_sink(args: &Args) -> Result<Option<Box<dyn Write>>> {
+pub(crate) fn report_sink(args: &Args) -> Result<Option<Box<dyn Write + Send>>> {
     Ok(match args.report.as_deref() {
         None => None,
         Some(p) if p == Path::new("-") => Some(Box::new(io::stderr())),
@@ -231,7 +231,7 @@ fn run_jsonl_one(
     file: &Path,
     out: &mut (dyn Write + Send),
     args: &Args,
-    mut reports: Option<&mut Box<dyn Write>>,
+    mut reports: Option<&mut Box<dyn Write + Send>>,
 ) -> Result<Vec<zhtidy::Report>> {
     let name = file.display().to_string();
     let input: Box<dyn Read> = if file == Path::new("-") {
