@@ -52,6 +52,28 @@ fn decode(c: &mut Criterion) {
     g.finish();
 }
 
+/// Times `stages` alone over `text` (a fresh pipeline per run, as for a new document).
+fn bench_stages(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    stages: &[&str],
+    text: &str,
+) {
+    g.throughput(Throughput::Bytes(text.len() as u64));
+    g.bench_function(name, |b| {
+        b.iter(|| {
+            Pipeline::builder()
+                .only(stages)
+                .unwrap()
+                .build()
+                .unwrap()
+                .run_text(text)
+                .unwrap()
+                .len()
+        })
+    });
+}
+
 fn repair(c: &mut Criterion) {
     let clean = sample("news-simplified.txt");
     let garbled = std::fs::read_to_string(format!(
@@ -62,19 +84,7 @@ fn repair(c: &mut Criterion) {
     .repeat(40);
     let mut g = c.benchmark_group("repair");
     for (name, text) in [("clean", &clean), ("garbled", &garbled)] {
-        g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                Pipeline::builder()
-                    .only(&["repair"])
-                    .unwrap()
-                    .build()
-                    .unwrap()
-                    .run_text(text)
-                    .unwrap()
-                    .len()
-            })
-        });
+        bench_stages(&mut g, name, &["repair"], text);
     }
     g.finish();
 }
@@ -127,19 +137,7 @@ fn clean(c: &mut Criterion) {
         ("reflow (PDF text)", &["reflow"][..], &pdf),
         ("boilerplate (PDF text)", &["boilerplate"][..], &pdf),
     ] {
-        g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(name, |b| {
-            b.iter(|| {
-                Pipeline::builder()
-                    .only(stages)
-                    .unwrap()
-                    .build()
-                    .unwrap()
-                    .run_text(text)
-                    .unwrap()
-                    .len()
-            })
-        });
+        bench_stages(&mut g, name, stages, text);
     }
     g.finish();
 }

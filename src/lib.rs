@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod boilerplate;
+mod chars;
 pub mod convert;
 pub mod decode;
 pub mod encode;

@@ -335,10 +335,13 @@ impl PipelineBuilder {
     /// Checks the configuration and builds the stages once, so that errors (a bad dictionary,
     /// an impossible conversion) surface before any input is read.
     pub fn validate(&self) -> Result<()> {
-        self.stages().map(|_| ())
+        self.stages(None).map(|_| ())
     }
 
-    fn stages(&self) -> Result<Vec<Box<dyn Stage>>> {
+    fn stages(
+        &self,
+        repeated: Option<std::sync::Arc<std::collections::HashSet<u64>>>,
+    ) -> Result<Vec<Box<dyn Stage>>> {
         let mut stages: Vec<Box<dyn Stage>> = Vec::new();
         if self.wants("html") && (self.html != Html::Never || self.only.is_some()) {
             let mode = match self.html {
@@ -359,7 +362,9 @@ impl PipelineBuilder {
             stages.push(Box::new(ReflowStage::new()));
         }
         if self.wants("boilerplate") && (!self.keep_boilerplate || self.only.is_some()) {
-            stages.push(Box::new(BoilerplateStage::new(self.keep_bylines)));
+            stages.push(Box::new(
+                BoilerplateStage::new(self.keep_bylines).with_repeated(repeated),
+            ));
         }
         if self.wants("convert") {
             if let Some(t) = self.target {
@@ -389,13 +394,7 @@ impl PipelineBuilder {
         &self,
         repeated: Option<std::sync::Arc<std::collections::HashSet<u64>>>,
     ) -> Result<Pipeline> {
-        let mut stages = self.stages()?;
-        if repeated.is_some() {
-            if let Some(i) = stages.iter().position(|s| s.name() == "boilerplate") {
-                stages[i] =
-                    Box::new(BoilerplateStage::new(self.keep_bylines).with_repeated(repeated));
-            }
-        }
+        let stages = self.stages(repeated)?;
         Ok(Pipeline {
             decoder: Decoder::new(self.decode.clone()),
             encoder: Encoder::new(self.encode.clone()),

@@ -34,6 +34,7 @@ use std::collections::VecDeque;
 use serde_json::json;
 
 use crate::boilerplate::rules::is_barrier;
+use crate::chars::is_wide;
 use crate::error::Result;
 use crate::pipeline::{cut_lines, Piece, Stage};
 use crate::report::StageReport;
@@ -44,13 +45,6 @@ const MAX_LINE: usize = 64 * 1024;
 const MAX_BLANKS: usize = 16;
 /// Lines the column width is estimated from.
 const WINDOW: usize = 13;
-
-fn is_wide(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
-        | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
-}
 
 fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFD)
