@@ -7,7 +7,9 @@
 
 use std::io::{BufRead, Write};
 
-use indexmap::IndexMap;
+use std::borrow::Cow;
+
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -93,7 +95,7 @@ fn run_jsonl_with<R: BufRead, W: Write>(
     let want_reports = on_report.is_some();
     let mut summary = JsonlSummary::default();
     let mut line = Vec::new();
-    let mut out = String::new();
+    let mut out = Vec::new();
     let mut n = 0u64;
     loop {
         line.clear();
@@ -127,7 +129,7 @@ fn run_jsonl_with<R: BufRead, W: Write>(
             Err(why) if opts.skip_bad_lines => {
                 eprintln!("zhtidy: {name}:{n}: {why}; line passed through unchanged");
                 summary.bad_lines += 1;
-                out.push_str(&String::from_utf8_lossy(body));
+                out.extend_from_slice(body);
             }
             Err(why) => {
                 return Err(Error::new(
@@ -139,10 +141,10 @@ fn run_jsonl_with<R: BufRead, W: Write>(
             }
         }
         if newline || n > 0 {
-            out.push('\n');
+            out.push(b'\n');
         }
         output
-            .write_all(out.as_bytes())
+            .write_all(&out)
             .map_err(|e| Error::io("writing output", e))?;
         summary.bytes_out += out.len() as u64;
         if opts.line_buffered {
@@ -153,25 +155,105 @@ fn run_jsonl_with<R: BufRead, W: Write>(
     Ok(summary)
 }
 
-/// Cleans one record into `out`. `Ok(None)` for a blank line (kept blank).
+/// Where the text field's value lies in a record.
+struct Field<'a> {
+    /// The value as it is in the line (a JSON string, quotes and escapes included).
+    raw: &'a RawValue,
+}
+
+/// Reads a record as a JSON object and finds its field `key` without building the object: the
+/// other fields are checked for well-formedness and left as they are in the line.
+struct FindField<'k>(&'k str);
+
+impl<'de, 'k> DeserializeSeed<'de> for FindField<'k> {
+    type Value = Option<Field<'de>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, 'k> Visitor<'de> for FindField<'k> {
+    type Value = Option<Field<'de>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(is_key) = map.next_key_seed(IsKey(self.0))? {
+            let raw: &'de RawValue = map.next_value()?;
+            if is_key {
+                if found.is_some() {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "field {:?} appears twice",
+                        self.0
+                    )));
+                }
+                found = Some(Field { raw });
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Deserializes an object key and tells whether it is the wanted one (escapes decoded).
+struct IsKey<'k>(&'k str);
+
+impl<'de, 'k> DeserializeSeed<'de> for IsKey<'k> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<bool, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, 'k> Visitor<'de> for IsKey<'k> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<bool, E> {
+        Ok(v == self.0)
+    }
+}
+
+/// Cleans one record into `out`: the line with the text field's value replaced, every other
+/// byte as it was. `Ok(None)` for a blank line (kept blank).
 fn clean_record(
     builder: &PipelineBuilder,
     template: Option<&crate::Pipeline>,
     want_report: bool,
     body: &[u8],
     key: &str,
-    out: &mut String,
+    out: &mut Vec<u8>,
 ) -> std::result::Result<Option<Report>, String> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
-        out.push_str(&String::from_utf8_lossy(body));
+        out.extend_from_slice(body);
         return Ok(None);
     }
-    let text = std::str::from_utf8(body).map_err(|e| format!("not UTF-8 ({e})"))?;
-    let fields: IndexMap<String, &RawValue> =
-        serde_json::from_str(text).map_err(|e| format!("not a JSON object ({e})"))?;
-    let raw = fields.get(key).ok_or_else(|| format!("no field {key:?}"))?;
-    let value: String =
-        serde_json::from_str(raw.get()).map_err(|_| format!("field {key:?} is not a string"))?;
+    // The parser checks UTF-8 inside strings, the only place JSON allows non-ASCII bytes.
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let field = FindField(key)
+        .deserialize(&mut de)
+        .and_then(|f| de.end().map(|()| f))
+        .map_err(|e| format!("not a JSON object ({e})"))?
+        .ok_or_else(|| format!("no field {key:?}"))?;
+    let raw = field.raw.get();
+    // A string without escapes is its own value between the quotes (the parser checked it).
+    let value: Cow<str> = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
+        _ => Cow::Owned(
+            serde_json::from_str::<String>(raw)
+                .map_err(|_| format!("field {key:?} is not a string"))?,
+        ),
+    };
     let pipeline = match template.and_then(|t| t.fork()) {
         Some(p) => Ok(p),
         None => builder.build(),
@@ -185,20 +267,11 @@ fn clean_record(
             }
         })
         .map_err(|e| e.to_string())?;
-    out.push('{');
-    for (i, (k, v)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&serde_json::to_string(k).expect("string serializes"));
-        out.push(':');
-        if k == key {
-            out.push_str(&serde_json::to_string(&cleaned).expect("string serializes"));
-        } else {
-            out.push_str(v.get());
-        }
-    }
-    out.push('}');
+    // The raw value is a slice of `body`.
+    let start = raw.as_ptr() as usize - body.as_ptr() as usize;
+    out.extend_from_slice(&body[..start]);
+    serde_json::to_writer(&mut *out, &*cleaned).expect("a string serializes");
+    out.extend_from_slice(&body[start + raw.len()..]);
     Ok(report)
 }
 
@@ -220,7 +293,7 @@ mod tests {
         let out = run(input, &JsonlOptions::default()).unwrap();
         assert_eq!(
             out,
-            "{\"id\":1,\"text\":\"漢字\\n第二行\",\"meta\":{\"u\": \"\\u00e9\", \"n\": 1.50}}\n{\"text\":\"快遞業務\",\"z\":null}\n"
+            "{\"id\": 1, \"text\": \"漢字\\n第二行\", \"meta\": {\"u\": \"\\u00e9\", \"n\": 1.50}}\n{\"text\":\"快遞業務\",\"z\":null}\n"
         );
     }
 
@@ -249,5 +322,30 @@ mod tests {
             run("{\"raw_content\":\"汉\",\"text\":\"汉\"}\n", &opts).unwrap(),
             "{\"raw_content\":\"漢\",\"text\":\"汉\"}\n"
         );
+    }
+
+    #[test]
+    fn keys_are_matched_after_unescaping_and_must_be_unique() {
+        let opts = JsonlOptions::default();
+        assert_eq!(
+            run("{\"te\\u0078t\" :\"汉\" }\n", &opts).unwrap(),
+            "{\"te\\u0078t\" :\"漢\" }\n"
+        );
+        let err = run("{\"text\":\"汉\",\"text\":\"汉\"}\n", &opts).unwrap_err();
+        assert!(err.to_string().contains("appears twice"), "{err}");
+        let err = run("{\"text\":\"汉\"} trailing\n", &opts).unwrap_err();
+        assert!(err.to_string().contains("line 1"), "{err}");
+        let mut bad = Vec::new();
+        run_jsonl(
+            &crate::Pipeline::builder(),
+            "t",
+            &b"{\"text\":\"\xff\"}\n"[..],
+            &mut bad,
+            &opts,
+            |_| Ok(()),
+        )
+        .unwrap_err();
+        let err = run("[\"text\"]\n", &opts).unwrap_err();
+        assert!(err.to_string().contains("not a JSON object"), "{err}");
     }
 }

@@ -104,8 +104,12 @@ const KNOWN_TAGS: &[&str] = &[
 /// Whether `sample` (the start of a text) looks like HTML.
 pub fn looks_like_html(sample: &str) -> bool {
     let t = sample.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
-    let lower_start: String = t.chars().take(14).flat_map(char::to_lowercase).collect();
-    if lower_start.starts_with("<!doctype html") || lower_start.starts_with("<html") {
+    let starts_with = |prefix: &[u8]| {
+        t.as_bytes()
+            .get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    if starts_with(b"<!doctype html") || starts_with(b"<html") {
         return true;
     }
     let bytes = sample.as_bytes();
@@ -336,6 +340,8 @@ mod tests {
     #[test]
     fn sniffing() {
         assert!(looks_like_html("<!DOCTYPE html><html>"));
+        assert!(looks_like_html("\u{feff} <!DocType Html>"));
+        assert!(!looks_like_html("<!doctyp"));
         assert!(looks_like_html("\n<div>正文</div>"));
         assert!(looks_like_html("正文<p>一</p><p>二</p><br>"));
         assert!(!looks_like_html("用 <br> 换行，a<b 且 b>c"));
