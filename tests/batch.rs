@@ -432,3 +432,72 @@ fn lines_repeated_across_a_folder_are_boilerplate() {
     let single = zhtidy().arg(src.join("0.txt")).assert().success();
     assert!(String::from_utf8_lossy(&single.get_output().stdout).contains(footer));
 }
+
+/// Whether this process runs as root (who can read any file, so permissions do not bite).
+fn running_as_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_folders_are_reported_and_the_run_goes_on() {
+    use std::os::unix::fs::PermissionsExt;
+    // As root, the run is made as user `nobody` (setpriv, util-linux) so that permissions apply.
+    let as_nobody = running_as_root();
+    if as_nobody
+        && StdCommand::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        eprintln!("skipped: running as root and setpriv is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("locked")).unwrap();
+    fs::write(src.join("ok.txt"), "软件\n").unwrap();
+    fs::write(src.join("secret.txt"), "软件\n").unwrap();
+    fs::write(src.join("locked/inner.txt"), "软件\n").unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    let mode = |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+    mode(dir.path(), 0o755);
+    mode(&src, 0o755);
+    mode(&out, 0o777);
+    mode(&src.join("ok.txt"), 0o644);
+    mode(&src.join("secret.txt"), 0o000);
+    mode(&src.join("locked"), 0o000);
+    let mut cmd = if as_nobody {
+        let mut c = StdCommand::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(bin());
+        c
+    } else {
+        StdCommand::new(bin())
+    };
+    let run = cmd
+        .args(["--to", "tw", "--out-dir"])
+        .arg(&out)
+        .arg(&src)
+        .output()
+        .unwrap();
+    mode(&src.join("locked"), 0o755);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("secret.txt"), "{stderr}");
+    assert!(stderr.contains("locked: cannot read"), "{stderr}");
+    assert!(
+        stderr.contains("1 files written, 0 skipped, 2 failed"),
+        "{stderr}"
+    );
+    assert_eq!(files(&out), ["ok.txt"]);
+    assert_eq!(fs::read_to_string(out.join("ok.txt")).unwrap(), "軟件\n");
+}

@@ -39,12 +39,39 @@ pub fn wanted(args: &Args) -> bool {
     args.out_dir.is_some() || args.in_place || args.files.iter().any(|f| f.is_dir())
 }
 
-/// Collects the files under `inputs`, with notes for what is skipped while walking.
-type Skipped = Vec<(PathBuf, String)>;
+/// The path a walk error is about, and the error without it.
+fn split_walk_error(e: &ignore::Error) -> (Option<&Path>, String) {
+    match e {
+        ignore::Error::WithPath { path, err } => {
+            let why = split_walk_error(err).1;
+            // The walker's IO errors repeat the path ("IO error for operation on PATH: ...").
+            let prefix = format!("{}: ", path.display());
+            let why = match why.find(&prefix) {
+                Some(i) => why[i + prefix.len()..].to_string(),
+                None => why,
+            };
+            (Some(path), why)
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            split_walk_error(err)
+        }
+        other => (None, other.to_string()),
+    }
+}
 
-fn collect(args: &Args) -> Result<(Vec<Job>, Skipped)> {
+/// What the walk could not take: skipped on purpose (a symbolic link), or failed (a folder that
+/// cannot be read), with why.
+#[derive(Default)]
+struct Unwalked {
+    skipped: Vec<(PathBuf, String)>,
+    failed: Vec<(PathBuf, String)>,
+}
+
+/// Collects the files under `inputs`, with what the walk skipped or could not read.
+fn collect(args: &Args) -> Result<(Vec<Job>, Unwalked)> {
     let mut jobs = Vec::new();
-    let mut skipped = Vec::new();
+    let mut unwalked = Unwalked::default();
+    let skipped = &mut unwalked.skipped;
     for input in &args.files {
         if input == Path::new("-") {
             bail!("standard input cannot be combined with --out-dir or --in-place");
@@ -82,7 +109,10 @@ fn collect(args: &Args) -> Result<(Vec<Job>, Skipped)> {
             let entry = match entry {
                 Ok(e) => e,
                 Err(e) => {
-                    skipped.push((input.clone(), format!("walk error: {e}")));
+                    // An unreadable folder is data the user asked for and did not get.
+                    let (path, why) = split_walk_error(&e);
+                    let path = path.unwrap_or(input).to_path_buf();
+                    unwalked.failed.push((path, format!("cannot read: {why}")));
                     continue;
                 }
             };
@@ -112,7 +142,7 @@ fn collect(args: &Args) -> Result<(Vec<Job>, Skipped)> {
             });
         }
     }
-    Ok((jobs, skipped))
+    Ok((jobs, unwalked))
 }
 
 fn is_jsonl(path: &Path) -> bool {
@@ -392,14 +422,17 @@ pub fn run(
     if !args.in_place && args.out_dir.is_none() && !args.check {
         bail!("a folder needs --out-dir DIR, --in-place or --check");
     }
-    let (jobs, walk_skipped) = collect(args)?;
+    let (jobs, unwalked) = collect(args)?;
     let repeated = repeated_lines(builder, args, &jobs, threads);
     let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();
     let progress = progress_bar(jobs.len() as u64, total_bytes);
     let next = AtomicUsize::new(0);
     let done_bytes = AtomicU64::new(0);
-    for (path, why) in &walk_skipped {
+    for (path, why) in &unwalked.skipped {
         eprintln!("zhtidy: {}: skipped: {why}", path.display());
+    }
+    for (path, why) in &unwalked.failed {
+        eprintln!("zhtidy: {}: {why}", path.display());
     }
     // Reports, check lines and notes come out in input order whatever the threads do: each
     // outcome waits only until those before it are out, so memory does not grow with the tree.
@@ -409,8 +442,8 @@ pub fn run(
         report_sink: super::report_sink(args)?,
         out: BufWriter::new(io::stdout()),
         ok: 0,
-        skipped: walk_skipped.len() as u64,
-        failed: 0,
+        skipped: unwalked.skipped.len() as u64,
+        failed: unwalked.failed.len() as u64,
         changed: false,
         fixes: BTreeMap::new(),
         error: None,
