@@ -24,6 +24,8 @@ struct Job {
     /// Path relative to the input it was found under (for `--out-dir`).
     rel: PathBuf,
     bytes: u64,
+    /// The source's permissions as the walk saw them (the output gets them).
+    perms: Option<fs::Permissions>,
 }
 
 /// How one file ended.
@@ -83,6 +85,7 @@ fn collect(args: &Args) -> Result<(Vec<Job>, Unwalked)> {
                 src: input.clone(),
                 rel,
                 bytes: meta.len(),
+                perms: Some(meta.permissions()),
             });
             continue;
         }
@@ -134,11 +137,12 @@ fn collect(args: &Args) -> Result<(Vec<Job>, Unwalked)> {
                 .strip_prefix(input)
                 .unwrap_or(entry.path())
                 .to_path_buf();
-            let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let meta = entry.metadata().ok();
             jobs.push(Job {
                 src: entry.path().to_path_buf(),
                 rel,
-                bytes,
+                bytes: meta.as_ref().map_or(0, |m| m.len()),
+                perms: meta.map(|m| m.permissions()),
             });
         }
     }
@@ -230,6 +234,7 @@ fn process(
     job: &Job,
     jsonl: &JsonlOptions,
     repeated: Option<Arc<HashSet<u64>>>,
+    made_dirs: &Mutex<HashSet<PathBuf>>,
 ) -> Outcome {
     let dest = destination(args, job);
     let result = (|| -> zhtidy::Result<Option<Vec<Report>>> {
@@ -241,7 +246,11 @@ fn process(
         let out: Box<dyn Write> = if check {
             Box::new(io::sink())
         } else {
-            fs::create_dir_all(dir).map_err(|e| io_err("creating the output folder", e))?;
+            // Output folders are made once, not once per file.
+            if !made_dirs.lock().unwrap().contains(dir) {
+                fs::create_dir_all(dir).map_err(|e| io_err("creating the output folder", e))?;
+                made_dirs.lock().unwrap().insert(dir.to_path_buf());
+            }
             let t = tempfile::Builder::new()
                 .prefix(".zhtidy-")
                 .suffix(".tmp")
@@ -300,7 +309,7 @@ fn process(
             vec![r]
         };
         if let Some((t, dest)) = tmp {
-            finish_atomic(t, &job.src, &dest, args.backup.as_deref())?;
+            finish_atomic(t, job, &dest, args.backup.as_deref())?;
         }
         Ok(Some(reports))
     })();
@@ -321,23 +330,27 @@ fn io_err(what: &str, e: io::Error) -> zhtidy::Error {
 /// untouched.
 fn finish_atomic(
     tmp: tempfile::NamedTempFile,
-    src: &Path,
+    job: &Job,
     dest: &Path,
     backup: Option<&str>,
 ) -> zhtidy::Result<()> {
+    let existing = fs::metadata(dest).ok();
     // Replacing a file that exists (in place, or over an earlier output) must survive a crash
     // too: fsync first. A new file in an output tree needs no fsync to be complete or absent.
-    if dest.exists() {
+    if existing.is_some() {
         tmp.as_file()
             .sync_all()
             .map_err(|e| io_err("writing output", e))?;
     }
-    let perms_from = if dest.exists() { dest } else { src };
-    if let Ok(meta) = fs::metadata(perms_from) {
-        let _ = fs::set_permissions(tmp.path(), meta.permissions());
+    let perms = match &existing {
+        Some(meta) => Some(meta.permissions()),
+        None => job.perms.clone(),
+    };
+    if let Some(perms) = perms {
+        let _ = fs::set_permissions(tmp.path(), perms);
     }
     if let Some(suffix) = backup {
-        if dest.exists() {
+        if existing.is_some() {
             let mut b = dest.as_os_str().to_owned();
             b.push(suffix);
             fs::copy(dest, PathBuf::from(b)).map_err(|e| io_err("writing the backup", e))?;
@@ -427,6 +440,7 @@ pub fn run(
     let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();
     let progress = progress_bar(jobs.len() as u64, total_bytes);
     let next = AtomicUsize::new(0);
+    let made_dirs = Mutex::new(HashSet::new());
     let done_bytes = AtomicU64::new(0);
     for (path, why) in &unwalked.skipped {
         eprintln!("zhtidy: {}: skipped: {why}", path.display());
@@ -454,7 +468,14 @@ pub fn run(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
                 let folder = job.src.parent().map(Path::to_path_buf).unwrap_or_default();
-                let outcome = process(builder, args, job, jsonl, repeated.get(&folder).cloned());
+                let outcome = process(
+                    builder,
+                    args,
+                    job,
+                    jsonl,
+                    repeated.get(&folder).cloned(),
+                    &made_dirs,
+                );
                 done_bytes.fetch_add(job.bytes, Ordering::Relaxed);
                 if let Some(p) = &progress {
                     p.inc(1);
