@@ -146,10 +146,12 @@ struct Line {
 }
 
 impl Line {
-    fn new(line: &str, end: &'static str) -> Line {
+    /// `buf` is an empty string to hold the text (reused, so that lines cost no allocation).
+    fn new(line: &str, end: &'static str, mut buf: String) -> Line {
         let content = line.trim();
         let lead = &line[..line.len() - line.trim_start().len()];
-        let text = unspace(content).into_owned();
+        buf.push_str(&unspace(content));
+        let text = buf;
         // One pass for width, length and open quotes/brackets.
         let (mut width, mut chars, mut quotes, mut brackets) = (0, 0, 0i32, 0i32);
         for c in text.chars() {
@@ -179,6 +181,12 @@ impl Line {
     }
 }
 
+impl Line {
+    fn counts_for_column(&self) -> bool {
+        self.counts && !self.barrier
+    }
+}
+
 /// How many lines after a line the join decision looks at (and holds).
 const LOOKAHEAD: usize = 6;
 
@@ -187,9 +195,13 @@ const LOOKAHEAD: usize = 6;
 pub struct ReflowStage {
     /// Lines not written yet; the first one's join with the second is undecided.
     pending: VecDeque<Line>,
-    /// Width and "ends without sentence punctuation" of lines already written (the most recent
-    /// ones that count for the column estimate).
-    history: VecDeque<(usize, bool)>,
+    /// Width and "ends without sentence punctuation" of the lines the column is estimated
+    /// from: the last ones already written that count (`history` of them), then the pending
+    /// ones that count.
+    window: VecDeque<(usize, bool)>,
+    history: usize,
+    /// Text buffers of written lines, for the next lines.
+    spare: Vec<String>,
     /// The first pending line joins the line written before it.
     joins_prev: bool,
     /// Inside a line over [`MAX_LINE`] bytes, passed through in pieces.
@@ -207,33 +219,26 @@ impl ReflowStage {
 
     /// The column width around the first pending line, if the lines there show hard wrapping.
     fn column(&self) -> Option<usize> {
-        let mut around = [(0usize, false); WINDOW];
-        let mut n = 0;
-        for w in self.history.iter().copied().chain(
-            self.pending
-                .iter()
-                .filter(|l| l.counts && !l.barrier)
-                .map(|l| (l.width, !l.sentence_end)),
-        ) {
-            if n < WINDOW {
-                around[n] = w;
-                n += 1;
-            }
-        }
+        let n = self.window.len();
         if n < 4 {
             return None;
         }
+        debug_assert!(n <= WINDOW);
         let mut widths = [0usize; WINDOW];
-        for (w, a) in widths.iter_mut().zip(&around[..n]) {
+        for (w, a) in widths.iter_mut().zip(&self.window) {
             *w = a.0;
         }
         widths[..n].sort_unstable();
         let median = widths[n / 2];
-        let near = around[..n]
+        if median < 24 {
+            return None;
+        }
+        let near = self
+            .window
             .iter()
             .filter(|(w, open)| *open && w.abs_diff(median) * 100 <= median * 20)
             .count();
-        (median >= 24 && near >= 4).then_some(median)
+        (near >= 4).then_some(median)
     }
 
     fn joinable(&self, a: &Line, b: &Line) -> bool {
@@ -281,11 +286,19 @@ impl ReflowStage {
             out.push_str(&a.tail);
             out.push_str(a.end);
         }
-        if a.counts && !a.barrier {
-            if self.history.len() == WINDOW - LOOKAHEAD - 1 {
-                self.history.pop_front();
+        let counts = a.counts_for_column();
+        let mut text = a.text;
+        text.clear();
+        if self.spare.len() < LOOKAHEAD + 1 {
+            self.spare.push(text);
+        }
+        if counts {
+            // It moves from the pending part of the window to the written part.
+            self.history += 1;
+            if self.history > WINDOW - LOOKAHEAD - 1 {
+                self.window.pop_front();
+                self.history -= 1;
             }
-            self.history.push_back((a.width, !a.sentence_end));
         }
     }
 
@@ -313,9 +326,13 @@ impl ReflowStage {
             }
             return;
         }
-        let l = Line::new(line, end);
+        let buf = self.spare.pop().unwrap_or_default();
+        let l = Line::new(line, end, buf);
         if l.text != line.trim() {
             self.unspaced += 1;
+        }
+        if l.counts_for_column() {
+            self.window.push_back((l.width, !l.sentence_end));
         }
         self.pending.push_back(l);
         if self.pending.len() > LOOKAHEAD {
@@ -343,7 +360,8 @@ impl Stage for ReflowStage {
                 // Too long to be a wrapped line: write it out as it comes.
                 self.flush(out);
                 out.push_str(text);
-                self.history.clear();
+                self.window.clear();
+                self.history = 0;
             }
             Piece::LongRest(text) => out.push_str(text),
         });

@@ -322,7 +322,11 @@ impl BoilerplateStage {
     }
 
     fn strip_byline_suffix<'a>(&mut self, raw: &'a str) -> std::borrow::Cow<'a, str> {
-        if !raw.contains(['□', '■']) {
+        // □ and ■ are E2 96 A1 and E2 96 A0; E2 is rare in Chinese text.
+        let b = raw.as_bytes();
+        let boxed = memchr::memchr_iter(0xE2, b)
+            .any(|i| b.get(i + 1) == Some(&0x96) && matches!(b.get(i + 2), Some(0xA0 | 0xA1)));
+        if !boxed {
             return std::borrow::Cow::Borrowed(raw);
         }
         let body = raw.trim_end();

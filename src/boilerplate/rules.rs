@@ -9,7 +9,6 @@
 
 use std::sync::{LazyLock, OnceLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 
 /// How a rule's matches are treated.
@@ -207,7 +206,8 @@ fn rule_re(i: usize) -> &'static Regex {
 struct Compiled {
     /// All rules' trigger literals in one automaton, and for each literal the rule it belongs
     /// to: one pass over a line tells which patterns can match it.
-    triggers: AhoCorasick,
+    /// The trigger literals of every rule, as a DFA stepped byte by byte ([`trigger_mask`]).
+    triggers: aho_corasick::dfa::DFA,
     trigger_rule: Vec<u32>,
     res: Vec<OnceLock<Regex>>,
     numbered: Regex,
@@ -222,9 +222,8 @@ struct Compiled {
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
     Compiled {
-    triggers: AhoCorasick::builder()
+    triggers: aho_corasick::dfa::Builder::new()
         .ascii_case_insensitive(true)
-        .kind(Some(AhoCorasickKind::DFA))
         .build(RULES.iter().flat_map(|r| expand(r.triggers)))
         .expect("trigger literals are valid"),
     trigger_rule: RULES
@@ -244,6 +243,28 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
 }
 });
 
+/// The rules (bit `i` for `RULES[i]`) one of whose trigger literals occurs in `line`: an
+/// overlapping search, stepping the DFA directly (the iterator API costs more than the search on
+/// lines this short).
+fn trigger_mask(c: &Compiled, line: &str) -> u32 {
+    use aho_corasick::automaton::Automaton;
+    use aho_corasick::Anchored;
+    let dfa = &c.triggers;
+    let Ok(mut sid) = dfa.start_state(Anchored::No) else {
+        return u32::MAX;
+    };
+    let mut mask = 0u32;
+    for &b in line.as_bytes() {
+        sid = dfa.next_state(Anchored::No, sid, b);
+        if dfa.is_special(sid) && dfa.is_match(sid) {
+            for k in 0..dfa.match_len(sid) {
+                mask |= c.trigger_rule[dfa.match_pattern(sid, k).as_usize()];
+            }
+        }
+    }
+    mask
+}
+
 /// Which rule a line matches, if any (`line` trimmed).
 pub fn classify(line: &str) -> Option<&'static Rule> {
     // 200 characters are at least 200 and at most 800 bytes.
@@ -255,10 +276,7 @@ pub fn classify(line: &str) -> Option<&'static Rule> {
         return None;
     }
     let c = &*COMPILED;
-    let mut mask = 0u32;
-    for m in c.triggers.find_overlapping_iter(line) {
-        mask |= c.trigger_rule[m.pattern().as_usize()];
-    }
+    let mask = trigger_mask(c, line);
     for (i, rule) in RULES.iter().enumerate() {
         if mask & (1 << i) != 0 && n <= rule.max_chars && rule_re(i).is_match(line) {
             return Some(rule);
@@ -347,7 +365,40 @@ pub fn is_barrier(line: &str) -> bool {
     // photo credit: most lines are decided here without a regex.
     let first = line.chars().next().unwrap_or(' ');
     let marked = first.is_ascii_digit()
-        || "—-（(•·●▪◦*第■□新中本人央上下转轉接紧緊文作记記图圖".contains(first)
+        || matches!(
+            first,
+            '—' | '-'
+                | '（'
+                | '('
+                | '•'
+                | '·'
+                | '●'
+                | '▪'
+                | '◦'
+                | '*'
+                | '第'
+                | '■'
+                | '□'
+                | '新'
+                | '中'
+                | '本'
+                | '人'
+                | '央'
+                | '上'
+                | '下'
+                | '转'
+                | '轉'
+                | '接'
+                | '紧'
+                | '緊'
+                | '文'
+                | '作'
+                | '记'
+                | '記'
+                | '图'
+                | '圖'
+                | '撰'
+        )
         || (line.len() <= 40 * 3
             && (line.ends_with(['摄', '攝', '道', '導'])
                 || line.chars().any(|c| matches!(c, '者' | '讯' | '訊' | '稿'))));
@@ -376,8 +427,14 @@ pub fn is_paragraph(line: &str) -> bool {
     if b.len() < 16 {
         return false;
     }
-    let spaces = b.iter().filter(|x| x.is_ascii_whitespace()).count();
-    let chars = line.chars().count() - spaces;
+    // Characters other than white space: bytes that start a character, ASCII white space
+    // aside (a loop the compiler vectorises).
+    let chars = b
+        .iter()
+        .map(|&x| {
+            usize::from((x & 0xC0) != 0x80 && !matches!(x, b' ' | b'\t' | b'\n' | b'\r' | 0x0C))
+        })
+        .sum::<usize>();
     if chars >= 60 {
         return true;
     }
@@ -388,4 +445,35 @@ pub fn is_paragraph(line: &str) -> bool {
             (0xEF, Some(0xBC), Some(0x8C | 0x81 | 0x9F | 0x9B)) => true,
             _ => false,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition, spelled out.
+    fn is_paragraph_plain(line: &str) -> bool {
+        let chars = line.chars().filter(|c| !c.is_ascii_whitespace()).count();
+        chars >= 60 || (chars >= 16 && line.contains(['。', '，', '！', '？', '；', '、']))
+    }
+
+    #[test]
+    fn is_paragraph_matches_its_definition() {
+        let lines = [
+            "",
+            "短句。",
+            "一二三四五六七八九十一二三四五六",
+            "一二三四五六七八九十一二三四五，",
+            "一 二 三 四 五 六 七 八 九 十 一 二 三 四 五，",
+            "a b c d e f g h i j k l m n o p, q",
+            "abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz abcdefgh",
+            "abcdefghijklmnopqrstuvwxyz abcdefghijklmnopqrstuvwxyz abcdefghi",
+            "这是一个没有标点但是足够长的句子这是一个没有标点但是足够长的句子这是一个没有标点但是足够长的句子这是一个没有标点但是",
+            "记者　张三（全角空格不算空白）、",
+            "\t\t一二三四五六七八九十一二三四五六。",
+        ];
+        for l in lines {
+            assert_eq!(is_paragraph(l), is_paragraph_plain(l), "{l:?}");
+        }
+    }
 }
