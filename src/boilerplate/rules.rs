@@ -204,52 +204,65 @@ fn rule_re(i: usize) -> &'static Regex {
 }
 
 struct Compiled {
-    /// All rules' trigger literals in one automaton, and for each literal the rule it belongs
-    /// to: one pass over a line tells which patterns can match it.
-    /// The trigger literals of every rule, as a DFA stepped byte by byte ([`trigger_mask`]).
-    triggers: aho_corasick::dfa::DFA,
+    /// For each trigger literal (see [`trigger_mask`]), the rule it belongs to.
     trigger_rule: Vec<u32>,
     res: Vec<OnceLock<Regex>>,
-    numbered: Regex,
-    list_item: Regex,
-    navigation: Regex,
-    nav_list: Regex,
-    counter_words: Regex,
-    byline_suffix: Regex,
-    barrier: Regex,
-    date: Regex,
 }
 
-static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    Compiled {
-    triggers: aho_corasick::dfa::Builder::new()
+/// The trigger literals of every rule in one automaton: one pass over a line tells which
+/// patterns can match it. The NFA is quick to build (start-up time), the DFA quick to run: the
+/// DFA is built once a few thousand lines have been classified.
+static TRIGGERS_NFA: LazyLock<aho_corasick::nfa::contiguous::NFA> = LazyLock::new(|| {
+    aho_corasick::nfa::contiguous::Builder::new()
         .ascii_case_insensitive(true)
         .build(RULES.iter().flat_map(|r| expand(r.triggers)))
-        .expect("trigger literals are valid"),
+        .expect("trigger literals are valid")
+});
+static TRIGGERS_DFA: LazyLock<aho_corasick::dfa::DFA> = LazyLock::new(|| {
+    aho_corasick::dfa::Builder::new()
+        .ascii_case_insensitive(true)
+        .build(RULES.iter().flat_map(|r| expand(r.triggers)))
+        .expect("trigger literals are valid")
+});
+/// Lines classified so far, counted up to [`DFA_AFTER`] (racy across threads; it only picks the
+/// automaton, which gives the same answer either way).
+static CLASSIFIED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const DFA_AFTER: usize = 4096;
+
+static COMPILED: LazyLock<Compiled> = LazyLock::new(|| Compiled {
     trigger_rule: RULES
         .iter()
         .enumerate()
         .flat_map(|(i, r)| std::iter::repeat_n(1u32 << i, expand(r.triggers).len()))
         .collect(),
     res: RULES.iter().map(|_| OnceLock::new()).collect(),
-    numbered: Regex::new(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[、.．)）]|^[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]").unwrap(),
-    list_item: Regex::new(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})[、．]|^\d{1,2}\.\D|^[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[）)]|^[•·●▪◦\-*]\s|^第[一二三四五六七八九十0-9]{1,3}[，、,]").unwrap(),
-    navigation: Regex::new(r"^[\p{Han}A-Za-z]{0,6}(?:中心|[动動][态態]|首[页頁]|主[页頁]|新[闻聞]|[资資][讯訊]|要[闻聞]|[频頻]道|[栏欄]目|正文|[导導][航]|列表|[专專][题題]|公告|通知|[视視][频頻]|登[录錄]|注[册冊]|[网網]站地[图圖]|English)$").unwrap(),
-    nav_list: Regex::new(r"^(?:[\p{Han}A-Za-z]{1,6}(?:\s*[|｜/·]\s*|\s+)){3,}[\p{Han}A-Za-z]{1,6}$").unwrap(),
-    counter_words: Regex::new(r"(?i)[阅閱][读讀](?:量|数|數)?|[浏瀏][览覽](?:量|次数|次數)?|[点點][击擊](?:量|数|數)?|[评評][论論]|[点點][赞讚贊]|[赞讚贊]|收藏|分享|[转轉][发發]|次|人|views?|likes?|comments?|reads?|[发發][布佈](?:[时時][间間]|日期)?|[时時][间間]|日期|更新|[年月日时時分秒]|[:：|｜/\-.·\s]").unwrap(),
-    byline_suffix: Regex::new(r"([。！？”」])\s+[□■]\s*[^\s。，！？]{1,6}(?:\s+[^\s。，！？]{1,6}){0,3}$").unwrap(),
-    barrier: Regex::new(r"^(?:——|—|--)").unwrap(),
-    date: Regex::new(r"(?-u:\b)(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}(?-u:\b)").unwrap(),
-}
 });
 
+// Each pattern is compiled when first needed: a short input should not pay for all of them
+// (start-up time).
+macro_rules! lazy_regex {
+    ($($name:ident = $pattern:expr;)*) => {
+        $(static $name: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new($pattern).expect("a valid pattern"));)*
+    };
+}
+
+lazy_regex! {
+    NUMBERED = r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[、.．)）]|^[（(]\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[）)]";
+    LIST_ITEM = r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3})[、．]|^\d{1,2}\.\D|^[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[）)]|^[•·●▪◦\-*]\s|^第[一二三四五六七八九十0-9]{1,3}[，、,]";
+    NAVIGATION_RE = r"^[\p{Han}A-Za-z]{0,6}(?:中心|[动動][态態]|首[页頁]|主[页頁]|新[闻聞]|[资資][讯訊]|要[闻聞]|[频頻]道|[栏欄]目|正文|[导導][航]|列表|[专專][题題]|公告|通知|[视視][频頻]|登[录錄]|注[册冊]|[网網]站地[图圖]|English)$";
+    NAV_LIST = r"^(?:[\p{Han}A-Za-z]{1,6}(?:\s*[|｜/·]\s*|\s+)){3,}[\p{Han}A-Za-z]{1,6}$";
+    COUNTER_WORDS = r"(?i)[阅閱][读讀](?:量|数|數)?|[浏瀏][览覽](?:量|次数|次數)?|[点點][击擊](?:量|数|數)?|[评評][论論]|[点點][赞讚贊]|[赞讚贊]|收藏|分享|[转轉][发發]|次|人|views?|likes?|comments?|reads?|[发發][布佈](?:[时時][间間]|日期)?|[时時][间間]|日期|更新|[年月日时時分秒]|[:：|｜/\-.·\s]";
+    BYLINE_SUFFIX = r"([。！？”」])\s+[□■]\s*[^\s。，！？]{1,6}(?:\s+[^\s。，！？]{1,6}){0,3}$";
+    BARRIER = r"^(?:——|—|--)";
+    DATE = r"(?-u:\b)(?:19|20)\d\d[-/.]\d{1,2}[-/.]\d{1,2}(?-u:\b)";
+}
+
 /// The rules (bit `i` for `RULES[i]`) one of whose trigger literals occurs in `line`: an
-/// overlapping search, stepping the DFA directly (the iterator API costs more than the search on
+/// overlapping search, stepping the automaton directly (the iterator API costs more than the search on
 /// lines this short).
-fn trigger_mask(c: &Compiled, line: &str) -> u32 {
-    use aho_corasick::automaton::Automaton;
+fn trigger_mask<A: aho_corasick::automaton::Automaton>(dfa: &A, c: &Compiled, line: &str) -> u32 {
     use aho_corasick::Anchored;
-    let dfa = &c.triggers;
     let Ok(mut sid) = dfa.start_state(Anchored::No) else {
         return u32::MAX;
     };
@@ -276,7 +289,14 @@ pub fn classify(line: &str) -> Option<&'static Rule> {
         return None;
     }
     let c = &*COMPILED;
-    let mask = trigger_mask(c, line);
+    use std::sync::atomic::Ordering::Relaxed;
+    let seen = CLASSIFIED.load(Relaxed);
+    let mask = if seen < DFA_AFTER {
+        CLASSIFIED.store(seen + 1, Relaxed);
+        trigger_mask(&*TRIGGERS_NFA, c, line)
+    } else {
+        trigger_mask(&*TRIGGERS_DFA, c, line)
+    };
     for (i, rule) in RULES.iter().enumerate() {
         if mask & (1 << i) != 0 && n <= rule.max_chars && rule_re(i).is_match(line) {
             return Some(rule);
@@ -304,7 +324,7 @@ pub static NAVIGATION: Rule = Rule::new_computed(
 
 /// Lines after a disclaimer heading: its numbered items.
 pub fn is_numbered_item(line: &str) -> bool {
-    COMPILED.numbered.is_match(line)
+    NUMBERED.is_match(line)
 }
 
 /// A line of counters: only numbers, dates, separators and counter words, with a counter
@@ -319,14 +339,14 @@ fn is_counter(line: &str) -> bool {
         return false;
     }
     let without_digits: String = line.chars().filter(|c| !c.is_ascii_digit()).collect();
-    let words = COMPILED.counter_words.replace_all(&without_digits, "");
+    let words = COUNTER_WORDS.replace_all(&without_digits, "");
     if !words.is_empty() {
         return false;
     }
     let has_word = without_digits.chars().any(|c| c.is_alphabetic());
     // `711 0 0 2023-10-25`: numbers standing alone beside a date (not a time stamp).
-    let counts_beside_date = COMPILED.date.is_match(line) && {
-        let rest = COMPILED.date.replace_all(line, " ");
+    let counts_beside_date = DATE.is_match(line) && {
+        let rest = DATE.replace_all(line, " ");
         !rest.contains(':')
             && rest
                 .split_whitespace()
@@ -347,13 +367,12 @@ fn is_bare_date(line: &str) -> bool {
 /// Navigation lines of a page header.
 pub fn is_navigation(line: &str) -> bool {
     let n = line.chars().count();
-    n <= 40 && (COMPILED.navigation.is_match(line) || COMPILED.nav_list.is_match(line))
+    n <= 40 && (NAVIGATION_RE.is_match(line) || NAV_LIST.is_match(line))
 }
 
 /// A byline glued to the end of a paragraph (`...该公司负责人说。 □李莎`): where it starts.
 pub fn byline_suffix(line: &str) -> Option<usize> {
-    COMPILED
-        .byline_suffix
+    BYLINE_SUFFIX
         .captures(line)
         .map(|c| c.get(1).expect("group 1").end())
 }
@@ -405,8 +424,7 @@ pub fn is_barrier(line: &str) -> bool {
     if !marked {
         return false;
     }
-    let c = &*COMPILED;
-    if c.barrier.is_match(line) || c.list_item.is_match(line) {
+    if BARRIER.is_match(line) || LIST_ITEM.is_match(line) {
         return true;
     }
     let n = line.chars().count();
@@ -455,6 +473,22 @@ mod tests {
     fn is_paragraph_plain(line: &str) -> bool {
         let chars = line.chars().filter(|c| !c.is_ascii_whitespace()).count();
         chars >= 60 || (chars >= 16 && line.contains(['。', '，', '！', '？', '；', '、']))
+    }
+
+    #[test]
+    fn both_trigger_automata_agree() {
+        let text = include_str!("../../samples/clean/002-cms-article.md");
+        let c = &*COMPILED;
+        let mut some = 0;
+        for line in text
+            .lines()
+            .chain(["ICP备 COPYRIGHT © 版權所有", "扫码下载APP", ""])
+        {
+            let nfa = trigger_mask(&*TRIGGERS_NFA, c, line);
+            assert_eq!(nfa, trigger_mask(&*TRIGGERS_DFA, c, line), "{line:?}");
+            some += usize::from(nfa != 0);
+        }
+        assert!(some > 10, "{some}");
     }
 
     #[test]
