@@ -106,6 +106,7 @@ fn may_need_repair(b: &[u8]) -> bool {
         | (1 << b';')
         | (1 << b':')
         | (1 << b'!');
+    // One pass, a character at a time (`b` is UTF-8 from a `str`).
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -113,26 +114,39 @@ fn may_need_repair(b: &[u8]) -> bool {
             if ASCII & (1u128 << c) != 0 {
                 return true;
             }
-        } else if c == 0xC2 || c == 0xC3 {
+            i += 1;
+            continue;
+        }
+        let (c1, c2) = (b.get(i + 1).copied(), b.get(i + 2).copied());
+        let hit = match c {
             // Latin-1 letters: UTF-8 or GBK/Big5 read as Latin-1.
-            return true;
-        } else if c == 0xEF {
+            0xC2 | 0xC3 => true,
             // （ EF BC 88, U+FFFD EF BF BD, U+F900..U+FAFF EF A4..AB xx
-            match (b.get(i + 1), b.get(i + 2)) {
-                (Some(0xBC), Some(0x88)) | (Some(0xBF), Some(0xBD)) | (Some(0xA4..=0xAB), _) => {
-                    return true
-                }
-                _ => {}
-            }
-        } else if (c == 0xF0 && b.get(i + 1) == Some(&0xAF))
-            || (c == 0xE2 && matches!(b.get(i + 1), Some(0xBA..=0xBF)))
-        {
+            0xEF => matches!(
+                (c1, c2),
+                (Some(0xBC), Some(0x88)) | (Some(0xBF), Some(0xBD)) | (Some(0xA4..=0xAB), _)
+            ),
+            // Radicals U+2E80..U+2FDF.
+            0xE2 => matches!(c1, Some(0xBA..=0xBF)),
+            // Compatibility ideographs supplement U+2F800...
+            0xF0 => c1 == Some(0xAF),
+            // 烫 E7 83 AB, 屯 E5 B1 AF, 锟 E9 94 9F: debug fill.
+            0xE7 if (c1, c2) == (Some(0x83), Some(0xAB)) => b[i..].starts_with("烫烫烫".as_bytes()),
+            0xE5 if (c1, c2) == (Some(0xB1), Some(0xAF)) => b[i..].starts_with("屯屯屯".as_bytes()),
+            0xE9 if (c1, c2) == (Some(0x94), Some(0x9F)) => b[i..].starts_with("锟斤拷".as_bytes()),
+            _ => false,
+        };
+        if hit {
             return true;
         }
-        i += 1;
+        i += match c {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
     }
-    let has = |pat: &str| memchr::memmem::find(b, pat.as_bytes()).is_some();
-    has("烫烫烫") || has("屯屯屯") || has("锟斤拷")
+    false
 }
 
 /// Keeps at most `MAX_EVENTS` repairs listed in a (merged) report, counting the rest.
@@ -413,5 +427,49 @@ impl Stage for RepairStage {
                 "repairs_not_listed": self.events_dropped,
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    /// The quick scan's definition, spelled out with a pass per kind.
+    fn may_need_repair_plain(s: &str) -> bool {
+        s.contains(['&', '(', ')', '?', ',', ';', ':', '!', '（', '\u{FFFD}'])
+            || s.chars().any(|c| {
+                matches!(c as u32, 0x80..=0xFF | 0xF900..=0xFAFF | 0x2E80..=0x2FFF | 0x2F000..=0x2FFFF)
+            })
+            || ["烫烫烫", "屯屯屯", "锟斤拷"].iter().any(|p| s.contains(p))
+    }
+
+    #[test]
+    fn quick_scan_matches_its_definition() {
+        let samples = [
+            include_str!("../../samples/convert/news-simplified.txt"),
+            include_str!("../../samples/convert/news-traditional-tw.txt"),
+            include_str!("../../samples/repair/001-garbled-traditional.txt"),
+        ];
+        let extra = [
+            "烫烫",
+            "烫烫烫",
+            "x烫烫烫",
+            "屯屯屯屯",
+            "锟斤",
+            "锟斤拷",
+            "⾏业",
+            "﨑",
+            "\u{2F800}",
+            "é",
+            "�",
+            "平常的一行",
+            "𠀀字",
+            "ÿ",
+        ];
+        let mut hits = 0;
+        for line in samples.iter().flat_map(|s| s.lines()).chain(extra) {
+            let fast = super::may_need_repair(line.as_bytes());
+            assert_eq!(fast, may_need_repair_plain(line), "{line:?}");
+            hits += usize::from(fast);
+        }
+        assert!(hits > 20, "{hits}");
     }
 }
