@@ -5,7 +5,6 @@
 //! (rule `repeated`).
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 
 /// Normalised lines shorter than this many characters are ignored (`（完）`, `会议指出`
 /// headings...).
@@ -19,7 +18,9 @@ pub fn line_key(line: &str) -> Option<u64> {
     if line.len() > MAX_BYTES {
         return None;
     }
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    // A multiply-xorshift hash over the kept characters (SipHash cost a fifth of a folder
+    // run); 64 bits, so that distinct lines of a folder practically never share a key.
+    let mut h: u64 = 0x243F_6A88_85A3_08D3;
     let mut n = 0;
     for c in line.chars() {
         if c.is_whitespace() || is_punctuation(c) {
@@ -30,10 +31,14 @@ pub fn line_key(line: &str) -> Option<u64> {
         } else {
             c.to_ascii_lowercase()
         };
-        c.hash(&mut h);
+        h = (h ^ u64::from(c)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^= h >> 29;
         n += 1;
     }
-    (n >= MIN_CHARS).then(|| h.finish())
+    (n >= MIN_CHARS).then(|| {
+        let h = (h ^ (h >> 32)).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+        h ^ (h >> 32)
+    })
 }
 
 fn is_punctuation(c: char) -> bool {
@@ -101,6 +106,23 @@ impl RepeatedLines {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn distinct_lines_get_distinct_keys() {
+        // 300,000 lines that differ in one or two characters, as template lines of a site do.
+        let chars: Vec<char> = ('\u{4E00}'..'\u{5200}').collect();
+        let mut seen = std::collections::HashMap::new();
+        for a in &chars[..600] {
+            for b in &chars[..500] {
+                let line = format!("本站所有文章{a}版权归{b}所有");
+                if let Some(other) = seen.insert(line_key(&line).unwrap(), line.clone()) {
+                    panic!("{line} and {other} share a key");
+                }
+            }
+        }
+        assert_eq!(seen.len(), 300_000);
+    }
+
     use super::*;
 
     #[test]

@@ -37,6 +37,33 @@ pub struct ScriptCounts {
     pub traditional: usize,
 }
 
+/// Telling characters start here (CJK Extension A).
+const TELLING_FROM: u32 = 0x3400;
+
+/// For each code point from [`TELLING_FROM`] to the last telling one: 1 if only Simplified text
+/// uses it, 2 if only Traditional text does, 0 otherwise (a table lookup per character instead
+/// of two binary searches).
+fn telling() -> &'static [u8] {
+    static TABLE: std::sync::OnceLock<Box<[u8]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let last = SIMPLIFIED_ONLY
+            .iter()
+            .chain(TRADITIONAL_ONLY)
+            .copied()
+            .max()
+            .unwrap_or(TELLING_FROM);
+        let mut t = vec![0u8; (last + 1).saturating_sub(TELLING_FROM) as usize];
+        // Traditional first, so that a character in both lists counts as Simplified, as the
+        // binary searches had it.
+        for (list, tag) in [(TRADITIONAL_ONLY, 2), (SIMPLIFIED_ONLY, 1)] {
+            for &c in list.iter().filter(|&&c| c >= TELLING_FROM) {
+                t[(c - TELLING_FROM) as usize] = tag;
+            }
+        }
+        t.into_boxed_slice()
+    })
+}
+
 impl ScriptCounts {
     /// Adds the telling characters of `text`.
     pub fn add(&mut self, text: &str) {
@@ -44,15 +71,16 @@ impl ScriptCounts {
     }
 
     /// Adds one character.
+    #[inline]
     pub fn add_char(&mut self, c: char) {
         let c = c as u32;
-        if c < 0x3400 {
+        if c < TELLING_FROM {
             return;
         }
-        if SIMPLIFIED_ONLY.binary_search(&c).is_ok() {
-            self.simplified += 1;
-        } else if TRADITIONAL_ONLY.binary_search(&c).is_ok() {
-            self.traditional += 1;
+        match telling().get((c - TELLING_FROM) as usize) {
+            Some(1) => self.simplified += 1,
+            Some(2) => self.traditional += 1,
+            _ => {}
         }
     }
 
@@ -85,6 +113,22 @@ pub fn detect_script(text: &str) -> Script {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_table_agrees_with_the_sorted_lists() {
+        for c in (0..=0x3FFFFu32).filter_map(char::from_u32) {
+            let mut fast = super::ScriptCounts::default();
+            fast.add_char(c);
+            let cp = c as u32;
+            let s = cp >= 0x3400 && super::SIMPLIFIED_ONLY.binary_search(&cp).is_ok();
+            let t = cp >= 0x3400 && !s && super::TRADITIONAL_ONLY.binary_search(&cp).is_ok();
+            assert_eq!(
+                (fast.simplified, fast.traditional),
+                (s as usize, t as usize),
+                "{cp:X}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]
