@@ -135,8 +135,10 @@ impl Layout {
                 continue;
             }
             // A run without ASCII white space goes through in one piece.
+            // (ASCII bytes: a byte search finds them at character boundaries.)
             let end = rest
-                .find([' ', '\t', '\n', '\r', '\x0c'])
+                .bytes()
+                .position(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'))
                 .unwrap_or(rest.len());
             let run = &rest[..end];
             rest = &rest[end..];
@@ -156,8 +158,10 @@ impl Layout {
             if run.is_empty() {
                 continue;
             }
-            for c in run.chars() {
-                self.out.push(if c == '\u{a0}' { ' ' } else { c });
+            if run.contains('\u{a0}') {
+                self.out.push_str(&run.replace('\u{a0}', " "));
+            } else {
+                self.out.push_str(run);
             }
             self.last = run.chars().next_back().unwrap_or(self.last);
             self.trail = 0;
