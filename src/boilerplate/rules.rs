@@ -380,10 +380,19 @@ pub fn byline_suffix(line: &str) -> Option<usize> {
 /// Lines that a paragraph never runs across: bylines, credits, datelines, continuation
 /// markers, list items, dash-led subtitles (used by the `reflow` stage).
 pub fn is_barrier(line: &str) -> bool {
-    // Every barrier pattern starts with one of these characters, names a reporter, or ends a
-    // photo credit: most lines are decided here without a regex.
+    // Each barrier pattern can only match lines that start or end with certain characters, or
+    // that name a reporter: most lines are decided here without a regex, and a line runs only
+    // the patterns it could match.
     let first = line.chars().next().unwrap_or(' ');
-    let marked = first.is_ascii_digit()
+    let last = line.chars().next_back().unwrap_or(' ');
+    let short = line.len() <= 40 * 3;
+    let reporter = short && line.chars().any(|c| matches!(c, '者' | '讯' | '訊' | '稿'));
+    let digit = first.is_ascii_digit();
+    // Lines that name a reporter, end a photo credit, or start like a marker, a dateline or a
+    // byline.
+    let marked = digit
+        || reporter
+        || (short && matches!(last, '摄' | '攝' | '道' | '導'))
         || matches!(
             first,
             '—' | '-'
@@ -417,25 +426,90 @@ pub fn is_barrier(line: &str) -> bool {
                 | '图'
                 | '圖'
                 | '撰'
-        )
-        || (line.len() <= 40 * 3
-            && (line.ends_with(['摄', '攝', '道', '導'])
-                || line.chars().any(|c| matches!(c, '者' | '讯' | '訊' | '稿'))));
-    if !marked {
+        );
+    let gates = [
+        // BARRIER
+        matches!(first, '—' | '-'),
+        // LIST_ITEM (also `一、`, which needs no other mark)
+        digit
+            || matches!(
+                first,
+                '一' | '二'
+                    | '三'
+                    | '四'
+                    | '五'
+                    | '六'
+                    | '七'
+                    | '八'
+                    | '九'
+                    | '十'
+                    | '（'
+                    | '('
+                    | '•'
+                    | '·'
+                    | '●'
+                    | '▪'
+                    | '◦'
+                    | '-'
+                    | '*'
+                    | '第'
+            ),
+        // continuation
+        marked
+            && matches!(
+                first,
+                '（' | '(' | '上' | '下' | '转' | '轉' | '接' | '紧' | '緊'
+            ),
+        // dateline
+        marked && (digit || matches!(first, '新' | '中' | '本' | '人' | '央' | '（' | '(')),
+        // byline
+        marked
+            && (reporter
+                || matches!(
+                    first,
+                    '■' | '□' | '文' | '撰' | '作' | '记' | '記' | '图' | '圖'
+                )),
+        // photo_credit
+        marked
+            && (matches!(first, '（' | '(' | '图' | '圖')
+                || matches!(
+                    last,
+                    '摄' | '攝' | '影' | '道' | '導' | '国' | '國' | 'C' | '）' | ')'
+                )),
+    ];
+    if !gates.iter().any(|&g| g) {
         return false;
     }
-    if BARRIER.is_match(line) || LIST_ITEM.is_match(line) {
+    if (gates[0] && BARRIER.is_match(line)) || (gates[1] && LIST_ITEM.is_match(line)) {
         return true;
     }
     let n = line.chars().count();
-    n <= 40
-        && RULES.iter().enumerate().any(|(i, r)| {
-            matches!(
-                r.name,
-                "byline" | "photo_credit" | "dateline" | "continuation"
-            ) && n <= r.max_chars
-                && rule_re(i).is_match(line)
+    if n > 40 {
+        return false;
+    }
+    let [continuation, dateline, byline, photo_credit] = *barrier_rules();
+    [
+        (gates[2], continuation),
+        (gates[3], dateline),
+        (gates[4], byline),
+        (gates[5], photo_credit),
+    ]
+    .into_iter()
+    .any(|(gate, i)| gate && n <= RULES[i].max_chars && rule_re(i).is_match(line))
+}
+
+/// Indexes in [`RULES`] of the rules that are barriers too: continuation, dateline, byline,
+/// photo_credit.
+fn barrier_rules() -> &'static [usize; 4] {
+    static AT: LazyLock<[usize; 4]> = LazyLock::new(|| {
+        ["continuation", "dateline", "byline", "photo_credit"].map(|name| {
+            RULES
+                .iter()
+                .position(|r| r.name == name)
+                .expect("barrier rules exist")
         })
+    });
+    &AT
 }
 
 /// A line of real text: long enough (at least 60 characters, white space aside) or at least 16
@@ -473,6 +547,33 @@ mod tests {
     fn is_paragraph_plain(line: &str) -> bool {
         let chars = line.chars().filter(|c| !c.is_ascii_whitespace()).count();
         chars >= 60 || (chars >= 16 && line.contains(['。', '，', '！', '？', '；', '、']))
+    }
+
+    #[test]
+    fn barriers() {
+        for yes in [
+            "一、总体要求",
+            "3. 加强监管",
+            "（二）主要任务",
+            "新华社北京11月12日电",
+            "本报记者 张三",
+            "光明日报记者 李四 王五",
+            "（上接第1版）",
+            "张三 摄",
+            "图/新华社",
+            "——记习近平总书记在北京河北考察灾后恢复重建工作",
+        ] {
+            assert!(is_barrier(yes), "{yes}");
+        }
+        for no in [
+            "中国经济持续恢复向好，高质量",
+            "一天时间，乘汽车、换火车，行程横",
+            "新的一年里，我们要",
+            "记者在现场看到，工人们正在",
+            "作者认为这一说法值得商榷",
+        ] {
+            assert!(!is_barrier(no), "{no}");
+        }
     }
 
     #[test]
