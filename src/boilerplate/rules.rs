@@ -386,7 +386,18 @@ pub fn is_barrier(line: &str) -> bool {
     let first = line.chars().next().unwrap_or(' ');
     let last = line.chars().next_back().unwrap_or(' ');
     let short = line.len() <= 40 * 3;
-    let reporter = short && line.chars().any(|c| matches!(c, '者' | '讯' | '訊' | '稿'));
+    // 者 E8 80 85, 讯 E8 AE AF, 訊 E8 A8 8A, 稿 E7 A8 BF.
+    let b = line.as_bytes();
+    let reporter = short
+        && memchr::memchr2_iter(0xE7, 0xE8, b).any(|i| {
+            matches!(
+                (b[i], b.get(i + 1), b.get(i + 2)),
+                (0xE8, Some(0x80), Some(0x85))
+                    | (0xE8, Some(0xAE), Some(0xAF))
+                    | (0xE8, Some(0xA8), Some(0x8A))
+                    | (0xE7, Some(0xA8), Some(0xBF))
+            )
+        });
     let digit = first.is_ascii_digit();
     // Lines that name a reporter, end a photo credit, or start like a marker, a dateline or a
     // byline.
