@@ -543,10 +543,12 @@ pub fn is_paragraph(line: &str) -> bool {
     }
     // 、。 are E3 80 81/82; ，！？； are EF BC 8C/81/9F/9B.
     chars >= 16
-        && memchr::memchr2_iter(0xE3, 0xEF, b).any(|i| match (b[i], b.get(i + 1), b.get(i + 2)) {
-            (0xE3, Some(0x80), Some(0x81 | 0x82)) => true,
-            (0xEF, Some(0xBC), Some(0x8C | 0x81 | 0x9F | 0x9B)) => true,
-            _ => false,
+        && memchr::memchr2_iter(0xE3, 0xEF, b).any(|i| {
+            matches!(
+                (b[i], b.get(i + 1), b.get(i + 2)),
+                (0xE3, Some(0x80), Some(0x81 | 0x82))
+                    | (0xEF, Some(0xBC), Some(0x8C | 0x81 | 0x9F | 0x9B))
+            )
         })
 }
 

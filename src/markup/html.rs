@@ -144,10 +144,11 @@ impl Layout {
             rest = &rest[end..];
             self.start_text();
             let first = run.chars().next().unwrap_or(' ');
-            if self.space > 0 && !self.line_empty {
-                if !(self.space == 2 && is_wide(self.last) && is_wide(first)) {
-                    self.out.push(' ');
-                }
+            if self.space > 0
+                && !self.line_empty
+                && !(self.space == 2 && is_wide(self.last) && is_wide(first))
+            {
+                self.out.push(' ');
             }
             self.space = 0;
             let run = if self.line_empty {
