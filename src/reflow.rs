@@ -146,6 +146,11 @@ struct Line {
 }
 
 impl Line {
+    /// Whether the line is one the column width is estimated from.
+    fn counts_for_column(&self) -> bool {
+        self.counts && !self.barrier
+    }
+
     /// `buf` is an empty string to hold the text (reused, so that lines cost no allocation).
     fn new(line: &str, end: &'static str, mut buf: String) -> Line {
         let content = line.trim();
@@ -178,12 +183,6 @@ impl Line {
             blanks: 0,
             text,
         }
-    }
-}
-
-impl Line {
-    fn counts_for_column(&self) -> bool {
-        self.counts && !self.barrier
     }
 }
 
