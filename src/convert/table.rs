@@ -53,9 +53,12 @@ impl Table {
         };
         let max_chars = word(0)?;
         let n = word(4)?;
-        let values: Box<[u32]> = (0..n)
-            .map(|i| word(8 + 4 * i).map(|v| v as u32))
-            .collect::<Result<_, _>>()?;
+        let values: Box<[u32]> = outputs
+            .get(8..8 + 4 * n)
+            .ok_or("truncated table")?
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))
+            .collect();
         let at = 8 + 4 * n;
         let blob_len = word(at)?;
         let blob = outputs
@@ -64,9 +67,16 @@ impl Table {
         let blob: Box<str> = std::str::from_utf8(blob).map_err(|e| e.to_string())?.into();
         let at = at + 4 + blob_len;
         let n_pairs = word(at)?;
-        let pairs: Vec<u64> = (0..n_pairs)
-            .map(|i| Ok(((word(at + 4 + 8 * i)? as u64) << 32) | word(at + 8 + 8 * i)? as u64))
-            .collect::<Result<_, String>>()?;
+        let pairs: Vec<u64> = outputs
+            .get(at + 4..at + 4 + 8 * n_pairs)
+            .ok_or("truncated table")?
+            .chunks_exact(8)
+            .map(|b| {
+                let hi = u32::from_le_bytes(b[..4].try_into().expect("four bytes"));
+                let lo = u32::from_le_bytes(b[4..].try_into().expect("four bytes"));
+                (u64::from(hi) << 32) | u64::from(lo)
+            })
+            .collect();
         let pairs = PairSet::new(&pairs);
         for v in values.iter().filter(|v| *v & IDENTITY_BIT == 0) {
             let (off, len) = (
