@@ -155,18 +155,13 @@ fn run_jsonl_with<R: BufRead, W: Write>(
     Ok(summary)
 }
 
-/// Where the text field's value lies in a record.
-struct Field<'a> {
-    /// The value as it is in the line (a JSON string, quotes and escapes included).
-    raw: &'a RawValue,
-}
-
-/// Reads a record as a JSON object and finds its field `key` without building the object: the
-/// other fields are checked for well-formedness and left as they are in the line.
+/// Reads a record as a JSON object and finds the value of its field `key` as it is in the line
+/// (quotes and escapes included), without building the object: the other fields are checked for
+/// well-formedness and left as they are.
 struct FindField<'k>(&'k str);
 
 impl<'de, 'k> DeserializeSeed<'de> for FindField<'k> {
-    type Value = Option<Field<'de>>;
+    type Value = Option<&'de RawValue>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
         d.deserialize_map(self)
@@ -174,7 +169,7 @@ impl<'de, 'k> DeserializeSeed<'de> for FindField<'k> {
 }
 
 impl<'de, 'k> Visitor<'de> for FindField<'k> {
-    type Value = Option<Field<'de>>;
+    type Value = Option<&'de RawValue>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
@@ -194,7 +189,7 @@ impl<'de, 'k> Visitor<'de> for FindField<'k> {
                         self.0
                     )));
                 }
-                found = Some(Field { raw });
+                found = Some(raw);
             }
         }
         Ok(found)
@@ -240,12 +235,12 @@ fn clean_record(
     }
     // The parser checks UTF-8 inside strings, the only place JSON allows non-ASCII bytes.
     let mut de = serde_json::Deserializer::from_slice(body);
-    let field = FindField(key)
+    let raw = FindField(key)
         .deserialize(&mut de)
         .and_then(|f| de.end().map(|()| f))
         .map_err(|e| format!("not a JSON object ({e})"))?
         .ok_or_else(|| format!("no field {key:?}"))?;
-    let raw = field.raw.get();
+    let raw = raw.get();
     // A string without escapes is its own value between the quotes (the parser checked it).
     let value: Cow<str> = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
         Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),

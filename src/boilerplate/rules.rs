@@ -215,15 +215,20 @@ struct Compiled {
 static TRIGGERS_NFA: LazyLock<aho_corasick::nfa::contiguous::NFA> = LazyLock::new(|| {
     aho_corasick::nfa::contiguous::Builder::new()
         .ascii_case_insensitive(true)
-        .build(RULES.iter().flat_map(|r| expand(r.triggers)))
+        .build(trigger_literals())
         .expect("trigger literals are valid")
 });
 static TRIGGERS_DFA: LazyLock<aho_corasick::dfa::DFA> = LazyLock::new(|| {
     aho_corasick::dfa::Builder::new()
         .ascii_case_insensitive(true)
-        .build(RULES.iter().flat_map(|r| expand(r.triggers)))
+        .build(trigger_literals())
         .expect("trigger literals are valid")
 });
+/// Every rule's trigger literals, in rule order (pattern `k` of either automaton).
+fn trigger_literals() -> impl Iterator<Item = String> {
+    RULES.iter().flat_map(|r| expand(r.triggers))
+}
+
 /// Lines classified so far, counted up to [`DFA_AFTER`] (racy across threads; it only picks the
 /// automaton, which gives the same answer either way).
 static CLASSIFIED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -399,91 +404,43 @@ pub fn is_barrier(line: &str) -> bool {
             )
         });
     let digit = first.is_ascii_digit();
-    // Lines that name a reporter, end a photo credit, or start like a marker, a dateline or a
-    // byline.
-    let marked = digit
-        || reporter
-        || (short && matches!(last, '摄' | '攝' | '道' | '導'))
-        || matches!(
-            first,
-            '—' | '-'
-                | '（'
-                | '('
-                | '•'
-                | '·'
-                | '●'
-                | '▪'
-                | '◦'
-                | '*'
-                | '第'
-                | '■'
-                | '□'
-                | '新'
-                | '中'
-                | '本'
-                | '人'
-                | '央'
-                | '上'
-                | '下'
-                | '转'
-                | '轉'
-                | '接'
-                | '紧'
-                | '緊'
-                | '文'
-                | '作'
-                | '记'
-                | '記'
-                | '图'
-                | '圖'
-                | '撰'
-        );
-    let gates = [
-        // BARRIER
+    // The characters each pattern can start with: barrier, list item, continuation, dateline,
+    // byline, photo credit.
+    let starts = [
         matches!(first, '—' | '-'),
-        // LIST_ITEM (also `一、`, which needs no other mark)
         digit
             || matches!(
                 first,
-                '一' | '二'
-                    | '三'
-                    | '四'
-                    | '五'
-                    | '六'
-                    | '七'
-                    | '八'
-                    | '九'
-                    | '十'
-                    | '（'
-                    | '('
-                    | '•'
-                    | '·'
-                    | '●'
-                    | '▪'
-                    | '◦'
-                    | '-'
-                    | '*'
-                    | '第'
+                '（' | '(' | '•' | '·' | '●' | '▪' | '◦' | '-' | '*' | '第'
             ),
-        // continuation
-        marked
-            && matches!(
-                first,
-                '（' | '(' | '上' | '下' | '转' | '轉' | '接' | '紧' | '緊'
-            ),
-        // dateline
-        marked && (digit || matches!(first, '新' | '中' | '本' | '人' | '央' | '（' | '(')),
-        // byline
-        marked
-            && (reporter
-                || matches!(
-                    first,
-                    '■' | '□' | '文' | '撰' | '作' | '记' | '記' | '图' | '圖'
-                )),
-        // photo_credit
-        marked
-            && (matches!(first, '（' | '(' | '图' | '圖')
-                || matches!(
+        matches!(
+            first,
+            '（' | '(' | '上' | '下' | '转' | '轉' | '接' | '紧' | '緊'
+        ),
+        digit || matches!(first, '新' | '中' | '本' | '人' | '央' | '（' | '('),
+        matches!(
+            first,
+            '■' | '□' | '文' | '撰' | '作' | '记' | '記' | '图' | '圖'
+        ),
+        matches!(first, '（' | '(' | '图' | '圖'),
+    ];
+    // A line that starts like one of them, names a reporter, or ends like a photo credit.
+    let marked =
+        reporter || (short && matches!(last, '摄' | '攝' | '道' | '導')) || starts.contains(&true);
+    let numeral = matches!(
+        first,
+        '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+    );
+    let gates = [
+        starts[0],
+        // `一、` needs no other mark.
+        starts[1] || numeral,
+        starts[2],
+        starts[3],
+        starts[4] || reporter,
+        starts[5]
+            || (marked
+                && matches!(
                     last,
                     '摄' | '攝' | '影' | '道' | '導' | '国' | '國' | 'C' | '）' | ')'
                 )),
