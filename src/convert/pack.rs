@@ -7,7 +7,7 @@
 //! A key absent from a config is a single character there, and a single-character key that
 //! converts to itself changes nothing in forward maximum matching, so sharing is exact.
 //!
-//! Automaton: a serialized `daachorse` charwise automaton (leftmost-longest), value = key index.
+//! Automaton: a trie (`trie.rs`) over the sorted keys, value = key index.
 //! Outputs: `u32 LE` longest key in characters, `u32 LE` key count `n`, `n` packed values
 //! (`u32 LE`), `u32 LE` blob length, the blob (distinct outputs, concatenated), `u32 LE` pair
 //! count and the sorted pairs of dangerous adjacent run characters (two `u32 LE` each).
@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use daachorse::{CharwiseDoubleArrayAhoCorasickBuilder, MatchKind};
+use super::trie;
 
 /// Set when the key converts to itself (the output is the matched input).
 pub const IDENTITY_BIT: u32 = 1 << 31;
@@ -61,14 +61,9 @@ pub fn multi_char_keys(table: &BTreeMap<String, String>) -> Vec<&str> {
         .collect()
 }
 
-/// Compiles the automaton over `keys` (value = index in `keys`).
-pub fn compile_keys(keys: &[String]) -> Result<Vec<u8>, String> {
-    let pma = CharwiseDoubleArrayAhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .use_prefilter(false)
-        .build_with_values(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i as u32)))
-        .map_err(|e| format!("building automaton: {e}"))?;
-    Ok(pma.serialize())
+/// Compiles the trie over `keys` (value = index in `keys`).
+pub fn compile_keys(keys: &[String]) -> Result<Vec<u32>, String> {
+    trie::build(keys)
 }
 
 /// Packs `table`'s outputs in the order of `keys` (which must include all of `table`'s and

@@ -1,37 +1,25 @@
-//! The fast engine: one leftmost-longest pass of a fused table over the text.
+//! The fast engine: one forward maximum matching pass of a fused table over the text.
 
 use std::sync::Arc;
 
-use daachorse::CharwiseDoubleArrayAhoCorasick;
-
 use super::pack::{DANGER_BIT, GAP_BIT, IDENTITY_BIT, LEN_MAX, LEN_SHIFT, OFFSET_MAX};
+use super::trie::Trie;
 
-/// An automaton mapping keys to their index (see `pack.rs`).
-pub(crate) type Automaton = CharwiseDoubleArrayAhoCorasick<u32>;
-
-/// Reads an automaton produced by `pack::compile_keys`, checking it.
-pub(crate) fn automaton_from_bytes(bytes: &[u8]) -> Result<Automaton, String> {
-    let (pma, rest) =
-        Automaton::deserialize(bytes).map_err(|e| format!("corrupt automaton: {e}"))?;
-    if !rest.is_empty() {
-        return Err("trailing bytes after automaton".into());
-    }
-    Ok(pma)
+/// The words of one of the tries `build.rs` compiled into the binary (8-aligned bytes).
+pub(crate) fn builtin_words(bytes: &'static [u8]) -> &'static [u32] {
+    // SAFETY: every bit pattern is a valid u32, and the slice in the middle is aligned by
+    // construction; the registry aligns each embedded trie to 8 bytes (more than enough), checked just below.
+    let (head, words, tail) = unsafe { bytes.align_to::<u32>() };
+    assert!(
+        head.is_empty() && tail.is_empty(),
+        "embedded trie is not aligned"
+    );
+    words
 }
 
-/// Reads one of the automata `build.rs` compiled into the binary, without re-checking it (a
-/// third of the start-up time otherwise). `builtin_automata_are_valid` checks them all.
-pub(crate) fn builtin_automaton(bytes: &'static [u8]) -> Automaton {
-    // SAFETY: the bytes are `pma.serialize()` output written by build.rs into this very binary,
-    // and the test `builtin_automata_are_valid` deserializes each with full checks.
-    let (pma, rest) = unsafe { Automaton::deserialize_unchecked(bytes) };
-    debug_assert!(rest.is_empty());
-    pma
-}
-
-/// A compiled conversion table: a (possibly shared) automaton plus this config's outputs.
+/// A compiled conversion table: a (possibly shared) trie of keys plus this config's outputs.
 pub(crate) struct Table {
-    pma: Pma,
+    keys: Keys,
     values: Box<[u32]>,
     blob: Box<str>,
     max_chars: usize,
@@ -39,14 +27,16 @@ pub(crate) struct Table {
     pairs: PairSet,
 }
 
-pub(crate) enum Pma {
-    Shared(&'static Automaton),
-    Owned(Arc<Automaton>),
+/// The words of a trie (see `trie.rs`), shared by the tables of a group.
+pub(crate) enum Keys {
+    Builtin(&'static [u32]),
+    Owned(Arc<[u32]>),
 }
 
 impl Table {
-    /// Reads the outputs produced by `pack::compile_outputs` for automaton `pma`.
-    pub(crate) fn new(pma: Pma, outputs: &[u8]) -> Result<Table, String> {
+    /// Reads the outputs produced by `pack::compile_outputs` for the trie `keys`.
+    pub(crate) fn new(keys: Keys, outputs: &[u8]) -> Result<Table, String> {
+        Trie::new(keys.words())?;
         let word = |at: usize| -> Result<usize, String> {
             let b = outputs.get(at..at + 4).ok_or("truncated table")?;
             Ok(u32::from_le_bytes(b.try_into().unwrap()) as usize)
@@ -91,7 +81,7 @@ impl Table {
             }
         }
         Ok(Table {
-            pma,
+            keys,
             values,
             blob,
             max_chars,
@@ -118,11 +108,8 @@ impl Table {
         &self.blob[off..off + len]
     }
 
-    fn automaton(&self) -> &Automaton {
-        match &self.pma {
-            Pma::Shared(p) => p,
-            Pma::Owned(p) => p,
-        }
+    fn trie(&self) -> Trie<'_> {
+        Trie::new(self.keys.words()).expect("checked by Table::new")
     }
 
     /// Converts a prefix of `text` into `out` and returns (bytes consumed, keys replaced).
@@ -139,16 +126,16 @@ impl Table {
         let mut copied = 0;
         let mut changes = 0;
         let mut end = 0;
-        for m in self.automaton().leftmost_find_iter(text) {
-            if m.start() > safe {
+        for (start, m_end, key) in self.trie().matches(text) {
+            if start > safe {
                 break;
             }
-            end = m.end();
-            let v = self.values[m.value() as usize];
+            end = m_end;
+            let v = self.values[key as usize];
             if v & (IDENTITY_BIT | GAP_BIT) != 0 {
                 continue;
             }
-            out.push_str(&text[copied..m.start()]);
+            out.push_str(&text[copied..start]);
             out.push_str(self.output(v));
             copied = end;
             changes += 1;
@@ -203,37 +190,37 @@ impl Engine {
         let mut slow_from = st.pending.iter().any(|p| !p.is_empty()).then_some(0);
         let mut copied = 0;
         let mut end = 0;
-        for m in main.automaton().leftmost_find_iter(text) {
-            if m.start() > safe {
+        for (start, m_end, key) in main.trie().matches(text) {
+            if start > safe {
                 break;
             }
-            end = m.end();
-            let v = main.values[m.value() as usize];
+            end = m_end;
+            let v = main.values[key as usize];
             if v & GAP_BIT != 0 {
                 if slow_from.is_some() {
                     continue;
                 }
-                if v & DANGER_BIT != 0 && main.may_start_key(text, m.start(), m.end(), last) {
-                    out.push_str(&text[copied..m.start()]);
-                    copied = m.start();
-                    slow_from = Some(m.start());
+                if v & DANGER_BIT != 0 && main.may_start_key(text, start, m_end, last) {
+                    out.push_str(&text[copied..start]);
+                    copied = start;
+                    slow_from = Some(start);
                 } else if v & IDENTITY_BIT == 0 {
-                    out.push_str(&text[copied..m.start()]);
+                    out.push_str(&text[copied..start]);
                     out.push_str(main.output(v));
-                    copied = m.end();
+                    copied = m_end;
                     changes += 1;
                 }
                 continue;
             }
             // A segmentation key: it closes the run before it.
             if let Some(s) = slow_from.take() {
-                changes += self.feed_gap(&text[s..m.start()], out, true, st);
-                copied = m.start();
+                changes += self.feed_gap(&text[s..start], out, true, st);
+                copied = start;
             }
             if v & IDENTITY_BIT == 0 {
-                out.push_str(&text[copied..m.start()]);
+                out.push_str(&text[copied..start]);
                 out.push_str(main.output(v));
-                copied = m.end();
+                copied = m_end;
                 changes += 1;
             }
         }
@@ -276,6 +263,15 @@ impl Engine {
         }
         out.push_str(a);
         changes
+    }
+}
+
+impl Keys {
+    fn words(&self) -> &[u32] {
+        match self {
+            Keys::Builtin(w) => w,
+            Keys::Owned(w) => w,
+        }
     }
 }
 

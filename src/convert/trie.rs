@@ -1,0 +1,436 @@
+//! The key index of the conversion tables: a double-array trie of characters, with forward
+//! maximum matching over it. Shared by `build.rs` (through `#[path]`), which serializes the
+//! built-in tries, and the library, which matches with them and builds tries for user
+//! dictionaries at run time.
+//!
+//! Why not a general Aho-Corasick automaton: forward maximum matching only ever asks "what is
+//! the longest key starting here?", so failure links buy nothing. Characters get codes by how
+//! many keys hold them, so the frequent ones have small codes and their transitions sit close
+//! together in memory. The trie is used straight from the bytes embedded in the binary, with
+//! nothing to deserialize, and is about a third of the size of the `daachorse` automaton it
+//! replaced.
+//!
+//! Layout, all `u32` little-endian words:
+//!
+//! - `MAGIC`, `units`, `top` (entries of the first level of the code map), `blocks`;
+//! - the code map: `top` block numbers, one per 64 code points, then `blocks` blocks of 64
+//!   codes (block 0 is all zeros; code 0 means "in no key");
+//! - `units` pairs `(base | flags, check)`: the child of unit `u` by code `c` is unit
+//!   `t = base(u) + c` when `check(t) == u`. Unit 0 is the root, whose base is 0;
+//! - `units` values: the key index of a unit that ends a key.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+/// The first word of a serialized trie.
+pub const MAGIC: u32 = u32::from_le_bytes(*b"zht1");
+const HEADER: usize = 4;
+const BLOCK: usize = 64;
+/// The unit ends a key (its value is in the values array).
+const IS_KEY: u32 = 1 << 31;
+/// Some key continues past the unit.
+const HAS_CHILDREN: u32 = 1 << 30;
+const BASE: u32 = HAS_CHILDREN - 1;
+/// The check of a free unit.
+const FREE: u32 = u32::MAX;
+
+/// Builds the trie of `keys`; the value of `keys[i]` is `i`. Keys must be distinct and
+/// non-empty.
+pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
+    // Codes: characters by how many keys hold them, most first (ties by code point).
+    let mut count: BTreeMap<char, usize> = BTreeMap::new();
+    for k in keys {
+        if k.is_empty() {
+            return Err("empty dictionary key".into());
+        }
+        for c in k.chars() {
+            *count.entry(c).or_default() += 1;
+        }
+    }
+    let mut by_count: Vec<(char, usize)> = count.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let code: BTreeMap<char, u32> = by_count
+        .iter()
+        .enumerate()
+        .map(|(i, &(c, _))| (c, i as u32 + 1))
+        .collect();
+
+    // The plain trie: node 0 is the root; children as (code, node), in code order.
+    struct Node {
+        children: BTreeMap<u32, usize>,
+        value: Option<u32>,
+    }
+    let mut nodes = vec![Node {
+        children: BTreeMap::new(),
+        value: None,
+    }];
+    for (i, k) in keys.iter().enumerate() {
+        let mut at = 0;
+        for c in k.chars() {
+            let next = nodes.len();
+            at = *nodes[at].children.entry(code[&c]).or_insert(next);
+            if at == next {
+                nodes.push(Node {
+                    children: BTreeMap::new(),
+                    value: None,
+                });
+            }
+        }
+        if nodes[at].value.replace(i as u32).is_some() {
+            return Err(format!("duplicate dictionary key {k:?}"));
+        }
+    }
+
+    // Place the nodes, breadth first: each node's children go at `base + code` for the first
+    // base where all of those units are free. Free units below the end are kept in a linked
+    // list, so the search steps from free unit to free unit.
+    let mut units = Units::default();
+    let mut unit_of = vec![0usize; nodes.len()];
+    let mut queue = std::collections::VecDeque::from([0usize]);
+    while let Some(id) = queue.pop_front() {
+        let node = &nodes[id];
+        let u = unit_of[id];
+        if let Some(v) = node.value {
+            units.base[u] |= IS_KEY;
+            units.value[u] = v;
+        }
+        if node.children.is_empty() {
+            continue;
+        }
+        let codes: Vec<usize> = node.children.keys().map(|&c| c as usize).collect();
+        let b = if u == 0 { 0 } else { units.find_base(&codes) };
+        if b > BASE as usize {
+            return Err("dictionary too large".into());
+        }
+        units.base[u] |= b as u32 | HAS_CHILDREN;
+        for (&c, &child) in &node.children {
+            let t = b + c as usize;
+            units.take(t, u as u32);
+            unit_of[child] = t;
+            queue.push_back(child);
+        }
+    }
+    let Units {
+        base, check, value, ..
+    } = units;
+
+    // The code map.
+    let max = by_count.iter().map(|&(c, _)| c as usize).max().unwrap_or(0);
+    let mut top = vec![0u32; max / BLOCK + 1];
+    let mut blocks: Vec<[u32; BLOCK]> = vec![[0; BLOCK]];
+    for (&c, &k) in &code {
+        let c = c as usize;
+        if top[c / BLOCK] == 0 {
+            top[c / BLOCK] = blocks.len() as u32;
+            blocks.push([0; BLOCK]);
+        }
+        blocks[top[c / BLOCK] as usize][c % BLOCK] = k;
+    }
+
+    let units = check.len();
+    let mut words = Vec::with_capacity(HEADER + top.len() + blocks.len() * BLOCK + 3 * units);
+    words.extend([MAGIC, units as u32, top.len() as u32, blocks.len() as u32]);
+    words.extend(&top);
+    words.extend(blocks.iter().flatten());
+    for (b, c) in base.iter().zip(&check) {
+        words.extend([*b, *c]);
+    }
+    words.extend(&value);
+    Ok(words)
+}
+
+/// The double array being built. Unit 0 is the root.
+struct Units {
+    base: Vec<u32>,
+    check: Vec<u32>,
+    value: Vec<u32>,
+    /// The free units below the end, as a doubly linked list (`usize::MAX` ends it).
+    next: Vec<usize>,
+    prev: Vec<usize>,
+    first_free: usize,
+    last_free: usize,
+}
+
+impl Default for Units {
+    fn default() -> Units {
+        Units {
+            base: vec![0],
+            check: vec![FREE],
+            value: vec![0],
+            next: vec![usize::MAX],
+            prev: vec![usize::MAX],
+            first_free: usize::MAX,
+            last_free: usize::MAX,
+        }
+    }
+}
+
+impl Units {
+    fn is_free(&self, t: usize) -> bool {
+        self.check.get(t).is_none_or(|&x| x == FREE)
+    }
+
+    /// The first base (at least 1) at which every `codes` lands on a free unit.
+    fn find_base(&self, codes: &[usize]) -> usize {
+        let first = codes[0];
+        // Candidates for the first child's unit: the free units, then the end and past it.
+        let mut p = self.first_free;
+        loop {
+            if p == usize::MAX {
+                p = self.check.len().max(first + 1);
+            }
+            if p > first && codes.iter().all(|&c| self.is_free(p - first + c)) {
+                return p - first;
+            }
+            p = if p < self.check.len() {
+                self.next[p]
+            } else {
+                p + 1
+            };
+        }
+    }
+
+    /// Marks unit `t` as a child of `parent`, growing the array when `t` is past its end.
+    fn take(&mut self, t: usize, parent: u32) {
+        while self.check.len() <= t {
+            // A new free unit, appended to the list.
+            let i = self.check.len();
+            self.base.push(0);
+            self.check.push(FREE);
+            self.value.push(0);
+            self.next.push(usize::MAX);
+            let last = self.last_free;
+            self.prev.push(last);
+            match last {
+                usize::MAX => self.first_free = i,
+                l => self.next[l] = i,
+            }
+            self.last_free = i;
+        }
+        debug_assert_eq!(self.check[t], FREE);
+        let (p, n) = (self.prev[t], self.next[t]);
+        match p {
+            usize::MAX => self.first_free = n,
+            p => self.next[p] = n,
+        }
+        if n != usize::MAX {
+            self.prev[n] = p;
+        } else {
+            self.last_free = p;
+        }
+        self.check[t] = parent;
+    }
+}
+
+/// The words of a serialized trie as bytes (little-endian), for `include_bytes!`.
+pub fn to_bytes(words: &[u32]) -> Vec<u8> {
+    words.iter().flat_map(|w| w.to_le_bytes()).collect()
+}
+
+/// A view of a serialized trie.
+#[derive(Clone, Copy)]
+pub struct Trie<'a> {
+    top: &'a [u32],
+    blocks: &'a [u32],
+    units: &'a [u32],
+    values: &'a [u32],
+}
+
+impl<'a> Trie<'a> {
+    /// Checks the layout of `words` (not the contents: a corrupt trie can give wrong matches,
+    /// never out-of-bounds reads or endless loops).
+    pub fn new(words: &'a [u32]) -> Result<Trie<'a>, String> {
+        let [magic, units, top, blocks] = *words.get(..HEADER).ok_or("truncated trie")? else {
+            unreachable!()
+        };
+        if u32::from_le(magic) != MAGIC {
+            return Err("not a zhtidy trie".into());
+        }
+        let [units, top, blocks] = [units, top, blocks].map(|w| u32::from_le(w) as usize);
+        if units == 0 || blocks == 0 || words.len() != HEADER + top + blocks * BLOCK + 3 * units {
+            return Err("trie sizes do not add up".into());
+        }
+        let (top, rest) = words[HEADER..].split_at(top);
+        let (blocks, rest) = rest.split_at(blocks * BLOCK);
+        let (units, values) = rest.split_at(2 * units);
+        Ok(Trie {
+            top,
+            blocks,
+            units,
+            values,
+        })
+    }
+
+    /// The code of character `c`; 0 when no key holds it.
+    #[inline]
+    fn code(&self, c: u32) -> usize {
+        let c = c as usize;
+        match self.top.get(c / BLOCK) {
+            Some(&b) => self
+                .blocks
+                .get(u32::from_le(b) as usize * BLOCK + c % BLOCK)
+                .map_or(0, |&k| u32::from_le(k) as usize),
+            None => 0,
+        }
+    }
+
+    /// The child of unit `u` (whose base word is `base`) by character `c`, with its base word.
+    #[inline]
+    fn child(&self, u: usize, base: u32, c: u32) -> Option<(usize, u32)> {
+        let code = self.code(c);
+        if code == 0 {
+            return None;
+        }
+        let t = (base & BASE) as usize + code;
+        let pair = self.units.get(2 * t..2 * t + 2)?;
+        (u32::from_le(pair[1]) as usize == u).then(|| (t, u32::from_le(pair[0])))
+    }
+
+    /// The longest key that starts at byte `at` of `text` (a character boundary), as
+    /// `(end, value)`.
+    #[inline]
+    pub fn longest(&self, text: &[u8], at: usize) -> Option<(usize, u32)> {
+        let (c, len) = decode(text, at);
+        let root = u32::from_le(self.units[0]);
+        let (mut u, mut base) = self.child(0, root, c)?;
+        let mut j = at + len;
+        let mut best = None;
+        loop {
+            if base & IS_KEY != 0 {
+                best = Some((j, u32::from_le(*self.values.get(u)?)));
+            }
+            if base & HAS_CHILDREN == 0 || j >= text.len() {
+                return best;
+            }
+            let (c, len) = decode(text, j);
+            match self.child(u, base, c) {
+                Some((t, b)) => (u, base) = (t, b),
+                None => return best,
+            }
+            j += len;
+        }
+    }
+
+    /// Leftmost-longest matches `(start, end, value)` in `text`: forward maximum matching.
+    pub fn matches<'t>(&self, text: &'t str) -> Matches<'a, 't> {
+        Matches {
+            trie: *self,
+            text: text.as_bytes(),
+            at: 0,
+        }
+    }
+}
+
+/// The iterator of [`Trie::matches`].
+pub struct Matches<'a, 't> {
+    trie: Trie<'a>,
+    text: &'t [u8],
+    at: usize,
+}
+
+impl Iterator for Matches<'_, '_> {
+    type Item = (usize, usize, u32);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, usize, u32)> {
+        let text = self.text;
+        while self.at < text.len() {
+            let start = self.at;
+            if let Some((end, v)) = self.trie.longest(text, start) {
+                self.at = end;
+                return Some((start, end, v));
+            }
+            self.at += utf8_len(text[start]);
+        }
+        None
+    }
+}
+
+#[inline]
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0..0x80 => 1,
+        0x80..0xe0 => 2,
+        0xe0..0xf0 => 3,
+        _ => 4,
+    }
+}
+
+/// The character at byte `i` of UTF-8 `text` (a character boundary) and its length.
+#[inline]
+fn decode(text: &[u8], i: usize) -> (u32, usize) {
+    let b = text[i];
+    if b < 0x80 {
+        return (u32::from(b), 1);
+    }
+    let cont = |k: usize| u32::from(text.get(i + k).copied().unwrap_or(0) & 0x3f);
+    if b < 0xe0 {
+        ((u32::from(b & 0x1f) << 6) | cont(1), 2)
+    } else if b < 0xf0 {
+        ((u32::from(b & 0x0f) << 12) | (cont(1) << 6) | cont(2), 3)
+    } else {
+        (
+            (u32::from(b & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3),
+            4,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{build, Trie};
+    use proptest::prelude::*;
+
+    /// The plain definition: the longest key that `text[at..]` starts with.
+    fn naive(keys: &[String], text: &str, at: usize) -> Option<(usize, u32)> {
+        keys.iter()
+            .enumerate()
+            .filter(|(_, k)| text[at..].starts_with(k.as_str()))
+            .max_by_key(|(_, k)| k.len())
+            .map(|(i, k)| (at + k.len(), i as u32))
+    }
+
+    fn check(keys: &[String], text: &str) {
+        let words = build(keys).unwrap();
+        let trie = Trie::new(&words).unwrap();
+        for (at, _) in text.char_indices() {
+            assert_eq!(
+                trie.longest(text.as_bytes(), at),
+                naive(keys, text, at),
+                "keys {keys:?}, text {text:?} at {at}"
+            );
+        }
+    }
+
+    #[test]
+    fn longest_key_wins() {
+        let keys: Vec<String> = [
+            "干",
+            "干燥",
+            "干燥剂",
+            "a",
+            "ab",
+            "abc",
+            "𠀋",
+            "𠀋干",
+            "头发",
+        ]
+        .map(String::from)
+        .to_vec();
+        check(&keys, "干燥剂干燥干头发头abcab𠀋干𠀋 x");
+        assert!(build(&["".to_string()]).is_err());
+        assert!(build(&["干".to_string(), "干".to_string()]).is_err());
+        assert!(Trie::new(&[1, 2, 3]).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn matches_the_plain_definition(
+            keys in proptest::collection::btree_set("[a-c干燥剂头发𠀋é]{1,4}", 0..40),
+            text in "[a-d干燥剂头发𠀋é ]{0,40}",
+        ) {
+            let keys: Vec<String> = keys.into_iter().collect();
+            check(&keys, &text);
+        }
+    }
+}
