@@ -126,20 +126,16 @@ impl Table {
         let mut copied = 0;
         let mut changes = 0;
         let mut end = 0;
-        for (start, m_end, key) in self.trie().matches(text) {
-            if start > safe {
-                break;
-            }
+        self.trie().scan(text, safe, |start, m_end, key| {
             end = m_end;
             let v = self.values[key as usize];
             if v & (IDENTITY_BIT | GAP_BIT) != 0 {
-                continue;
+                return;
             }
-            out.push_str(&text[copied..start]);
-            out.push_str(self.output(v));
-            copied = end;
+            emit(out, &text[copied..start], self.output(v));
+            copied = m_end;
             changes += 1;
-        }
+        });
         let consumed = end.max(min_consumed);
         out.push_str(&text[copied..consumed]);
         (consumed, changes)
@@ -190,27 +186,23 @@ impl Engine {
         let mut slow_from = st.pending.iter().any(|p| !p.is_empty()).then_some(0);
         let mut copied = 0;
         let mut end = 0;
-        for (start, m_end, key) in main.trie().matches(text) {
-            if start > safe {
-                break;
-            }
+        main.trie().scan(text, safe, |start, m_end, key| {
             end = m_end;
             let v = main.values[key as usize];
             if v & GAP_BIT != 0 {
                 if slow_from.is_some() {
-                    continue;
+                    return;
                 }
                 if v & DANGER_BIT != 0 && main.may_start_key(text, start, m_end, last) {
                     out.push_str(&text[copied..start]);
                     copied = start;
                     slow_from = Some(start);
                 } else if v & IDENTITY_BIT == 0 {
-                    out.push_str(&text[copied..start]);
-                    out.push_str(main.output(v));
+                    emit(out, &text[copied..start], main.output(v));
                     copied = m_end;
                     changes += 1;
                 }
-                continue;
+                return;
             }
             // A segmentation key: it closes the run before it.
             if let Some(s) = slow_from.take() {
@@ -218,12 +210,11 @@ impl Engine {
                 copied = start;
             }
             if v & IDENTITY_BIT == 0 {
-                out.push_str(&text[copied..start]);
-                out.push_str(main.output(v));
+                emit(out, &text[copied..start], main.output(v));
                 copied = m_end;
                 changes += 1;
             }
-        }
+        });
         let consumed = if last {
             text.len()
         } else {
@@ -273,6 +264,16 @@ impl Keys {
             Keys::Owned(w) => w,
         }
     }
+}
+
+/// Appends the text kept before a replacement (often none: replacements tend to follow each
+/// other), then the replacement.
+#[inline(always)]
+fn emit(out: &mut String, kept: &str, output: &str) {
+    if !kept.is_empty() {
+        out.push_str(kept);
+    }
+    out.push_str(output);
 }
 
 /// A set of `u64` with open addressing and a multiplicative hash: one probe, usually.

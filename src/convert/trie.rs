@@ -262,7 +262,7 @@ impl<'a> Trie<'a> {
     }
 
     /// The code of character `c`; 0 when no key holds it.
-    #[inline]
+    #[inline(always)]
     fn code(&self, c: u32) -> usize {
         let c = c as usize;
         match self.top.get(c / BLOCK) {
@@ -274,10 +274,16 @@ impl<'a> Trie<'a> {
         }
     }
 
-    /// The child of unit `u` (whose base word is `base`) by character `c`, with its base word.
-    #[inline]
-    fn child(&self, u: usize, base: u32, c: u32) -> Option<(usize, u32)> {
-        let code = self.code(c);
+    /// The code of the character at byte `i` of `text`, and the character's length.
+    #[inline(always)]
+    fn code_at(&self, text: &[u8], i: usize) -> (usize, usize) {
+        let (c, len) = decode(text, i);
+        (self.code(c), len)
+    }
+
+    /// The child of unit `u` (whose base word is `base`) by code `code`, with its base word.
+    #[inline(always)]
+    fn child(&self, u: usize, base: u32, code: usize) -> Option<(usize, u32)> {
         if code == 0 {
             return None;
         }
@@ -288,76 +294,71 @@ impl<'a> Trie<'a> {
 
     /// The longest key that starts at byte `at` of `text` (a character boundary), as
     /// `(end, value)`.
-    #[inline]
     pub fn longest(&self, text: &[u8], at: usize) -> Option<(usize, u32)> {
-        let (c, len) = decode(text, at);
+        let (code, len) = self.code_at(text, at);
+        self.walk(text, at + len, code).0
+    }
+
+    /// Walks from the root by `code` (of the character that ends at byte `j`), then by the
+    /// characters from `j` on. Returns the longest key found, as `(end, value)`, the byte where
+    /// the walk stopped, and the code and length of the character there when the walk read it.
+    #[inline(always)]
+    fn walk(
+        &self,
+        text: &[u8],
+        mut j: usize,
+        code: usize,
+    ) -> (Option<(usize, u32)>, usize, Option<(usize, usize)>) {
         let root = u32::from_le(self.units[0]);
-        let (mut u, mut base) = self.child(0, root, c)?;
-        let mut j = at + len;
+        let Some((mut u, mut base)) = self.child(0, root, code) else {
+            return (None, j, None);
+        };
         let mut best = None;
         loop {
             if base & IS_KEY != 0 {
-                best = Some((j, u32::from_le(*self.values.get(u)?)));
+                let v = self.values.get(u).map_or(u32::MAX, |&v| u32::from_le(v));
+                best = Some((j, v));
             }
             if base & HAS_CHILDREN == 0 || j >= text.len() {
-                return best;
+                return (best, j, None);
             }
-            let (c, len) = decode(text, j);
-            match self.child(u, base, c) {
+            let (code, len) = self.code_at(text, j);
+            match self.child(u, base, code) {
                 Some((t, b)) => (u, base) = (t, b),
-                None => return best,
+                None => return (best, j, Some((code, len))),
             }
             j += len;
         }
     }
 
-    /// Leftmost-longest matches `(start, end, value)` in `text`: forward maximum matching.
-    pub fn matches<'t>(&self, text: &'t str) -> Matches<'a, 't> {
-        Matches {
-            trie: *self,
-            text: text.as_bytes(),
-            at: 0,
-        }
-    }
-}
-
-/// The iterator of [`Trie::matches`].
-pub struct Matches<'a, 't> {
-    trie: Trie<'a>,
-    text: &'t [u8],
-    at: usize,
-}
-
-impl Iterator for Matches<'_, '_> {
-    type Item = (usize, usize, u32);
-
+    /// Calls `f(start, end, value)` for the leftmost-longest matches in `text` (forward maximum
+    /// matching) that start at or before byte `limit`.
     #[inline]
-    fn next(&mut self) -> Option<(usize, usize, u32)> {
-        let text = self.text;
-        while self.at < text.len() {
-            let start = self.at;
-            if let Some((end, v)) = self.trie.longest(text, start) {
-                self.at = end;
-                return Some((start, end, v));
+    pub fn scan(&self, text: &str, limit: usize, mut f: impl FnMut(usize, usize, u32)) {
+        let text = text.as_bytes();
+        let mut pos = 0;
+        // The code and length of the character at `pos`, when a walk has read it already.
+        let mut known = None;
+        while pos < text.len() && pos <= limit {
+            let (code, len) = known.take().unwrap_or_else(|| self.code_at(text, pos));
+            let (best, stop, after) = self.walk(text, pos + len, code);
+            let next = match best {
+                Some((end, v)) => {
+                    f(pos, end, v);
+                    end
+                }
+                None => pos + len,
+            };
+            if next == stop {
+                known = after;
             }
-            self.at += utf8_len(text[start]);
+            pos = next;
         }
-        None
-    }
-}
-
-#[inline]
-fn utf8_len(lead: u8) -> usize {
-    match lead {
-        0..0x80 => 1,
-        0x80..0xe0 => 2,
-        0xe0..0xf0 => 3,
-        _ => 4,
     }
 }
 
 /// The character at byte `i` of UTF-8 `text` (a character boundary) and its length.
-#[inline]
+#[inline(always)]
 fn decode(text: &[u8], i: usize) -> (u32, usize) {
     let b = text[i];
     if b < 0x80 {
@@ -399,6 +400,23 @@ mod tests {
                 naive(keys, text, at),
                 "keys {keys:?}, text {text:?} at {at}"
             );
+        }
+        // The scan: forward maximum matching, stopping after `limit`.
+        for limit in [0, text.len() / 2, text.len()] {
+            let mut want = Vec::new();
+            let mut at = 0;
+            while at < text.len() && at <= limit {
+                match naive(keys, text, at) {
+                    Some((end, v)) => {
+                        want.push((at, end, v));
+                        at = end;
+                    }
+                    None => at += text[at..].chars().next().unwrap().len_utf8(),
+                }
+            }
+            let mut got = Vec::new();
+            trie.scan(text, limit, |s, e, v| got.push((s, e, v)));
+            assert_eq!(got, want, "keys {keys:?}, text {text:?}, limit {limit}");
         }
     }
 
