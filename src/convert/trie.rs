@@ -12,7 +12,8 @@
 //!
 //! Layout, all `u32` little-endian words:
 //!
-//! - `MAGIC`, `units`, `top` (entries of the first level of the code map), `blocks`;
+//! - `MAGIC`, `units`, `top` (entries of the first level of the code map), `blocks`, and four
+//!   words of 32 bits: a bit per ASCII character that some key holds;
 //! - the code map: `top` block numbers, one per 64 code points, then `blocks` blocks of 64
 //!   codes (block 0 is all zeros; code 0 means "in no key");
 //! - `units` pairs `(base | flags, check)`: the child of unit `u` by code `c` is unit
@@ -24,7 +25,7 @@ use std::collections::BTreeMap;
 
 /// The first word of a serialized trie.
 pub const MAGIC: u32 = u32::from_le_bytes(*b"zht1");
-const HEADER: usize = 4;
+const HEADER: usize = 8;
 const BLOCK: usize = 64;
 /// The unit ends a key (its value is in the values array).
 const IS_KEY: u32 = 1 << 31;
@@ -127,9 +128,16 @@ pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
         blocks[top[c / BLOCK] as usize][c % BLOCK] = k;
     }
 
+    let mut ascii = [0u32; 4];
+    for &c in code.keys() {
+        if c.is_ascii() {
+            ascii[c as usize / 32] |= 1 << (c as u32 % 32);
+        }
+    }
     let units = check.len();
     let mut words = Vec::with_capacity(HEADER + top.len() + blocks.len() * BLOCK + 3 * units);
     words.extend([MAGIC, units as u32, top.len() as u32, blocks.len() as u32]);
+    words.extend(ascii);
     words.extend(&top);
     words.extend(blocks.iter().flatten());
     for (b, c) in base.iter().zip(&check) {
@@ -230,6 +238,8 @@ pub fn to_bytes(words: &[u32]) -> Vec<u8> {
 /// A view of a serialized trie.
 #[derive(Clone, Copy)]
 pub struct Trie<'a> {
+    /// A bit per ASCII character that some key holds.
+    ascii: u128,
     top: &'a [u32],
     blocks: &'a [u32],
     units: &'a [u32],
@@ -240,9 +250,17 @@ impl<'a> Trie<'a> {
     /// Checks the layout of `words` (not the contents: a corrupt trie can give wrong matches,
     /// never out-of-bounds reads or endless loops).
     pub fn new(words: &'a [u32]) -> Result<Trie<'a>, String> {
-        let [magic, units, top, blocks] = *words.get(..HEADER).ok_or("truncated trie")? else {
+        let [magic, units, top, blocks, a0, a1, a2, a3] =
+            *words.get(..HEADER).ok_or("truncated trie")?
+        else {
             unreachable!()
         };
+        let ascii = [a0, a1, a2, a3]
+            .iter()
+            .enumerate()
+            .fold(0u128, |m, (i, &w)| {
+                m | (u128::from(u32::from_le(w)) << (32 * i))
+            });
         if u32::from_le(magic) != MAGIC {
             return Err("not a zhtidy trie".into());
         }
@@ -254,6 +272,7 @@ impl<'a> Trie<'a> {
         let (blocks, rest) = rest.split_at(blocks * BLOCK);
         let (units, values) = rest.split_at(2 * units);
         Ok(Trie {
+            ascii,
             top,
             blocks,
             units,
@@ -340,7 +359,18 @@ impl<'a> Trie<'a> {
         // The code and length of the character at `pos`, when a walk has read it already.
         let mut known = None;
         while pos < text.len() && pos <= limit {
-            let (code, len) = known.take().unwrap_or_else(|| self.code_at(text, pos));
+            let (code, len) = match known.take() {
+                Some(k) => k,
+                None => {
+                    let b = text[pos];
+                    if b < 0x80 && self.ascii & (1 << b) == 0 {
+                        // Plain ASCII (Latin text, markup, code): no key holds it.
+                        pos += 1;
+                        continue;
+                    }
+                    self.code_at(text, pos)
+                }
+            };
             let (best, stop, after) = self.walk(text, pos + len, code);
             let next = match best {
                 Some((end, v)) => {
