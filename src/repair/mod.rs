@@ -94,10 +94,22 @@ const CUT_AT: usize = 32 * 1024;
 /// How many repairs the report lists one by one (all are counted).
 const MAX_EVENTS: usize = 1000;
 
-/// A quick scan for anything any fix but `mojibake`'s Han-run check reacts to: ASCII
-/// `& ( ) ? , ; : !`, Latin-1 letters, `（`, U+FFFD, CJK
-/// compatibility ideographs, radicals, and runs of `烫`, `屯` or `锟斤拷`. Most clean lines have none.
-fn may_need_repair(b: &[u8]) -> bool {
+/// What a quick scan of a line found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Quick {
+    /// Nothing any fix reacts to.
+    Clean,
+    /// Only characters outside the common set (ASCII, GB2312, Big5 level 1, CJK punctuation):
+    /// just `mojibake`'s Han-run check can react to the line, and it needs one of those.
+    Uncommon,
+    /// Something another fix reacts to: ASCII `& ( ) ? , ; : !`, Latin-1 letters, `（`, U+FFFD,
+    /// CJK compatibility ideographs, radicals, or runs of `烫`, `屯` or `锟斤拷`.
+    Suspect,
+}
+
+/// The quick scan: one pass, a character at a time (`b` is UTF-8 from a `str`). Most clean
+/// lines are `Clean`, and then no fix needs to look at them.
+fn quick_scan(b: &[u8]) -> Quick {
     const ASCII: u128 = (1 << b'&')
         | (1 << b'(')
         | (1 << b')')
@@ -106,13 +118,14 @@ fn may_need_repair(b: &[u8]) -> bool {
         | (1 << b';')
         | (1 << b':')
         | (1 << b'!');
-    // One pass, a character at a time (`b` is UTF-8 from a `str`).
+    let common = model::common_set();
+    let mut uncommon = false;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         if c < 0x80 {
             if ASCII & (1u128 << c) != 0 {
-                return true;
+                return Quick::Suspect;
             }
             i += 1;
             continue;
@@ -137,16 +150,34 @@ fn may_need_repair(b: &[u8]) -> bool {
             _ => false,
         };
         if hit {
-            return true;
+            return Quick::Suspect;
         }
-        i += match c {
-            0xC0..=0xDF => 2,
-            0xE0..=0xEF => 3,
-            0xF0..=0xF7 => 4,
-            _ => 1,
+        let (cp, len) = match c {
+            0xC0..=0xDF => (
+                (u32::from(c & 0x1f) << 6) | u32::from(c1.unwrap_or(0) & 0x3f),
+                2,
+            ),
+            0xE0..=0xEF => (
+                (u32::from(c & 0x0f) << 12)
+                    | (u32::from(c1.unwrap_or(0) & 0x3f) << 6)
+                    | u32::from(c2.unwrap_or(0) & 0x3f),
+                3,
+            ),
+            _ => (0x10000, 4),
         };
+        if !uncommon {
+            let cp = cp as usize;
+            uncommon = cp >= 0x10000
+                || (common[cp / 64] & (1 << (cp % 64)) == 0
+                    && !char::from_u32(cp as u32).is_some_and(model::is_cjk_punct));
+        }
+        i += len;
     }
-    false
+    if uncommon {
+        Quick::Uncommon
+    } else {
+        Quick::Clean
+    }
 }
 
 /// Keeps at most `MAX_EVENTS` repairs listed in a (merged) report, counting the rest.
@@ -271,10 +302,16 @@ impl RepairStage {
 
     /// Repairs one unit (a line, or a piece of a long one), appending the result to `out`.
     fn repair_unit(&mut self, unit: &str, out: &mut String) {
-        if !may_need_repair(unit.as_bytes()) && !self.enabled.contains(&"st_mix") {
-            // Only a wrong decoding can hide in such a line; its check is cheap.
-            let mojibake_on = self.enabled.contains(&"mojibake");
-            if unit.is_ascii() || !mojibake_on || mojibake::find(unit).edits.is_empty() {
+        if !self.enabled.contains(&"st_mix") {
+            let untouched = match quick_scan(unit.as_bytes()) {
+                Quick::Clean => true,
+                // Only a wrong decoding can hide in such a line; its check is cheap.
+                Quick::Uncommon => {
+                    !self.enabled.contains(&"mojibake") || mojibake::find(unit).edits.is_empty()
+                }
+                Quick::Suspect => false,
+            };
+            if untouched {
                 out.push_str(unit);
                 return;
             }
@@ -432,13 +469,28 @@ impl Stage for RepairStage {
 
 #[cfg(test)]
 mod scan_tests {
+    use super::{model, quick_scan, Quick};
+
     /// The quick scan's definition, spelled out with a pass per kind.
-    fn may_need_repair_plain(s: &str) -> bool {
-        s.contains(['&', '(', ')', '?', ',', ';', ':', '!', '（', '\u{FFFD}'])
+    fn quick_scan_plain(s: &str) -> Quick {
+        let suspect = s.contains(['&', '(', ')', '?', ',', ';', ':', '!', '（', '\u{FFFD}'])
             || s.chars().any(|c| {
                 matches!(c as u32, 0x80..=0xFF | 0xF900..=0xFAFF | 0x2E80..=0x2FFF | 0x2F000..=0x2FFFF)
             })
-            || ["烫烫烫", "屯屯屯", "锟斤拷"].iter().any(|p| s.contains(p))
+            || ["烫烫烫", "屯屯屯", "锟斤拷"].iter().any(|p| s.contains(p));
+        let common = model::common_set();
+        // The characters `mojibake`'s Han-run check counts as uncommon.
+        let uncommon = s.chars().any(|c| {
+            let cp = c as usize;
+            !c.is_ascii()
+                && (cp >= 0x10000
+                    || (common[cp / 64] & (1 << (cp % 64)) == 0 && !model::is_cjk_punct(c)))
+        });
+        match (suspect, uncommon) {
+            (true, _) => Quick::Suspect,
+            (false, true) => Quick::Uncommon,
+            (false, false) => Quick::Clean,
+        }
     }
 
     #[test]
@@ -447,6 +499,7 @@ mod scan_tests {
             include_str!("../../samples/convert/news-simplified.txt"),
             include_str!("../../samples/convert/news-traditional-tw.txt"),
             include_str!("../../samples/repair/001-garbled-traditional.txt"),
+            include_str!("../../samples/cases/repair.json"),
         ];
         let extra = [
             "烫烫",
@@ -463,13 +516,37 @@ mod scan_tests {
             "平常的一行",
             "𠀀字",
             "ÿ",
+            "涓枃鐨勬枃瀛楀緢濂",
+            "Ωπ與ж",
+            "「引號」——《書名》…",
         ];
-        let mut hits = 0;
+        let mut seen = [0usize; 3];
         for line in samples.iter().flat_map(|s| s.lines()).chain(extra) {
-            let fast = super::may_need_repair(line.as_bytes());
-            assert_eq!(fast, may_need_repair_plain(line), "{line:?}");
-            hits += usize::from(fast);
+            let fast = quick_scan(line.as_bytes());
+            assert_eq!(fast, quick_scan_plain(line), "{line:?}");
+            seen[fast as usize] += 1;
         }
-        assert!(hits > 20, "{hits}");
+        assert!(seen.iter().all(|&n| n > 5), "{seen:?}");
+    }
+
+    #[test]
+    fn clean_lines_give_the_han_run_check_nothing() {
+        // `Clean` lets lines skip `mojibake`: check that it would have found nothing there.
+        let samples = [
+            include_str!("../../samples/convert/news-simplified.txt"),
+            include_str!("../../samples/convert/news-traditional-tw.txt"),
+        ];
+        let mut clean = 0;
+        for line in samples.iter().flat_map(|s| s.lines()) {
+            if quick_scan(line.as_bytes()) == Quick::Clean {
+                let found = super::mojibake::find(line);
+                assert!(
+                    found.edits.is_empty() && found.unsure.is_empty(),
+                    "{line:?}"
+                );
+                clean += 1;
+            }
+        }
+        assert!(clean > 20, "{clean}");
     }
 }
