@@ -130,6 +130,29 @@ fn quick_scan(b: &[u8]) -> Quick {
             i += 1;
             continue;
         }
+        // Three bytes (all of CJK) first: one bounds check, no options.
+        if let (0xE0..=0xEF, Some(&[c1, c2])) = (c, b.get(i + 1..i + 3)) {
+            let hit = match c {
+                0xEF => matches!((c1, c2), (0xBC, 0x88) | (0xBF, 0xBD) | (0xA4..=0xAB, _)),
+                0xE2 => matches!(c1, 0xBA..=0xBF),
+                0xE7 if (c1, c2) == (0x83, 0xAB) => b[i..].starts_with("烫烫烫".as_bytes()),
+                0xE5 if (c1, c2) == (0xB1, 0xAF) => b[i..].starts_with("屯屯屯".as_bytes()),
+                0xE9 if (c1, c2) == (0x94, 0x9F) => b[i..].starts_with("锟斤拷".as_bytes()),
+                _ => false,
+            };
+            if hit {
+                return Quick::Suspect;
+            }
+            if !uncommon {
+                let cp = (usize::from(c & 0x0f) << 12)
+                    | (usize::from(c1 & 0x3f) << 6)
+                    | usize::from(c2 & 0x3f);
+                uncommon = common[cp / 64] & (1 << (cp % 64)) == 0
+                    && !char::from_u32(cp as u32).is_some_and(model::is_cjk_punct);
+            }
+            i += 3;
+            continue;
+        }
         let (c1, c2) = (b.get(i + 1).copied(), b.get(i + 2).copied());
         let hit = match c {
             // Latin-1 letters: UTF-8 or GBK/Big5 read as Latin-1.
