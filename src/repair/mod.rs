@@ -102,43 +102,60 @@ enum Quick {
     /// Only characters outside the common set (ASCII, GB2312, Big5 level 1, CJK punctuation):
     /// just `mojibake`'s Han-run check can react to the line, and it needs one of those.
     Uncommon,
-    /// Something another fix reacts to: ASCII `& ( ) ? , ; : !`, Latin-1 letters, `（`, U+FFFD,
-    /// CJK compatibility ideographs, radicals, or runs of `烫`, `屯` or `锟斤拷`.
+    /// Only ASCII `, ; : !`, which just `punctuation` reacts to, and nothing uncommon.
+    Marks,
+    /// Something other fixes react to: ASCII `& ( ) ?`, Latin-1 letters, `（`, U+FFFD, CJK
+    /// compatibility ideographs, radicals, or runs of `烫`, `屯` or `锟斤拷`; or marks and
+    /// uncommon characters together.
     Suspect,
 }
 
 /// The quick scan: one pass, a character at a time (`b` is UTF-8 from a `str`). Most clean
 /// lines are `Clean`, and then no fix needs to look at them.
 fn quick_scan(b: &[u8]) -> Quick {
-    const ASCII: u128 = (1 << b'&')
-        | (1 << b'(')
-        | (1 << b')')
-        | (1 << b'?')
-        | (1 << b',')
-        | (1 << b';')
-        | (1 << b':')
-        | (1 << b'!');
+    const ASCII: u128 = (1 << b'&') | (1 << b'(') | (1 << b')') | (1 << b'?');
+    const MARKS: u128 = (1 << b',') | (1 << b';') | (1 << b':') | (1 << b'!');
     let common = model::common_set();
-    let mut uncommon = false;
+    let (mut uncommon, mut marks) = (false, false);
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         if c < 0x80 {
-            if ASCII & (1u128 << c) != 0 {
-                return Quick::Suspect;
+            if (ASCII | MARKS) & (1u128 << c) != 0 {
+                if ASCII & (1u128 << c) != 0 {
+                    return Quick::Suspect;
+                }
+                marks = true;
             }
             i += 1;
             continue;
         }
         // Three bytes (all of CJK) first: one bounds check, no options.
         if let (0xE0..=0xEF, Some(&[c1, c2])) = (c, b.get(i + 1..i + 3)) {
-            let hit = match c {
-                0xEF => matches!((c1, c2), (0xBC, 0x88) | (0xBF, 0xBD) | (0xA4..=0xAB, _)),
-                0xE2 => matches!(c1, 0xBA..=0xBF),
-                0xE7 if (c1, c2) == (0x83, 0xAB) => b[i..].starts_with("烫烫烫".as_bytes()),
-                0xE5 if (c1, c2) == (0xB1, 0xAF) => b[i..].starts_with("屯屯屯".as_bytes()),
-                0xE9 if (c1, c2) == (0x94, 0x9F) => b[i..].starts_with("锟斤拷".as_bytes()),
-                _ => false,
+            // The second and third bytes that start a debug-fill run, by lead byte: 烫 E7 83 AB,
+            // 屯 E5 B1 AF, 锟 E9 94 9F. A table, not a `match`: this runs for every character.
+            const FILL: [u16; 16] = {
+                let mut t = [0u16; 16];
+                t[0x5] = 0xB1AF;
+                t[0x7] = 0x83AB;
+                t[0x9] = 0x949F;
+                t
+            };
+            let hit = if c == 0xEF {
+                // （ EF BC 88, U+FFFD EF BF BD, U+F900..U+FAFF EF A4..AB xx
+                matches!((c1, c2), (0xBC, 0x88) | (0xBF, 0xBD) | (0xA4..=0xAB, _))
+            } else if c == 0xE2 {
+                // Radicals U+2E80..U+2FDF.
+                matches!(c1, 0xBA..=0xBF)
+            } else if u16::from_be_bytes([c1, c2]) == FILL[usize::from(c & 0x0f)] {
+                let run = match c {
+                    0xE7 => "烫烫烫",
+                    0xE5 => "屯屯屯",
+                    _ => "锟斤拷",
+                };
+                b[i..].starts_with(run.as_bytes())
+            } else {
+                false
             };
             if hit {
                 return Quick::Suspect;
@@ -196,10 +213,11 @@ fn quick_scan(b: &[u8]) -> Quick {
         }
         i += len;
     }
-    if uncommon {
-        Quick::Uncommon
-    } else {
-        Quick::Clean
+    match (marks, uncommon) {
+        (true, true) => Quick::Suspect,
+        (true, false) => Quick::Marks,
+        (false, true) => Quick::Uncommon,
+        (false, false) => Quick::Clean,
     }
 }
 
@@ -325,12 +343,18 @@ impl RepairStage {
 
     /// Repairs one unit (a line, or a piece of a long one), appending the result to `out`.
     fn repair_unit(&mut self, unit: &str, out: &mut String) {
+        // The one fix the line can interest, when the scan shows that.
+        let mut only = None;
         if !self.enabled.contains(&"st_mix") {
             let untouched = match quick_scan(unit.as_bytes()) {
                 Quick::Clean => true,
                 // Only a wrong decoding can hide in such a line; its check is cheap.
                 Quick::Uncommon => {
                     !self.enabled.contains(&"mojibake") || mojibake::find(unit).edits.is_empty()
+                }
+                Quick::Marks => {
+                    only = Some("punctuation");
+                    false
                 }
                 Quick::Suspect => false,
             };
@@ -343,6 +367,9 @@ impl RepairStage {
         let mut garbled = false;
         for i in 0..self.enabled.len() {
             let fix = self.enabled[i];
+            if only.is_some_and(|o| o != fix) {
+                continue;
+            }
             let found = match fix {
                 "html_entity" => entities::find(&text),
                 "compat_ideograph" => compat::find(&text),
@@ -496,7 +523,8 @@ mod scan_tests {
 
     /// The quick scan's definition, spelled out with a pass per kind.
     fn quick_scan_plain(s: &str) -> Quick {
-        let suspect = s.contains(['&', '(', ')', '?', ',', ';', ':', '!', '（', '\u{FFFD}'])
+        let marks = s.contains([',', ';', ':', '!']);
+        let suspect = s.contains(['&', '(', ')', '?', '（', '\u{FFFD}'])
             || s.chars().any(|c| {
                 matches!(c as u32, 0x80..=0xFF | 0xF900..=0xFAFF | 0x2E80..=0x2FFF | 0x2F000..=0x2FFFF)
             })
@@ -509,10 +537,11 @@ mod scan_tests {
                 && (cp >= 0x10000
                     || (common[cp / 64] & (1 << (cp % 64)) == 0 && !model::is_cjk_punct(c)))
         });
-        match (suspect, uncommon) {
-            (true, _) => Quick::Suspect,
-            (false, true) => Quick::Uncommon,
-            (false, false) => Quick::Clean,
+        match (suspect, marks, uncommon) {
+            (true, _, _) | (false, true, true) => Quick::Suspect,
+            (false, true, false) => Quick::Marks,
+            (false, false, true) => Quick::Uncommon,
+            (false, false, false) => Quick::Clean,
         }
     }
 
@@ -543,7 +572,7 @@ mod scan_tests {
             "Ωπ與ж",
             "「引號」——《書名》…",
         ];
-        let mut seen = [0usize; 3];
+        let mut seen = [0usize; 4];
         for line in samples.iter().flat_map(|s| s.lines()).chain(extra) {
             let fast = quick_scan(line.as_bytes());
             assert_eq!(fast, quick_scan_plain(line), "{line:?}");
@@ -571,5 +600,40 @@ mod scan_tests {
             }
         }
         assert!(clean > 20, "{clean}");
+    }
+
+    #[test]
+    fn lines_with_only_marks_interest_only_punctuation() {
+        // `Marks` lines go to `punctuation` alone: check that no other fix reacts to them.
+        use super::{compat, debug_fill, entities, lost_byte, mojibake, pinyin, radicals};
+        let samples = [
+            include_str!("../../samples/convert/news-simplified.txt"),
+            include_str!("../../samples/convert/news-traditional-tw.txt"),
+            include_str!("../../samples/cases/repair.json"),
+            "中文,標點;還有:感嘆!結束",
+            "key: value, more; done!",
+        ];
+        let mut marks = 0;
+        for line in samples.iter().flat_map(|s| s.lines()) {
+            if quick_scan(line.as_bytes()) != Quick::Marks {
+                continue;
+            }
+            marks += 1;
+            for found in [
+                entities::find(line),
+                compat::find(line),
+                radicals::find(line),
+                lost_byte::find(line),
+                pinyin::find(line),
+                mojibake::find(line),
+                debug_fill::find(line),
+            ] {
+                assert!(
+                    found.edits.is_empty() && found.unsure.is_empty(),
+                    "{line:?}"
+                );
+            }
+        }
+        assert!(marks > 5, "{marks}");
     }
 }
