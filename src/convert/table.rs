@@ -5,10 +5,11 @@ use std::sync::Arc;
 use super::pack::{DANGER_BIT, GAP_BIT, IDENTITY_BIT, LEN_MAX, LEN_SHIFT, OFFSET_MAX};
 use super::trie::Trie;
 
-/// The words of one of the tries `build.rs` compiled into the binary (8-aligned bytes).
+/// The words of one of the tries `build.rs` compiled into the binary (4-aligned bytes).
 pub(crate) fn builtin_words(bytes: &'static [u8]) -> &'static [u32] {
-    // SAFETY: every bit pattern is a valid u32, and the slice in the middle is aligned by
-    // construction; the registry aligns each embedded trie to 8 bytes (more than enough), checked just below.
+    // SAFETY: every bit pattern is a valid u32, and `align_to` only hands out the aligned
+    // middle. The registry aligns each embedded trie to 4 bytes, so head and tail are empty:
+    // checked just below.
     let (head, words, tail) = unsafe { bytes.align_to::<u32>() };
     assert!(
         head.is_empty() && tail.is_empty(),

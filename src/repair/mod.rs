@@ -170,40 +170,17 @@ fn quick_scan(b: &[u8]) -> Quick {
             i += 3;
             continue;
         }
-        let (c1, c2) = (b.get(i + 1).copied(), b.get(i + 2).copied());
-        let hit = match c {
-            // Latin-1 letters: UTF-8 or GBK/Big5 read as Latin-1.
-            0xC2 | 0xC3 => true,
-            // （ EF BC 88, U+FFFD EF BF BD, U+F900..U+FAFF EF A4..AB xx
-            0xEF => matches!(
-                (c1, c2),
-                (Some(0xBC), Some(0x88)) | (Some(0xBF), Some(0xBD)) | (Some(0xA4..=0xAB), _)
-            ),
-            // Radicals U+2E80..U+2FDF.
-            0xE2 => matches!(c1, Some(0xBA..=0xBF)),
-            // Compatibility ideographs supplement U+2F800...
-            0xF0 => c1 == Some(0xAF),
-            // 烫 E7 83 AB, 屯 E5 B1 AF, 锟 E9 94 9F: debug fill.
-            0xE7 if (c1, c2) == (Some(0x83), Some(0xAB)) => b[i..].starts_with("烫烫烫".as_bytes()),
-            0xE5 if (c1, c2) == (Some(0xB1), Some(0xAF)) => b[i..].starts_with("屯屯屯".as_bytes()),
-            0xE9 if (c1, c2) == (Some(0x94), Some(0x9F)) => b[i..].starts_with("锟斤拷".as_bytes()),
-            _ => false,
-        };
-        if hit {
+        // Two and four bytes.
+        let c1 = b.get(i + 1).copied().unwrap_or(0);
+        // Latin-1 letters (UTF-8 or GBK/Big5 read as Latin-1); compatibility ideographs
+        // supplement U+2F800... (F0 AF).
+        if matches!(c, 0xC2 | 0xC3) || (c == 0xF0 && c1 == 0xAF) {
             return Quick::Suspect;
         }
-        let (cp, len) = match c {
-            0xC0..=0xDF => (
-                (u32::from(c & 0x1f) << 6) | u32::from(c1.unwrap_or(0) & 0x3f),
-                2,
-            ),
-            0xE0..=0xEF => (
-                (u32::from(c & 0x0f) << 12)
-                    | (u32::from(c1.unwrap_or(0) & 0x3f) << 6)
-                    | u32::from(c2.unwrap_or(0) & 0x3f),
-                3,
-            ),
-            _ => (0x10000, 4),
+        let (cp, len) = if c < 0xE0 {
+            ((u32::from(c & 0x1f) << 6) | u32::from(c1 & 0x3f), 2)
+        } else {
+            (0x10000, 4)
         };
         if !uncommon {
             let cp = cp as usize;
