@@ -230,6 +230,16 @@ impl Units {
     }
 }
 
+/// What a walk from the root found.
+struct Walk {
+    /// The longest key, as `(end, value)`.
+    best: Option<(usize, u32)>,
+    /// The byte where the walk stopped.
+    stop: usize,
+    /// The code and length of the character at `stop`, when the walk read it.
+    after: Option<(usize, usize)>,
+}
+
 /// The words of a serialized trie as bytes (little-endian), for `include_bytes!`.
 pub fn to_bytes(words: &[u32]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
@@ -315,22 +325,20 @@ impl<'a> Trie<'a> {
     /// `(end, value)`.
     pub fn longest(&self, text: &[u8], at: usize) -> Option<(usize, u32)> {
         let (code, len) = self.code_at(text, at);
-        self.walk(text, at + len, code).0
+        self.walk(text, at + len, code).best
     }
 
     /// Walks from the root by `code` (of the character that ends at byte `j`), then by the
-    /// characters from `j` on. Returns the longest key found, as `(end, value)`, the byte where
-    /// the walk stopped, and the code and length of the character there when the walk read it.
+    /// characters from `j` on.
     #[inline(always)]
-    fn walk(
-        &self,
-        text: &[u8],
-        mut j: usize,
-        code: usize,
-    ) -> (Option<(usize, u32)>, usize, Option<(usize, usize)>) {
+    fn walk(&self, text: &[u8], mut j: usize, code: usize) -> Walk {
         let root = u32::from_le(self.units[0]);
         let Some((mut u, mut base)) = self.child(0, root, code) else {
-            return (None, j, None);
+            return Walk {
+                best: None,
+                stop: j,
+                after: None,
+            };
         };
         let mut best = None;
         loop {
@@ -339,12 +347,22 @@ impl<'a> Trie<'a> {
                 best = Some((j, v));
             }
             if base & HAS_CHILDREN == 0 || j >= text.len() {
-                return (best, j, None);
+                return Walk {
+                    best,
+                    stop: j,
+                    after: None,
+                };
             }
             let (code, len) = self.code_at(text, j);
             match self.child(u, base, code) {
                 Some((t, b)) => (u, base) = (t, b),
-                None => return (best, j, Some((code, len))),
+                None => {
+                    return Walk {
+                        best,
+                        stop: j,
+                        after: Some((code, len)),
+                    }
+                }
             }
             j += len;
         }
@@ -371,7 +389,7 @@ impl<'a> Trie<'a> {
                     self.code_at(text, pos)
                 }
             };
-            let (best, stop, after) = self.walk(text, pos + len, code);
+            let Walk { best, stop, after } = self.walk(text, pos + len, code);
             let next = match best {
                 Some((end, v)) => {
                     f(pos, end, v);
