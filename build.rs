@@ -131,7 +131,7 @@ fn main() {
     let mut tries = String::new();
     for (g, (_, members)) in groups.iter().enumerate() {
         let keys = pack::shared_keys(members.iter().map(|&i| (&tables[i].0, &tables[i].1)));
-        let bytes = trie::to_bytes(&pack::compile_keys(&keys).unwrap());
+        let bytes = trie::to_bytes(&trie::build(&keys).unwrap());
         fs::write(out.join(format!("trie{g}.bin")), &bytes).unwrap();
         registry.push_str(&format!(
             "static TRIE{g}: Aligned<{}> = Aligned(*include_bytes!(concat!(env!(\"OUT_DIR\"), \"/trie{g}.bin\")));\n",
@@ -201,6 +201,18 @@ fn main() {
     registry.push_str(&format!(
         "pub(crate) static TRADITIONAL_ONLY: &[u32] = &{trad:?};\n"
     ));
+    // The same for U+3400..U+FFFF as a table, a lookup per character when counting: 1 for a
+    // Simplified form, 2 for a Traditional one.
+    let mut telling = vec![0u8; 0x10000 - 0x3400];
+    for (list, tag) in [(&trad, 2u8), (&simp, 1u8)] {
+        for &c in list.iter().filter(|&&c| (0x3400..0x10000).contains(&c)) {
+            telling[(c - 0x3400) as usize] = tag;
+        }
+    }
+    fs::write(out.join("telling.bin"), &telling).unwrap();
+    registry.push_str(
+        "pub(crate) static TELLING_BMP: &[u8; 0xCC00] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/telling.bin\"));\n",
+    );
 
     // Every dictionary's text, for user dictionaries (the fused table is rebuilt at run time).
     registry.push_str("pub(crate) static DICTS: &[(&str, &str)] = &[\n");

@@ -106,6 +106,7 @@ impl RepeatedLines {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn distinct_lines_get_distinct_keys() {
@@ -122,8 +123,6 @@ mod tests {
         }
         assert_eq!(seen.len(), 300_000);
     }
-
-    use super::*;
 
     #[test]
     fn normalisation_folds_digits_and_punctuation() {

@@ -184,7 +184,7 @@ impl Converter {
         }
         let dict_err = |e| Error::new(ErrorKind::Dictionary, e);
         let keys = pack::shared_keys([(&table, &gap)]);
-        let trie = pack::compile_keys(&keys).map_err(dict_err)?;
+        let trie = trie::build(&keys).map_err(dict_err)?;
         let outputs = pack::compile_outputs(&keys, &table, &gap, &pairs).map_err(dict_err)?;
         let main = Table::new(table::Keys::Owned(trie.into()), &outputs).map_err(dict_err)?;
         let builtin = config.engine();

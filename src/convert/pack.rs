@@ -15,8 +15,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::trie;
-
 /// Set when the key converts to itself (the output is the matched input).
 pub const IDENTITY_BIT: u32 = 1 << 31;
 /// Set when the key is a single character that is not a key of this table: either it is only in
@@ -59,11 +57,6 @@ pub fn multi_char_keys(table: &BTreeMap<String, String>) -> Vec<&str> {
         .filter(|k| k.chars().nth(1).is_some())
         .map(|k| k.as_str())
         .collect()
-}
-
-/// Compiles the trie over `keys` (value = index in `keys`).
-pub fn compile_keys(keys: &[String]) -> Result<Vec<u32>, String> {
-    trie::build(keys)
 }
 
 /// Packs `table`'s outputs in the order of `keys` (which must include all of `table`'s and

@@ -1,7 +1,7 @@
 //! Which script a text is written in, from characters whose form differs between Simplified and
 //! Traditional (those that OpenCC's character tables change one way and not the other).
 
-use super::registry::{SIMPLIFIED_ONLY, TRADITIONAL_ONLY};
+use super::registry::{SIMPLIFIED_ONLY, TELLING_BMP, TRADITIONAL_ONLY};
 
 /// The script of a text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,32 +37,8 @@ pub struct ScriptCounts {
     pub traditional: usize,
 }
 
-/// Telling characters start here (CJK Extension A).
+/// Telling characters start here (CJK Extension A); `TELLING_BMP` covers them up to U+FFFF.
 const TELLING_FROM: u32 = 0x3400;
-
-/// For each code point from [`TELLING_FROM`] to the last telling one: 1 if only Simplified text
-/// uses it, 2 if only Traditional text does, 0 otherwise (a table lookup per character instead
-/// of two binary searches).
-fn telling() -> &'static [u8] {
-    static TABLE: std::sync::OnceLock<Box<[u8]>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let last = SIMPLIFIED_ONLY
-            .iter()
-            .chain(TRADITIONAL_ONLY)
-            .copied()
-            .max()
-            .unwrap_or(TELLING_FROM);
-        let mut t = vec![0u8; (last + 1).saturating_sub(TELLING_FROM) as usize];
-        // Traditional first, so that a character in both lists counts as Simplified, as the
-        // binary searches had it.
-        for (list, tag) in [(TRADITIONAL_ONLY, 2), (SIMPLIFIED_ONLY, 1)] {
-            for &c in list.iter().filter(|&&c| c >= TELLING_FROM) {
-                t[(c - TELLING_FROM) as usize] = tag;
-            }
-        }
-        t.into_boxed_slice()
-    })
-}
 
 impl ScriptCounts {
     /// Adds the telling characters of `text`.
@@ -77,9 +53,16 @@ impl ScriptCounts {
         if c < TELLING_FROM {
             return;
         }
-        match telling().get((c - TELLING_FROM) as usize) {
-            Some(1) => self.simplified += 1,
-            Some(2) => self.traditional += 1,
+        let tag = match TELLING_BMP.get((c - TELLING_FROM) as usize) {
+            Some(&tag) => tag,
+            // Beyond the BMP (few telling characters there): the sorted lists.
+            None if SIMPLIFIED_ONLY.binary_search(&c).is_ok() => 1,
+            None if TRADITIONAL_ONLY.binary_search(&c).is_ok() => 2,
+            None => 0,
+        };
+        match tag {
+            1 => self.simplified += 1,
+            2 => self.traditional += 1,
             _ => {}
         }
     }

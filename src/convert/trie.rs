@@ -322,7 +322,8 @@ impl<'a> Trie<'a> {
     }
 
     /// The longest key that starts at byte `at` of `text` (a character boundary), as
-    /// `(end, value)`.
+    /// `(end, value)`. The tests check walks with it; [`Trie::scan`] is what converts.
+    #[cfg(test)]
     pub fn longest(&self, text: &[u8], at: usize) -> Option<(usize, u32)> {
         let (code, len) = self.code_at(text, at);
         self.walk(text, at + len, code).best

@@ -115,7 +115,6 @@ enum Quick {
 fn quick_scan(b: &[u8]) -> Quick {
     const ASCII: u128 = (1 << b'&') | (1 << b'(') | (1 << b')') | (1 << b'?');
     const MARKS: u128 = (1 << b',') | (1 << b';') | (1 << b':') | (1 << b'!');
-    let common = model::common_set();
     let (mut uncommon, mut marks) = (false, false);
     let mut i = 0;
     while i < b.len() {
@@ -161,11 +160,10 @@ fn quick_scan(b: &[u8]) -> Quick {
                 return Quick::Suspect;
             }
             if !uncommon {
-                let cp = (usize::from(c & 0x0f) << 12)
-                    | (usize::from(c1 & 0x3f) << 6)
-                    | usize::from(c2 & 0x3f);
-                uncommon = common[cp / 64] & (1 << (cp % 64)) == 0
-                    && !char::from_u32(cp as u32).is_some_and(model::is_cjk_punct);
+                let cp = (u32::from(c & 0x0f) << 12)
+                    | (u32::from(c1 & 0x3f) << 6)
+                    | u32::from(c2 & 0x3f);
+                uncommon = model::is_uncommon_cp(cp);
             }
             i += 3;
             continue;
@@ -177,16 +175,11 @@ fn quick_scan(b: &[u8]) -> Quick {
         if matches!(c, 0xC2 | 0xC3) || (c == 0xF0 && c1 == 0xAF) {
             return Quick::Suspect;
         }
-        let (cp, len) = if c < 0xE0 {
-            ((u32::from(c & 0x1f) << 6) | u32::from(c1 & 0x3f), 2)
-        } else {
-            (0x10000, 4)
-        };
+        let len = if c < 0xE0 { 2 } else { 4 };
         if !uncommon {
-            let cp = cp as usize;
-            uncommon = cp >= 0x10000
-                || (common[cp / 64] & (1 << (cp % 64)) == 0
-                    && !char::from_u32(cp as u32).is_some_and(model::is_cjk_punct));
+            // A four-byte character is outside the BMP: uncommon.
+            let cp = (u32::from(c & 0x1f) << 6) | u32::from(c1 & 0x3f);
+            uncommon = len == 4 || model::is_uncommon_cp(cp);
         }
         i += len;
     }
@@ -506,14 +499,8 @@ mod scan_tests {
                 matches!(c as u32, 0x80..=0xFF | 0xF900..=0xFAFF | 0x2E80..=0x2FFF | 0x2F000..=0x2FFFF)
             })
             || ["烫烫烫", "屯屯屯", "锟斤拷"].iter().any(|p| s.contains(p));
-        let common = model::common_set();
         // The characters `mojibake`'s Han-run check counts as uncommon.
-        let uncommon = s.chars().any(|c| {
-            let cp = c as usize;
-            !c.is_ascii()
-                && (cp >= 0x10000
-                    || (common[cp / 64] & (1 << (cp % 64)) == 0 && !model::is_cjk_punct(c)))
-        });
+        let uncommon = s.chars().any(model::is_uncommon);
         match (suspect, marks, uncommon) {
             (true, _, _) | (false, true, true) => Quick::Suspect,
             (false, true, false) => Quick::Marks,

@@ -12,7 +12,12 @@ pub(crate) fn is_han(c: char) -> bool {
 
 /// Whether `c` is CJK punctuation or a full-width form (，。！（）“” ...).
 pub(crate) fn is_cjk_punct(c: char) -> bool {
-    matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFF65 | 0x2014 | 0x2018..=0x201D | 0x2026 | 0x00B7)
+    is_cjk_punct_cp(c as u32)
+}
+
+#[inline]
+fn is_cjk_punct_cp(cp: u32) -> bool {
+    matches!(cp, 0x3000..=0x303F | 0xFF00..=0xFF65 | 0x2014 | 0x2018..=0x201D | 0x2026 | 0x00B7)
 }
 
 /// The GBK bytes of `c`, if it has a two-byte GBK code.
@@ -36,11 +41,19 @@ pub(crate) fn in_gb2312(c: char) -> bool {
     c < 0x10000 && charsets::GB2312_BITS[c / 64] & (1 << (c % 64)) != 0
 }
 
-/// Characters common in clean Chinese text: a bit per BMP code point, set for ASCII, GB2312 and
-/// frequent Big5 (level 1) characters (CJK punctuation is checked by range). Hot loops look it
-/// up once.
-pub(crate) fn common_set() -> &'static [u64] {
-    &charsets::COMMON_BITS
+/// Whether `c` is uncommon in clean Chinese text: outside the BMP, or outside the common set
+/// (a bit per BMP code point, set for ASCII, GB2312 and frequent Big5 level 1 characters) and
+/// not CJK punctuation. `mojibake` examines only runs with enough of these.
+#[inline]
+pub(crate) fn is_uncommon(c: char) -> bool {
+    is_uncommon_cp(c as u32)
+}
+
+/// [`is_uncommon`] for a code point decoded by hand.
+#[inline]
+pub(crate) fn is_uncommon_cp(cp: u32) -> bool {
+    let i = cp as usize;
+    i >= 0x10000 || (charsets::COMMON_BITS[i / 64] & (1 << (i % 64)) == 0 && !is_cjk_punct_cp(cp))
 }
 
 /// Encodes `s` to GBK, or `None` if some character has no GBK code.

@@ -23,7 +23,7 @@
 
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8, WINDOWS_1252};
 
-use super::model::{common_set, is_cjk_punct, is_han, plausibility};
+use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility};
 use super::Found;
 
 /// Shortest Han run tried for the Han-to-Han cases.
@@ -151,7 +151,6 @@ fn han_runs(line: &str, found: &mut Found) {
     // for user-defined areas, Cyrillic and Greek from GBK's symbol rows...), and only runs of
     // four or more where a quarter or more are uncommon characters are examined.
     let mut runs = Vec::new();
-    let common = common_set();
     let (mut start, mut n, mut uncommon) = (0usize, 0usize, 0usize);
     for (i, c) in line
         .char_indices()
@@ -167,10 +166,7 @@ fn han_runs(line: &str, found: &mut Found) {
                 start = i;
             }
             n += 1;
-            let cp = c as usize;
-            uncommon += (cp >= 0x10000
-                || (common[cp / 64] & (1 << (cp % 64)) == 0 && !is_cjk_punct(c)))
-                as usize;
+            uncommon += usize::from(is_uncommon(c));
         } else {
             if n >= MIN_HAN_RUN && uncommon * 4 >= n {
                 runs.push((start, i, n));
