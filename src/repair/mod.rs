@@ -104,27 +104,41 @@ enum Quick {
     Uncommon,
     /// Only ASCII `, ; : !`, which just `punctuation` reacts to, and nothing uncommon.
     Marks,
-    /// Something other fixes react to: ASCII `& ( ) ?`, Latin-1 letters, `（`, U+FFFD, CJK
-    /// compatibility ideographs, radicals, or runs of `烫`, `屯` or `锟斤拷`; or marks and
-    /// uncommon characters together.
+    /// Something other fixes react to: `&#` (a numeric reference, which `html_entity` needs
+    /// before it touches named ones), ASCII `(` or `?` right after a non-ASCII character (where
+    /// `pinyin_annotation`, `lost_byte` and `punctuation` look for them), Latin-1 letters, `（`,
+    /// U+FFFD, CJK compatibility ideographs, radicals, or runs of `烫`, `屯` or `锟斤拷`; or
+    /// marks and uncommon characters together.
+    ///
+    /// Other ASCII `& ( ) ?` are inert on their own: a `)` or a `(` after ASCII only matters to
+    /// `punctuation` on a line that `pinyin_annotation` or `lost_byte` found garbled, and those
+    /// need one of the triggers above. Technical text (manual pages: `ls(1)`, `a && b`) is full
+    /// of them.
     Suspect,
 }
 
 /// The quick scan: one pass, a character at a time (`b` is UTF-8 from a `str`). Most clean
 /// lines are `Clean`, and then no fix needs to look at them.
 fn quick_scan(b: &[u8]) -> Quick {
-    const ASCII: u128 = (1 << b'&') | (1 << b'(') | (1 << b')') | (1 << b'?');
+    const ASCII: u128 = (1 << b'&') | (1 << b'(') | (1 << b'?');
     const MARKS: u128 = (1 << b',') | (1 << b';') | (1 << b':') | (1 << b'!');
     let (mut uncommon, mut marks) = (false, false);
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         if c < 0x80 {
-            if (ASCII | MARKS) & (1u128 << c) != 0 {
-                if ASCII & (1u128 << c) != 0 {
+            let bit = 1u128 << c;
+            if (ASCII | MARKS) & bit != 0 {
+                if MARKS & bit != 0 {
+                    marks = true;
+                } else if c == b'&' {
+                    if b.get(i + 1) == Some(&b'#') {
+                        return Quick::Suspect;
+                    }
+                } else if i > 0 && b[i - 1] >= 0x80 {
+                    // `(` or `?` after the last byte of a non-ASCII character.
                     return Quick::Suspect;
                 }
-                marks = true;
             }
             i += 1;
             continue;
@@ -333,6 +347,11 @@ impl RepairStage {
                 return;
             }
         }
+        self.apply_fixes(unit, only, out);
+    }
+
+    /// Runs the enabled fixes (or just `only`) over one unit, appending the result to `out`.
+    fn apply_fixes(&mut self, unit: &str, only: Option<&str>, out: &mut String) {
         let mut text = std::borrow::Cow::Borrowed(unit);
         let mut garbled = false;
         for i in 0..self.enabled.len() {
@@ -494,7 +513,14 @@ mod scan_tests {
     /// The quick scan's definition, spelled out with a pass per kind.
     fn quick_scan_plain(s: &str) -> Quick {
         let marks = s.contains([',', ';', ':', '!']);
-        let suspect = s.contains(['&', '(', ')', '?', '（', '\u{FFFD}'])
+        let after_non_ascii = |m: char| {
+            s.char_indices()
+                .any(|(i, c)| c == m && s[..i].chars().next_back().is_some_and(|p| !p.is_ascii()))
+        };
+        let suspect = s.contains(['（', '\u{FFFD}'])
+            || s.contains("&#")
+            || after_non_ascii('(')
+            || after_non_ascii('?')
             || s.chars().any(|c| {
                 matches!(c as u32, 0x80..=0xFF | 0xF900..=0xFAFF | 0x2E80..=0x2FFF | 0x2F000..=0x2FFFF)
             })
@@ -530,6 +556,13 @@ mod scan_tests {
             "é",
             "�",
             "平常的一行",
+            "见 ls(1) 和 a && b 的说明 (可选)?",
+            "業(yè)務",
+            "中文 (注) 结束",
+            "通&#36942;",
+            "AT&T 公司",
+            "各?。",
+            "什么? 好",
             "𠀀字",
             "ÿ",
             "涓枃鐨勬枃瀛楀緢濂",
@@ -599,5 +632,69 @@ mod scan_tests {
             }
         }
         assert!(marks > 5, "{marks}");
+    }
+
+    /// Repairs `line` twice, through the quick scan and with every fix forced, and checks that
+    /// the scan changed nothing: the text, the counts and the unsure reports.
+    fn scan_changes_nothing(line: &str) -> Result<(), String> {
+        let mut fast = super::RepairStage::new(&[] as &[&str]).unwrap();
+        let mut full = super::RepairStage::new(&[] as &[&str]).unwrap();
+        let (mut a, mut b) = (String::new(), String::new());
+        fast.repair_unit(line, &mut a);
+        full.apply_fixes(line, None, &mut b);
+        if a != b || fast.counts != full.counts || fast.unsure != full.unsure {
+            return Err(format!(
+                "{line:?} ({:?}): scanned {a:?} {:?} {:?}, forced {b:?} {:?} {:?}",
+                quick_scan(line.as_bytes()),
+                fast.counts,
+                fast.unsure,
+                full.counts,
+                full.unsure
+            ));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn the_scan_never_changes_a_repair() {
+        let mut texts = vec![
+            include_str!("../../samples/convert/news-simplified.txt").to_string(),
+            include_str!("../../samples/convert/news-traditional-tw.txt").to_string(),
+            include_str!("../../samples/repair/001-garbled-traditional.txt").to_string(),
+            include_str!("../../samples/repair/003-garbled-traditional.txt").to_string(),
+            include_str!("../../samples/cases/repair.json").to_string(),
+        ];
+        // The manual pages (technical text full of ASCII marks), when fetched.
+        let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/.cache/corpus/");
+        for name in ["zh_CN.txt", "zh_TW.txt"] {
+            if let Ok(t) = std::fs::read_to_string(format!("{corpus}{name}")) {
+                texts.push(t);
+            }
+        }
+        if texts.len() == 5 {
+            eprintln!("manual pages not fetched (scripts/fetch-corpus.sh): samples only");
+        }
+        let mut lines = 0;
+        for line in texts.iter().flat_map(|t| t.lines()) {
+            scan_changes_nothing(line).unwrap();
+            lines += 1;
+        }
+        assert!(lines > 300, "{lines}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        #[test]
+        fn the_scan_never_changes_a_repair_on_made_up_lines(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "業", "務", "省", "區", "中", "文", "，", "。", "、", "（", "）", "「", "“",
+                "(", ")", "?", "&", "#", ";", ",", ":", "!", " ", "a", "x", "yè", "wù", "qū",
+                "ye4", "&#36942;", "&amp;", "&nbsp;", "?。", "變?yōu)椤伴L", "锟斤拷", "烫烫烫",
+                "⾏", "﨑", "é", "\u{FFFD}", "涓枃", "1", "是", "的", "了",
+            ]), 0..24)
+        ) {
+            let line: String = parts.concat();
+            proptest::prop_assert!(scan_changes_nothing(&line).is_ok(), "{}", scan_changes_nothing(&line).unwrap_err());
+        }
     }
 }
