@@ -34,6 +34,7 @@ mod punctuation;
 mod radicals;
 mod st_mix;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -117,6 +118,23 @@ enum Quick {
     Suspect,
 }
 
+const LOW: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Whether eight ASCII bytes (no high bit set) hold one of `! & ( , : ; ?`, all of which lie in
+/// 0x21..=0x3F: first that range (no carry crosses a byte: each is below 0x80), then each one
+/// (a byte of `x ^ v` is zero where `x` has `v`).
+fn stops_in(x: u64) -> bool {
+    let at_least = |v: u8| x.wrapping_add(LOW * u64::from(0x80 - v)) & HIGH;
+    if at_least(0x21) & !at_least(0x40) == 0 {
+        return false;
+    }
+    let has_zero = |y: u64| y.wrapping_sub(LOW) & !y & HIGH != 0;
+    [b'!', b'&', b'(', b',', b':', b';', b'?']
+        .iter()
+        .any(|&v| has_zero(x ^ (LOW * u64::from(v))))
+}
+
 /// The quick scan: one pass, a character at a time (`b` is UTF-8 from a `str`). Most clean
 /// lines are `Clean`, and then no fix needs to look at them.
 fn quick_scan(b: &[u8]) -> Quick {
@@ -125,8 +143,22 @@ fn quick_scan(b: &[u8]) -> Quick {
     let (mut uncommon, mut marks) = (false, false);
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
+        let mut c = b[i];
         if c < 0x80 {
+            // Most of technical text is ASCII: eight bytes at a time while none of them is
+            // non-ASCII or one the scan stops for.
+            while let Some(w) = b.get(i..i + 8) {
+                let x = u64::from_le_bytes(w.try_into().expect("eight bytes"));
+                if x & HIGH != 0 || stops_in(x) {
+                    break;
+                }
+                i += 8;
+            }
+            match b.get(i) {
+                Some(&d) if d < 0x80 => c = d,
+                Some(_) => continue,
+                None => break,
+            }
             let bit = 1u128 << c;
             if (ASCII | MARKS) & bit != 0 {
                 if MARKS & bit != 0 {
@@ -326,7 +358,8 @@ impl RepairStage {
     }
 
     /// Repairs one unit (a line, or a piece of a long one), appending the result to `out`.
-    fn repair_unit(&mut self, unit: &str, out: &mut String) {
+    /// Repairs one unit (a line, or a piece of a long one); borrowed when nothing changed.
+    fn repair_unit<'a>(&mut self, unit: &'a str) -> Cow<'a, str> {
         // The one fix the line can interest, when the scan shows that.
         let mut only = None;
         if !self.enabled.contains(&"st_mix") {
@@ -343,16 +376,15 @@ impl RepairStage {
                 Quick::Suspect => false,
             };
             if untouched {
-                out.push_str(unit);
-                return;
+                return Cow::Borrowed(unit);
             }
         }
-        self.apply_fixes(unit, only, out);
+        self.apply_fixes(unit, only)
     }
 
-    /// Runs the enabled fixes (or just `only`) over one unit, appending the result to `out`.
-    fn apply_fixes(&mut self, unit: &str, only: Option<&str>, out: &mut String) {
-        let mut text = std::borrow::Cow::Borrowed(unit);
+    /// Runs the enabled fixes (or just `only`) over one unit.
+    fn apply_fixes<'a>(&mut self, unit: &'a str, only: Option<&str>) -> Cow<'a, str> {
+        let mut text = Cow::Borrowed(unit);
         let mut garbled = false;
         for i in 0..self.enabled.len() {
             let fix = self.enabled[i];
@@ -410,9 +442,9 @@ impl RepairStage {
                 last = *end;
             }
             fixed.push_str(&text[last..]);
-            text = std::borrow::Cow::Owned(fixed);
+            text = Cow::Owned(fixed);
         }
-        out.push_str(&text);
+        text
     }
 
     /// Whether the next repair is still listed one by one (else it is only counted).
@@ -441,6 +473,8 @@ impl Stage for RepairStage {
 
     fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
         let mut pos = 0;
+        // Units that stay as they are, not yet copied: one copy for a run of them.
+        let mut kept = 0;
         loop {
             let rest = &input[pos..];
             let end = match memchr::memchr(b'\n', rest.as_bytes()) {
@@ -460,7 +494,11 @@ impl Stage for RepairStage {
                 }
                 _ => break,
             };
-            self.repair_unit(&rest[..len], out);
+            if let Cow::Owned(repaired) = self.repair_unit(&rest[..len]) {
+                out.push_str(&input[kept..pos]);
+                out.push_str(&repaired);
+                kept = pos + len;
+            }
             if ends_line {
                 self.line += 1;
             }
@@ -469,6 +507,7 @@ impl Stage for RepairStage {
                 break;
             }
         }
+        out.push_str(&input[kept..pos]);
         Ok(pos)
     }
 
@@ -639,9 +678,8 @@ mod scan_tests {
     fn scan_changes_nothing(line: &str) -> Result<(), String> {
         let mut fast = super::RepairStage::new(&[] as &[&str]).unwrap();
         let mut full = super::RepairStage::new(&[] as &[&str]).unwrap();
-        let (mut a, mut b) = (String::new(), String::new());
-        fast.repair_unit(line, &mut a);
-        full.apply_fixes(line, None, &mut b);
+        let a = fast.repair_unit(line);
+        let b = full.apply_fixes(line, None);
         if a != b || fast.counts != full.counts || fast.unsure != full.unsure {
             return Err(format!(
                 "{line:?} ({:?}): scanned {a:?} {:?} {:?}, forced {b:?} {:?} {:?}",
@@ -680,6 +718,14 @@ mod scan_tests {
             lines += 1;
         }
         assert!(lines > 300, "{lines}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn stops_in_finds_exactly_the_stop_bytes(bytes in proptest::array::uniform8(0u8..0x80)) {
+            let plain = bytes.iter().any(|b| b"!&(,:;?".contains(b));
+            proptest::prop_assert_eq!(super::stops_in(u64::from_le_bytes(bytes)), plain);
+        }
     }
 
     proptest::proptest! {

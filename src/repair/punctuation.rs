@@ -30,6 +30,15 @@ fn chinese(c: Option<char>) -> bool {
 /// flattened punctuation usually comes.
 pub(crate) fn find(line: &str, garbled: bool) -> Found {
     let mut found = Found::none();
+    // Without other damage on the line, only the NFKC signature counts: `。` or `、` kept (NFKC
+    // leaves them) beside at least two flattened marks, no ASCII full stop after a Han character
+    // (a writer who types ASCII marks by choice types `.` too) and no Latin letters (technical
+    // text mixes ASCII marks in freely); brackets are then left alone. The letters first: that
+    // test is the cheapest, and rules out most lines of technical text.
+    let standalone = !garbled;
+    if standalone && line.bytes().any(|b| b.is_ascii_alphabetic()) {
+        return found;
+    }
     if !line
         .bytes()
         .any(|b| matches!(b, b',' | b';' | b':' | b'!' | b'?' | b'(' | b')'))
@@ -37,20 +46,11 @@ pub(crate) fn find(line: &str, garbled: bool) -> Found {
     {
         return found;
     }
-    // Without other damage on the line, only the NFKC signature counts: `。` or `、` kept (NFKC
-    // leaves them) beside at least two flattened marks, no ASCII full stop after a Han character
-    // (a writer who types ASCII marks by choice types `.` too) and no Latin letters (technical
-    // text mixes ASCII marks in freely); brackets are then left alone.
-    let standalone = !garbled;
     if standalone {
-        if line.bytes().any(|b| b.is_ascii_alphabetic()) || !line.contains(['。', '、']) {
-            return found;
-        }
-        let kept = true;
         let ascii_stop = line
             .char_indices()
             .any(|(i, c)| is_han(c) && line[i + c.len_utf8()..].starts_with('.'));
-        if !kept || ascii_stop || line.chars().any(|c| c.is_ascii_alphabetic()) {
+        if !line.contains(['。', '、']) || ascii_stop {
             return found;
         }
     }
