@@ -23,7 +23,7 @@
 //! **Known false positives.** None seen on the clean-text corpus; a short line with `?` followed
 //! by rare characters could in principle be rewritten if a candidate happens to form words.
 
-use super::model::{decode_gbk_strict, encode_gbk, gbk_bytes, is_cjk_punct, is_han, plausibility};
+use super::model::{decode_gbk_strict, gbk_bytes, gbk_code, is_cjk_punct, is_han, plausibility};
 use super::pinyin::is_reading;
 use super::Found;
 
@@ -54,12 +54,14 @@ pub(crate) fn find(line: &str) -> Found {
         }
         let after = &line[q + qlen..];
         // A phantom annotation: `syllable)` right after the `?` (its `(` was swallowed).
-        let annotation = after.find(')').filter(|&j| {
-            let s = &after[..j];
-            (1..=7).contains(&s.chars().count())
-                && s.chars()
-                    .all(|c| c.is_ascii_lowercase() || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü".contains(c))
-        });
+        let annotation = (after.char_indices().take(8))
+            .find_map(|(j, c)| (c == ')').then_some(j))
+            .filter(|&j| {
+                let s = &after[..j];
+                (1..=7).contains(&s.chars().count())
+                    && s.chars()
+                        .all(|c| c.is_ascii_lowercase() || "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü".contains(c))
+            });
         let (window_start, syllable) = match annotation {
             Some(j) => (q + qlen + j + 1, Some(&after[..j])),
             None => (q + qlen, None),
@@ -88,10 +90,11 @@ fn repair_at(
         if c == '\n' || c == '\r' {
             break;
         }
-        let Some(b) = encode_gbk(c.encode_utf8(&mut [0; 4])) else {
-            break;
-        };
-        bytes.extend_from_slice(&b);
+        match gbk_code(c) {
+            Some(code @ 0..=0xFF) => bytes.push(code as u8),
+            Some(code) => bytes.extend_from_slice(&code.to_be_bytes()),
+            None => break,
+        }
         ends.push((window_start + i + c.len_utf8(), bytes.len()));
     }
     if ends.is_empty() {

@@ -22,13 +22,23 @@ fn is_cjk_punct_cp(cp: u32) -> bool {
 
 /// The GBK bytes of `c`, if it has a two-byte GBK code.
 pub(crate) fn gbk_bytes(c: char) -> Option<[u8; 2]> {
-    let mut buf = [0u8; 4];
-    let s = c.encode_utf8(&mut buf);
-    let mut enc = GBK.new_encoder();
-    let mut out = [0u8; 8];
-    let (res, _, written) = enc.encode_from_utf8_without_replacement(s, &mut out, true);
-    (matches!(res, encoding_rs::EncoderResult::InputEmpty) && written == 2)
-        .then(|| [out[0], out[1]])
+    match gbk_code(c) {
+        Some(code) if code > 0xFF => Some(code.to_be_bytes()),
+        _ => None,
+    }
+}
+
+/// `c`'s GBK code from the table build.rs makes: a byte (ASCII, or 0x80 for the euro sign) or
+/// two bytes as a big-endian `u16`; `None` if GBK cannot encode `c`.
+pub(crate) fn gbk_code(c: char) -> Option<u16> {
+    let cp = c as usize;
+    if cp < 0x80 {
+        return Some(cp as u16);
+    }
+    charsets::GBK_CODES
+        .get(cp)
+        .copied()
+        .filter(|&code| code != 0)
 }
 
 mod charsets {
@@ -54,12 +64,6 @@ pub(crate) fn is_uncommon(c: char) -> bool {
 pub(crate) fn is_uncommon_cp(cp: u32) -> bool {
     let i = cp as usize;
     i >= 0x10000 || (charsets::COMMON_BITS[i / 64] & (1 << (i % 64)) == 0 && !is_cjk_punct_cp(cp))
-}
-
-/// Encodes `s` to GBK, or `None` if some character has no GBK code.
-pub(crate) fn encode_gbk(s: &str) -> Option<Vec<u8>> {
-    let (bytes, _, unmappable) = GBK.encode(s);
-    (!unmappable).then(|| bytes.into_owned())
 }
 
 /// Decodes GBK strictly: `None` on any malformed sequence.
@@ -132,6 +136,24 @@ pub(crate) fn plausibility(s: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gbk_table_agrees_with_encoding_rs() {
+        let mut two_byte = 0;
+        for c in (0..0x11000u32).filter_map(char::from_u32) {
+            let mut buf = [0; 4];
+            let (bytes, _, unmappable) = GBK.encode(c.encode_utf8(&mut buf));
+            let table = gbk_code(c).map(|code| match code {
+                0..=0xFF => vec![code as u8],
+                _ => code.to_be_bytes().to_vec(),
+            });
+            assert_eq!(table, (!unmappable).then(|| bytes.into_owned()), "{c:?}");
+            two_byte += usize::from(gbk_bytes(c).is_some());
+        }
+        assert!(two_byte > 21000, "{two_byte}");
+        assert_eq!(gbk_bytes('中'), Some([0xD6, 0xD0]));
+        assert_eq!(gbk_code('€'), Some(0x80));
+    }
 
     #[test]
     fn gb2312_membership() {

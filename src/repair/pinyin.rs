@@ -23,11 +23,11 @@ use super::model::{in_gb2312, is_han};
 use super::Found;
 
 /// A candidate annotation: byte range of the parentheses and the character before them.
-struct Candidate {
+struct Candidate<'a> {
     start: usize,
     end: usize,
     ch: char,
-    syllable: String,
+    syllable: &'a str,
 }
 
 pub(crate) fn find(line: &str) -> Found {
@@ -39,12 +39,18 @@ pub(crate) fn find(line: &str) -> Found {
     if candidates.is_empty() {
         return found;
     }
-    let han = line.chars().filter(|c| is_han(*c)).count();
     let matching: Vec<&Candidate> = candidates
         .iter()
-        .filter(|c| is_reading(c.ch, &c.syllable))
+        .filter(|c| is_reading(c.ch, c.syllable))
         .collect();
-    if matching.len() >= 3 && matching.len() * 2 >= han {
+    // At most twice as many Han characters as readings (counted only that far).
+    let teaching = || {
+        line.chars()
+            .filter(|c| is_han(*c))
+            .nth(2 * matching.len())
+            .is_none()
+    };
+    if matching.len() >= 3 && teaching() {
         found.unsure.push((
             matching[0].start,
             "teaching material: readings left in place".into(),
@@ -60,27 +66,39 @@ pub(crate) fn find(line: &str) -> Found {
 }
 
 /// `(syllable)` groups right after a Han character.
-fn candidates(line: &str) -> Vec<Candidate> {
+fn candidates(line: &str) -> Vec<Candidate<'_>> {
     let mut out = Vec::new();
-    let mut prev: Option<char> = None;
-    for (i, c) in line.char_indices() {
-        if (c == '(' || c == '（') && prev.is_some_and(is_han) {
-            let close = if c == '(' { ')' } else { '）' };
-            let rest = &line[i + c.len_utf8()..];
-            if let Some(j) = rest.find(close) {
-                let inner = &rest[..j];
-                if looks_like_syllable(inner) {
-                    let end = i + c.len_utf8() + j + close.len_utf8();
-                    out.push(Candidate {
-                        start: i,
-                        end,
-                        ch: prev.unwrap(),
-                        syllable: inner.to_string(),
-                    });
-                }
+    // `(` is 28, `（` is EF BC 88: jump from one to the next.
+    for i in memchr::memchr2_iter(b'(', 0xEF, line.as_bytes()) {
+        let rest = &line[i..];
+        let (open, close) = if rest.starts_with('(') {
+            ('(', ')')
+        } else if rest.starts_with('（') {
+            ('（', '）')
+        } else {
+            continue;
+        };
+        let Some(ch) = line[..i].chars().next_back().filter(|&c| is_han(c)) else {
+            continue;
+        };
+        let rest = &rest[open.len_utf8()..];
+        // A syllable has at most seven characters: look no further for its end (a line full of
+        // unclosed brackets would otherwise be read again from each one).
+        let close_at = rest
+            .char_indices()
+            .take(8)
+            .find_map(|(j, c)| (c == close).then_some(j));
+        if let Some(j) = close_at {
+            let inner = &rest[..j];
+            if looks_like_syllable(inner) {
+                out.push(Candidate {
+                    start: i,
+                    end: i + open.len_utf8() + j + close.len_utf8(),
+                    ch,
+                    syllable: inner,
+                });
             }
         }
-        prev = Some(c);
     }
     out
 }
