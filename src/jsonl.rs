@@ -13,7 +13,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::pipeline::PipelineBuilder;
+use crate::pipeline::{Pipeline, PipelineBuilder};
 use crate::report::Report;
 
 /// JSON Lines options.
@@ -92,6 +92,12 @@ fn run_jsonl_with<R: BufRead, W: Write>(
     // Records are many small documents: when the stages need no detection, one pipeline is
     // built and forked for each record (cheaper than building).
     let template = builder.build()?.fork();
+    // Without reports, one pipeline is forked again for each record, keeping its buffers.
+    let mut reused = match (&template, on_report.is_some()) {
+        (Some(t), false) => t.fork(),
+        _ => None,
+    };
+    let mut cleaned = String::new();
     let want_reports = on_report.is_some();
     let mut summary = JsonlSummary::default();
     let mut line = Vec::new();
@@ -111,14 +117,11 @@ fn run_jsonl_with<R: BufRead, W: Write>(
         let body = line.strip_suffix(b"\n").unwrap_or(&line);
         let body = body.strip_suffix(b"\r").unwrap_or(body);
         out.clear();
-        match clean_record(
-            builder,
-            template.as_ref(),
-            want_reports,
-            body,
-            &opts.text_key,
-            &mut out,
-        ) {
+        let how = match (&mut reused, &template) {
+            (Some(p), Some(t)) => Clean::Reuse(p, t, &mut cleaned),
+            _ => Clean::Fork(builder, template.as_ref(), want_reports),
+        };
+        match clean_record(how, body, &opts.text_key, &mut out) {
             Ok(report) => {
                 summary.records += 1;
                 if let (Some(mut r), Some(f)) = (report, on_report.as_mut()) {
@@ -219,12 +222,18 @@ impl<'de, 'k> Visitor<'de> for IsKey<'k> {
     }
 }
 
+/// How a record's text is cleaned.
+enum Clean<'a> {
+    /// A pipeline forked from the template (or built, when it cannot be), and maybe a report.
+    Fork(&'a PipelineBuilder, Option<&'a Pipeline>, bool),
+    /// The given pipeline, forked again from the template, into the given buffer; no report.
+    Reuse(&'a mut Pipeline, &'a Pipeline, &'a mut String),
+}
+
 /// Cleans one record into `out`: the line with the text field's value replaced, every other
 /// byte as it was. `Ok(None)` for a blank line (kept blank).
 fn clean_record(
-    builder: &PipelineBuilder,
-    template: Option<&crate::Pipeline>,
-    want_report: bool,
+    how: Clean,
     body: &[u8],
     key: &str,
     out: &mut Vec<u8>,
@@ -233,41 +242,163 @@ fn clean_record(
         out.extend_from_slice(body);
         return Ok(None);
     }
-    // The parser checks UTF-8 inside strings, the only place JSON allows non-ASCII bytes.
-    let mut de = serde_json::Deserializer::from_slice(body);
+    // JSON text is UTF-8: check the whole line at once (SIMD) and let the parser read a `str`
+    // (it checks every string it meets again when it reads bytes).
+    let body = simdutf8::basic::from_utf8(body).map_err(|_| "not UTF-8".to_string())?;
+    let mut de = serde_json::Deserializer::from_str(body);
     let raw = FindField(key)
         .deserialize(&mut de)
         .and_then(|f| de.end().map(|()| f))
         .map_err(|e| format!("not a JSON object ({e})"))?
         .ok_or_else(|| format!("no field {key:?}"))?;
     let raw = raw.get();
-    // A string without escapes is its own value between the quotes (the parser checked it).
-    let value: Cow<str> = match raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
-        Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
-        _ => Cow::Owned(
-            serde_json::from_str::<String>(raw)
-                .map_err(|_| format!("field {key:?} is not a string"))?,
-        ),
-    };
-    let pipeline = match template.and_then(|t| t.fork()) {
-        Some(p) => Ok(p),
-        None => builder.build(),
-    };
-    let (cleaned, report) = pipeline
-        .and_then(|p| {
-            if want_report {
-                p.run_str(&value).map(|(c, r)| (c, Some(r)))
-            } else {
-                p.run_text(&value).map(|c| (c, None))
+    let value = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .and_then(unescape)
+        .ok_or_else(|| format!("field {key:?} is not a string"))?;
+    let mut owned = String::new();
+    let (cleaned, report) = match how {
+        Clean::Fork(builder, template, want_report) => {
+            let pipeline = match template.and_then(|t| t.fork()) {
+                Some(p) => Ok(p),
+                None => builder.build(),
+            };
+            let report = pipeline
+                .and_then(|p| {
+                    if want_report {
+                        p.run_str(&value).map(|(c, r)| (c, Some(r)))
+                    } else {
+                        p.run_text(&value).map(|c| (c, None))
+                    }
+                })
+                .map(|(c, r)| {
+                    owned = c;
+                    r
+                })
+                .map_err(|e| e.to_string())?;
+            (&owned, report)
+        }
+        Clean::Reuse(pipeline, template, buffer) => {
+            buffer.clear();
+            if !pipeline.refork(template) {
+                return Err("the pipeline cannot be forked".into());
             }
-        })
-        .map_err(|e| e.to_string())?;
+            pipeline
+                .run_text_into(&value, buffer)
+                .map_err(|e| e.to_string())?;
+            (&*buffer, None)
+        }
+    };
     // The raw value is a slice of `body`.
     let start = raw.as_ptr() as usize - body.as_ptr() as usize;
-    out.extend_from_slice(&body[..start]);
-    serde_json::to_writer(&mut *out, &*cleaned).expect("a string serializes");
-    out.extend_from_slice(&body[start + raw.len()..]);
+    out.extend_from_slice(&body.as_bytes()[..start]);
+    write_string(cleaned, out);
+    out.extend_from_slice(&body.as_bytes()[start + raw.len()..]);
     Ok(report)
+}
+
+/// The value of a JSON string's contents (between the quotes) that the parser has checked:
+/// borrowed when it has no escape. `None` for a lone surrogate, which no string can hold.
+fn unescape(inner: &str) -> Option<Cow<'_, str>> {
+    let Some(first) = memchr::memchr(b'\\', inner.as_bytes()) else {
+        return Some(Cow::Borrowed(inner));
+    };
+    let mut out = String::with_capacity(inner.len());
+    out.push_str(&inner[..first]);
+    let mut rest = &inner[first..];
+    while let Some(esc) = rest.strip_prefix('\\') {
+        let mut take = 1;
+        let c = match esc.as_bytes().first()? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hex = |s: &str| u16::from_str_radix(s.get(1..5)?, 16).ok();
+                let unit = hex(esc)?;
+                take = 5;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        let low = esc
+                            .get(5..)
+                            .and_then(|s| s.strip_prefix('\\'))
+                            .and_then(hex)?;
+                        take = 11;
+                        char::decode_utf16([unit, low]).next()?.ok()?
+                    }
+                    _ => char::from_u32(u32::from(unit))?,
+                }
+            }
+            _ => return None,
+        };
+        out.push(c);
+        rest = &esc[take..];
+        let next = memchr::memchr(b'\\', rest.as_bytes()).unwrap_or(rest.len());
+        out.push_str(&rest[..next]);
+        rest = &rest[next..];
+    }
+    Some(Cow::Owned(out))
+}
+
+/// Writes `s` as a JSON string, escaped as serde_json escapes: `\"`, `\\`, the five short
+/// control escapes and `\u00XX` for the other control characters; everything else as it is.
+/// Runs of bytes that need nothing are found eight at a time.
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let needs_escape = |x: u64| {
+        let zero = |y: u64| y.wrapping_sub(LOW) & !y & HIGH;
+        // Bytes below 0x20, `"` and `\`.
+        (x.wrapping_sub(LOW * 0x20) & !x & HIGH) | zero(x ^ (LOW * 0x22)) | zero(x ^ (LOW * 0x5C))
+            != 0
+    };
+    let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
+    let (mut i, mut start) = (0, 0);
+    while i < b.len() {
+        if let Some(w) = b.get(i..i + 8) {
+            if !needs_escape(u64::from_le_bytes(w.try_into().expect("eight bytes"))) {
+                i += 8;
+                continue;
+            }
+        }
+        let c = b[i];
+        let short = match c {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0C => b'f',
+            0x00..=0x1F => b'u',
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&b[start..i]);
+        out.extend_from_slice(&[b'\\', short]);
+        if short == b'u' {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(&[
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 0xF)],
+            ]);
+        }
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -342,5 +473,61 @@ mod tests {
         .unwrap_err();
         let err = run("[\"text\"]\n", &opts).unwrap_err();
         assert!(err.to_string().contains("not a JSON object"), "{err}");
+    }
+
+    #[test]
+    fn a_reused_pipeline_cleans_each_record_as_a_fresh_one() {
+        // Whole documents (html, repair, reflow, boilerplate, convert), cut into records of
+        // different sizes, one after another: the quiet run reuses one pipeline, the reporting
+        // run forks a fresh one per record.
+        let docs = [
+            include_str!("../samples/clean/004-pdf-newspaper.txt"),
+            include_str!("../samples/clean/002-cms-article.md"),
+            include_str!("../samples/repair/001-garbled-traditional.txt"),
+        ];
+        let mut input = String::new();
+        for (k, doc) in docs.iter().enumerate() {
+            let lines: Vec<&str> = doc.lines().collect();
+            for chunk in lines.chunks(3 + 7 * k) {
+                let record = serde_json::json!({ "k": k, "text": chunk.join("\n") });
+                input.push_str(&record.to_string());
+                input.push('\n');
+            }
+            input.push_str(&serde_json::json!({ "text": doc }).to_string());
+            input.push('\n');
+        }
+        let b = crate::Pipeline::builder().target(Target::Config(Config::S2twp));
+        let opts = JsonlOptions::default();
+        let (mut quiet, mut fresh) = (Vec::new(), Vec::new());
+        run_jsonl_quiet(&b, "t", input.as_bytes(), &mut quiet, &opts).unwrap();
+        run_jsonl(&b, "t", input.as_bytes(), &mut fresh, &opts, |_| Ok(())).unwrap();
+        assert_eq!(
+            String::from_utf8(quiet).unwrap(),
+            String::from_utf8(fresh).unwrap()
+        );
+        assert!(input.lines().count() > 50);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn strings_are_written_as_serde_json_writes_them(s in "(\\PC|[\\x00-\\x1f\"\\\\\\x7f]){0,40}") {
+            let mut out = Vec::new();
+            write_string(&s, &mut out);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), serde_json::to_string(&s).unwrap());
+        }
+
+        #[test]
+        // Parts that always make a valid string or invalid escapes: `unescape` only ever sees
+        // contents the parser has accepted, so a lone backslash before a quote is not made.
+        fn escapes_are_read_as_serde_json_reads_them(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "漢", "\\n", "\\\"", "\\\\", "\\/", "\\b", "\\f", "\\r", "\\t", "\\u00e9",
+                "\\u6F22", "\\ud83d\\ude00", "\\ud83d", "\\ude00", "\\ud83dx", "\\u12", "\\x",
+            ]), 0..12)
+        ) {
+            let inner: String = parts.concat();
+            let expected = serde_json::from_str::<String>(&format!("\"{inner}\"")).ok();
+            proptest::prop_assert_eq!(unescape(&inner).map(|c| c.into_owned()), expected);
+        }
     }
 }

@@ -399,6 +399,7 @@ impl PipelineBuilder {
             decoder: Decoder::new(self.decode.clone()),
             encoder: Encoder::new(self.encode.clone()),
             pending: Vec::new(),
+            spare: Default::default(),
             stages,
             script: ScriptCounts::default(),
             sampled: 0,
@@ -415,6 +416,8 @@ pub struct Pipeline {
     encoder: Encoder,
     stages: Vec<Box<dyn Stage>>,
     pending: Vec<String>,
+    /// Buffers between stages, kept from call to call.
+    spare: [String; 2],
     script: ScriptCounts,
     sampled: usize,
     bytes_out: u64,
@@ -450,18 +453,23 @@ impl Pipeline {
             return Ok(());
         }
         self.pending.resize_with(self.stages.len(), String::new);
-        let mut carry = std::borrow::Cow::Borrowed(text);
+        // Stage i reads `text` (the first) or `cur` and writes `next`; the two buffers are kept
+        // for the next call (a document of many small pieces, or many small documents).
+        let [mut cur, mut next] = std::mem::take(&mut self.spare);
+        let mut from_text = true;
         let n = self.stages.len();
         for (i, stage) in self.stages.iter_mut().enumerate() {
+            let carry: &str = if from_text { text } else { &cur };
             let pending = &mut self.pending[i];
             let input: &str = if pending.is_empty() {
-                &carry
+                carry
             } else {
-                pending.push_str(&carry);
+                pending.push_str(carry);
                 pending
             };
-            let mut produced = String::with_capacity(input.len() + input.len() / 8);
-            let target = if i + 1 == n { &mut *out } else { &mut produced };
+            next.clear();
+            next.reserve(input.len() + input.len() / 8);
+            let target = if i + 1 == n { &mut *out } else { &mut next };
             let consumed = stage.process(input, target, last)?;
             debug_assert!(input.is_char_boundary(consumed));
             if last && consumed != input.len() {
@@ -478,8 +486,10 @@ impl Pipeline {
             } else {
                 pending.drain(..consumed);
             }
-            carry = std::borrow::Cow::Owned(produced);
+            std::mem::swap(&mut cur, &mut next);
+            from_text = false;
         }
+        self.spare = [cur, next];
         Ok(())
     }
 
@@ -575,12 +585,37 @@ impl Pipeline {
             decoder: Decoder::new(DecodeOptions::default()),
             encoder: Encoder::new(EncodeOptions::default()),
             pending: Vec::new(),
+            spare: Default::default(),
             stages,
             script: ScriptCounts::default(),
             sampled: SCRIPT_SAMPLE,
             bytes_out: 0,
             name: None,
         })
+    }
+
+    /// Makes this text-only pipeline a fresh fork of `template` again (see [`Pipeline::fork`]),
+    /// keeping its buffers: for many small documents in a row. `false` if a stage of `template`
+    /// cannot be forked (then this pipeline must not be used).
+    pub(crate) fn refork(&mut self, template: &Pipeline) -> bool {
+        self.stages.clear();
+        for stage in &template.stages {
+            match stage.fork() {
+                Some(s) => self.stages.push(s),
+                None => return false,
+            }
+        }
+        self.pending.iter_mut().for_each(String::clear);
+        self.script = ScriptCounts::default();
+        self.sampled = SCRIPT_SAMPLE;
+        self.bytes_out = 0;
+        self.name = None;
+        true
+    }
+
+    /// [`Pipeline::run_text`] into `out` (appended), leaving the pipeline to [`Pipeline::refork`].
+    pub(crate) fn run_text_into(&mut self, input: &str, out: &mut String) -> Result<()> {
+        self.push_text(input, out, true)
     }
 
     pub(crate) fn take_encoder(&mut self) -> Encoder {
