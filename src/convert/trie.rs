@@ -16,11 +16,13 @@
 //!   words of 32 bits: a bit per ASCII character that some key holds;
 //! - the code map: `top` block numbers, one per 64 code points, then `blocks` blocks of 64
 //!   codes (block 0 is all zeros; code 0 means "in no key");
-//! - `units` base words (`base | flags`), then `units` check words: the child of unit `u` by
-//!   code `c` is unit `t = base(u) + c` when `check(t) == u`. Unit 0 is the root, whose base is
-//!   0. The checks are apart from the bases because a walk reads the check of a unit it may not
-//!   enter (most of the time, for the second character of a key) and the base only after: a
-//!   cache line holds twice as many checks;
+//! - `units` base words (`base | flags`), then `units` 16-bit checks, two to a word (the first
+//!   in the low half): the child of unit `u` by code `c` is unit `t = base(u) + c` when
+//!   `check(t) == c` (0 for a free unit). No two units with children share a base, so the code
+//!   tells the parent apart: if `check(t) == c`, the owner of `t` has base `t - c`, that of `u`.
+//!   Unit 0 is the root, whose base is 0. The checks are small and apart from the bases because
+//!   a walk reads the check of a unit it may not enter (most of the time, for the second
+//!   character of a key) and the base only after: a cache line holds 32 checks;
 //! - `units` values: the key index of a unit that ends a key.
 #![allow(dead_code)]
 
@@ -50,6 +52,9 @@ pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
         for c in k.chars() {
             *count.entry(c).or_default() += 1;
         }
+    }
+    if count.len() >= 0xFFFF {
+        return Err("more distinct characters than a 16-bit check can tell apart".into());
     }
     let mut by_count: Vec<(char, usize)> = count.into_iter().collect();
     by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -106,6 +111,7 @@ pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
         if b > BASE as usize {
             return Err("dictionary too large".into());
         }
+        units.used_bases.insert(b);
         units.base[u] |= b as u32 | HAS_CHILDREN;
         for (&c, &child) in &node.children {
             let t = b + c as usize;
@@ -144,7 +150,14 @@ pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
     words.extend(&top);
     words.extend(blocks.iter().flatten());
     words.extend(&base);
-    words.extend(&check);
+    // A unit's check becomes the code of the edge into it.
+    let check16 = |t: usize| match check.get(t) {
+        Some(&p) if p != FREE => t - (base[p as usize] & BASE) as usize,
+        _ => 0,
+    };
+    words.extend(
+        (0..units.div_ceil(2)).map(|w| check16(2 * w) as u32 | (check16(2 * w + 1) as u32) << 16),
+    );
     words.extend(&value);
     Ok(words)
 }
@@ -159,6 +172,8 @@ struct Units {
     prev: Vec<usize>,
     first_free: usize,
     last_free: usize,
+    /// The bases given so far (the root's is 0): never twice, see the layout.
+    used_bases: std::collections::HashSet<usize>,
 }
 
 impl Default for Units {
@@ -171,6 +186,7 @@ impl Default for Units {
             prev: vec![usize::MAX],
             first_free: usize::MAX,
             last_free: usize::MAX,
+            used_bases: std::collections::HashSet::from([0]),
         }
     }
 }
@@ -189,7 +205,10 @@ impl Units {
             if p == usize::MAX {
                 p = self.check.len().max(first + 1);
             }
-            if p > first && codes.iter().all(|&c| self.is_free(p - first + c)) {
+            if p > first
+                && !self.used_bases.contains(&(p - first))
+                && codes.iter().all(|&c| self.is_free(p - first + c))
+            {
                 return p - first;
             }
             p = if p < self.check.len() {
@@ -278,13 +297,16 @@ impl<'a> Trie<'a> {
             return Err("not a zhtidy trie".into());
         }
         let [units, top, blocks] = [units, top, blocks].map(|w| u32::from_le(w) as usize);
-        if units == 0 || blocks == 0 || words.len() != HEADER + top + blocks * BLOCK + 3 * units {
+        if units == 0
+            || blocks == 0
+            || words.len() != HEADER + top + blocks * BLOCK + 2 * units + units.div_ceil(2)
+        {
             return Err("trie sizes do not add up".into());
         }
         let (top, rest) = words[HEADER..].split_at(top);
         let (blocks, rest) = rest.split_at(blocks * BLOCK);
         let (bases, rest) = rest.split_at(units);
-        let (checks, values) = rest.split_at(units);
+        let (checks, values) = rest.split_at(units.div_ceil(2));
         Ok(Trie {
             ascii,
             top,
@@ -315,15 +337,15 @@ impl<'a> Trie<'a> {
         (self.code(c), len)
     }
 
-    /// The child of unit `u` (whose base word is `base`) by code `code`, with its base word.
+    /// The child by code `code` of the unit whose base word is `base`, with its base word.
     #[inline(always)]
-    fn child(&self, u: usize, base: u32, code: usize) -> Option<(usize, u32)> {
+    fn child(&self, base: u32, code: usize) -> Option<(usize, u32)> {
         if code == 0 {
             return None;
         }
         let t = (base & BASE) as usize + code;
-        let check = *self.checks.get(t)?;
-        (u32::from_le(check) as usize == u).then(|| (t, u32::from_le(self.bases[t])))
+        let check = u32::from_le(*self.checks.get(t / 2)?) >> (16 * (t % 2)) & 0xFFFF;
+        (check as usize == code).then(|| (t, u32::from_le(self.bases[t])))
     }
 
     /// The longest key that starts at byte `at` of `text` (a character boundary), as
@@ -339,7 +361,7 @@ impl<'a> Trie<'a> {
     #[inline(always)]
     fn walk(&self, text: &[u8], mut j: usize, code: usize) -> Walk {
         let root = u32::from_le(self.bases[0]);
-        let Some((mut u, mut base)) = self.child(0, root, code) else {
+        let Some((mut u, mut base)) = self.child(root, code) else {
             return Walk {
                 best: None,
                 stop: j,
@@ -360,7 +382,7 @@ impl<'a> Trie<'a> {
                 };
             }
             let (code, len) = self.code_at(text, j);
-            match self.child(u, base, code) {
+            match self.child(base, code) {
                 Some((t, b)) => (u, base) = (t, b),
                 None => {
                     return Walk {
@@ -493,6 +515,47 @@ mod tests {
         assert!(build(&["".to_string()]).is_err());
         assert!(build(&["干".to_string(), "干".to_string()]).is_err());
         assert!(Trie::new(&[1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn bases_are_distinct_and_codes_fit_the_checks() {
+        // Many keys sharing characters, so that placement has to skip taken bases.
+        let chars: Vec<char> = ('\u{4E00}'..'\u{4F00}').collect();
+        let keys: Vec<String> = (0..3000)
+            .map(|i| {
+                let a = chars[i % chars.len()];
+                let b = chars[(i * 7 + 3) % chars.len()];
+                let c = chars[(i * 13 + 5) % chars.len()];
+                [a, b, c][..1 + i % 3].iter().collect()
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let words = build(&keys).unwrap();
+        let trie = Trie::new(&words).unwrap();
+        let mut bases = std::collections::HashSet::new();
+        for &b in trie.bases {
+            if b & super::HAS_CHILDREN != 0 {
+                assert!(
+                    bases.insert(b & super::BASE),
+                    "base {} twice",
+                    b & super::BASE
+                );
+            }
+        }
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(
+                trie.longest(k.as_bytes(), 0),
+                Some((k.len(), i as u32)),
+                "{k}"
+            );
+        }
+        // One code per distinct character must fit in 16 bits.
+        let many: Vec<String> = (0x10000..0x20000u32)
+            .filter_map(char::from_u32)
+            .map(String::from)
+            .collect();
+        assert!(build(&many).is_err());
     }
 
     proptest! {
