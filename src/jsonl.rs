@@ -92,70 +92,152 @@ fn run_jsonl_with<R: BufRead, W: Write>(
     // Records are many small documents: when the stages need no detection, one pipeline is
     // built and forked for each record (cheaper than building).
     let template = builder.build()?.fork();
-    // Without reports, one pipeline is forked again for each record, keeping its buffers.
-    let mut reused = match (&template, on_report.is_some()) {
-        (Some(t), false) => t.fork(),
-        _ => None,
+    // Without reports or line buffering, records are read ahead in batches and cleaned stage by
+    // stage across the batch (see `Pipeline::run_batch`): each stage's tables stay in cache.
+    // A co-process feeding one record at a time asks for `line_buffered`, and gets one at a time.
+    let batching = template.is_some() && on_report.is_none() && !opts.line_buffered;
+    let (max_lines, max_bytes) = if batching {
+        (BATCH_RECORDS, BATCH_BYTES)
+    } else {
+        (1, 0)
     };
-    let mut cleaned = String::new();
-    let want_reports = on_report.is_some();
     let mut summary = JsonlSummary::default();
-    let mut line = Vec::new();
+    let mut lines: Vec<Vec<u8>> = Vec::new();
+    let mut pipes: Vec<Pipeline> = Vec::new();
+    let mut cleaned: Vec<String> = Vec::new();
     let mut out = Vec::new();
     let mut n = 0u64;
     loop {
-        line.clear();
-        let read = input
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("reading input", e))?;
-        if read == 0 {
+        let (mut count, mut bytes) = (0, 0);
+        while count < max_lines && (count == 0 || bytes < max_bytes) {
+            if lines.len() == count {
+                lines.push(Vec::new());
+            }
+            let line = &mut lines[count];
+            line.clear();
+            let read = input
+                .read_until(b'\n', line)
+                .map_err(|e| Error::io("reading input", e))?;
+            if read == 0 {
+                break;
+            }
+            summary.bytes_in += read as u64;
+            bytes += read;
+            count += 1;
+        }
+        if count == 0 {
             break;
         }
-        n += 1;
-        summary.bytes_in += read as u64;
-        let newline = line.ends_with(b"\n");
-        let body = line.strip_suffix(b"\n").unwrap_or(&line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        out.clear();
-        let how = match (&mut reused, &template) {
-            (Some(p), Some(t)) => Clean::Reuse(p, t, &mut cleaned),
-            _ => Clean::Fork(builder, template.as_ref(), want_reports),
-        };
-        match clean_record(how, body, &opts.text_key, &mut out) {
-            Ok(report) => {
-                summary.records += 1;
-                if let (Some(mut r), Some(f)) = (report, on_report.as_mut()) {
-                    r.input = Some(format!("{name}:{n}"));
-                    f(r)?;
+        let batch = &lines[..count];
+        let parsed: Vec<_> = batch
+            .iter()
+            .map(|l| parse_record(body_of(l), &opts.text_key))
+            .collect();
+        // Each record's cleaning: its text in `cleaned[slot[i]]` when batching, else in
+        // `single[i]` with its report; or why it failed.
+        let mut failed: Vec<Option<String>> = vec![None; count];
+        let mut slot = vec![0usize; count];
+        let mut single: Vec<Option<(String, Option<Report>)>> = Vec::new();
+        if batching {
+            let template = template.as_ref().expect("batching needs the template");
+            let mut texts: Vec<&str> = Vec::new();
+            for (i, p) in parsed.iter().enumerate() {
+                if let Ok(Some(rec)) = p {
+                    slot[i] = texts.len();
+                    texts.push(&rec.value);
                 }
             }
-            Err(why) if opts.skip_bad_lines => {
+            while pipes.len() < texts.len() {
+                pipes.push(template.fork().expect("the template forks"));
+                cleaned.push(String::new());
+            }
+            for (p, c) in pipes.iter_mut().zip(&mut cleaned).take(texts.len()) {
+                p.refork(template);
+                c.clear();
+            }
+            let errors = Pipeline::run_batch(&mut pipes[..texts.len()], &texts, &mut cleaned);
+            for (i, p) in parsed.iter().enumerate() {
+                if let (Ok(Some(_)), Some(e)) = (p, &errors.get(slot[i]).and_then(|e| e.as_ref())) {
+                    failed[i] = Some(e.to_string());
+                }
+            }
+        } else {
+            for (i, p) in parsed.iter().enumerate() {
+                let done = match p {
+                    Ok(Some(rec)) => {
+                        clean_one(builder, template.as_ref(), on_report.is_some(), &rec.value)
+                            .map_err(|e| failed[i] = Some(e))
+                            .ok()
+                    }
+                    _ => None,
+                };
+                single.push(done);
+            }
+        }
+        for (i, line) in batch.iter().enumerate() {
+            n += 1;
+            let body = body_of(line);
+            out.clear();
+            let outcome = match (&parsed[i], &failed[i]) {
+                (Err(why), _) | (Ok(_), Some(why)) => Err(why.clone()),
+                (Ok(None), None) => {
+                    out.extend_from_slice(body);
+                    Ok(())
+                }
+                (Ok(Some(rec)), None) => {
+                    let text = match &single.get(i) {
+                        Some(Some((t, _))) => t,
+                        _ => &cleaned[slot[i]],
+                    };
+                    write_record(body, rec, text, &mut out);
+                    let report = single
+                        .get_mut(i)
+                        .and_then(|s| s.as_mut())
+                        .and_then(|s| s.1.take());
+                    if let (Some(f), Some(mut r)) = (on_report.as_mut(), report) {
+                        r.input = Some(format!("{name}:{n}"));
+                        f(r)?;
+                    }
+                    summary.records += 1;
+                    Ok(())
+                }
+            };
+            if let Err(why) = outcome {
+                if !opts.skip_bad_lines {
+                    output.flush().map_err(|e| Error::io("writing output", e))?;
+                    return Err(Error::new(
+                        ErrorKind::Usage,
+                        format!(
+                            "{name}: line {n}: {why} (use --skip-bad-lines to pass such lines through)"
+                        ),
+                    ));
+                }
                 eprintln!("zhtidy: {name}:{n}: {why}; line passed through unchanged");
                 summary.bad_lines += 1;
                 out.extend_from_slice(body);
             }
-            Err(why) => {
-                return Err(Error::new(
-                    ErrorKind::Usage,
-                    format!(
-                        "{name}: line {n}: {why} (use --skip-bad-lines to pass such lines through)"
-                    ),
-                ));
-            }
-        }
-        if newline || n > 0 {
             out.push(b'\n');
-        }
-        output
-            .write_all(&out)
-            .map_err(|e| Error::io("writing output", e))?;
-        summary.bytes_out += out.len() as u64;
-        if opts.line_buffered {
-            output.flush().map_err(|e| Error::io("writing output", e))?;
+            output
+                .write_all(&out)
+                .map_err(|e| Error::io("writing output", e))?;
+            summary.bytes_out += out.len() as u64;
+            if opts.line_buffered {
+                output.flush().map_err(|e| Error::io("writing output", e))?;
+            }
         }
     }
     output.flush().map_err(|e| Error::io("writing output", e))?;
     Ok(summary)
+}
+
+/// At most this many records, or records past this many bytes, are cleaned as one batch.
+const BATCH_RECORDS: usize = 256;
+const BATCH_BYTES: usize = 256 * 1024;
+
+/// A line without its line ending.
+fn body_of(line: &[u8]) -> &[u8] {
+    let body = line.strip_suffix(b"\n").unwrap_or(line);
+    body.strip_suffix(b"\r").unwrap_or(body)
 }
 
 /// Reads a record as a JSON object and finds the value of its field `key` as it is in the line
@@ -222,24 +304,16 @@ impl<'de, 'k> Visitor<'de> for IsKey<'k> {
     }
 }
 
-/// How a record's text is cleaned.
-enum Clean<'a> {
-    /// A pipeline forked from the template (or built, when it cannot be), and maybe a report.
-    Fork(&'a PipelineBuilder, Option<&'a Pipeline>, bool),
-    /// The given pipeline, forked again from the template, into the given buffer; no report.
-    Reuse(&'a mut Pipeline, &'a Pipeline, &'a mut String),
+/// A record's text field: where its value (quotes included) lies in the line, and the value.
+struct Record<'a> {
+    start: usize,
+    end: usize,
+    value: Cow<'a, str>,
 }
 
-/// Cleans one record into `out`: the line with the text field's value replaced, every other
-/// byte as it was. `Ok(None)` for a blank line (kept blank).
-fn clean_record(
-    how: Clean,
-    body: &[u8],
-    key: &str,
-    out: &mut Vec<u8>,
-) -> std::result::Result<Option<Report>, String> {
+/// Finds the text field of a record. `Ok(None)` for a blank line (kept blank).
+fn parse_record<'a>(body: &'a [u8], key: &str) -> std::result::Result<Option<Record<'a>>, String> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
-        out.extend_from_slice(body);
         return Ok(None);
     }
     // JSON text is UTF-8: check the whole line at once (SIMD) and let the parser read a `str`
@@ -257,45 +331,43 @@ fn clean_record(
         .and_then(|r| r.strip_suffix('"'))
         .and_then(unescape)
         .ok_or_else(|| format!("field {key:?} is not a string"))?;
-    let mut owned = String::new();
-    let (cleaned, report) = match how {
-        Clean::Fork(builder, template, want_report) => {
-            let pipeline = match template.and_then(|t| t.fork()) {
-                Some(p) => Ok(p),
-                None => builder.build(),
-            };
-            let report = pipeline
-                .and_then(|p| {
-                    if want_report {
-                        p.run_str(&value).map(|(c, r)| (c, Some(r)))
-                    } else {
-                        p.run_text(&value).map(|c| (c, None))
-                    }
-                })
-                .map(|(c, r)| {
-                    owned = c;
-                    r
-                })
-                .map_err(|e| e.to_string())?;
-            (&owned, report)
-        }
-        Clean::Reuse(pipeline, template, buffer) => {
-            buffer.clear();
-            if !pipeline.refork(template) {
-                return Err("the pipeline cannot be forked".into());
-            }
-            pipeline
-                .run_text_into(&value, buffer)
-                .map_err(|e| e.to_string())?;
-            (&*buffer, None)
-        }
-    };
     // The raw value is a slice of `body`.
     let start = raw.as_ptr() as usize - body.as_ptr() as usize;
-    out.extend_from_slice(&body.as_bytes()[..start]);
+    Ok(Some(Record {
+        start,
+        end: start + raw.len(),
+        value,
+    }))
+}
+
+/// The line with the text field's value replaced by `cleaned`, every other byte as it was.
+fn write_record(body: &[u8], rec: &Record, cleaned: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(&body[..rec.start]);
     write_string(cleaned, out);
-    out.extend_from_slice(&body.as_bytes()[start + raw.len()..]);
-    Ok(report)
+    out.extend_from_slice(&body[rec.end..]);
+}
+
+/// Cleans one record's text with a pipeline of its own (forked from the template, or built when
+/// the stages must detect something), with its report when asked.
+fn clean_one(
+    builder: &PipelineBuilder,
+    template: Option<&Pipeline>,
+    want_report: bool,
+    text: &str,
+) -> std::result::Result<(String, Option<Report>), String> {
+    let pipeline = match template.and_then(|t| t.fork()) {
+        Some(p) => Ok(p),
+        None => builder.build(),
+    };
+    pipeline
+        .and_then(|p| {
+            if want_report {
+                p.run_str(text).map(|(c, r)| (c, Some(r)))
+            } else {
+                p.run_text(text).map(|c| (c, None))
+            }
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// The value of a JSON string's contents (between the quotes) that the parser has checked:

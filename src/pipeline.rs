@@ -613,9 +613,53 @@ impl Pipeline {
         true
     }
 
-    /// [`Pipeline::run_text`] into `out` (appended), leaving the pipeline to [`Pipeline::refork`].
-    pub(crate) fn run_text_into(&mut self, input: &str, out: &mut String) -> Result<()> {
-        self.push_text(input, out, true)
+    /// Runs each of `texts` as a whole document through its own pipeline (`pipes[k]`, fresh
+    /// forks with the same stages) into `outs[k]` (appended), stage by stage across the batch:
+    /// each stage's tables stay in cache while it works through every document, where one
+    /// document after another would have every stage evict the others' (JSON Lines records).
+    /// The same as `pipes[k].push_text(texts[k], &mut outs[k], true)` for each `k`; a document
+    /// whose stage fails gets its error and goes no further.
+    pub(crate) fn run_batch(
+        pipes: &mut [Pipeline],
+        texts: &[&str],
+        outs: &mut [String],
+    ) -> Vec<Option<Error>> {
+        let mut errors: Vec<Option<Error>> = (0..texts.len()).map(|_| None).collect();
+        let n = pipes.first().map_or(0, |p| p.stages.len());
+        if n == 0 {
+            for (out, text) in outs.iter_mut().zip(texts) {
+                out.push_str(text);
+            }
+            return errors;
+        }
+        for i in 0..n {
+            for (k, pipe) in pipes.iter_mut().enumerate() {
+                if errors[k].is_some() {
+                    continue;
+                }
+                // `spare[0]` holds the document's text after the stages so far.
+                let [cur, next] = &mut pipe.spare;
+                let input: &str = if i == 0 { texts[k] } else { cur };
+                next.clear();
+                let target = if i + 1 == n { &mut outs[k] } else { &mut *next };
+                let stage = &mut pipe.stages[i];
+                match stage.process(input, target, true) {
+                    Ok(consumed) if consumed == input.len() => {}
+                    Ok(_) => {
+                        errors[k] = Some(Error::new(
+                            ErrorKind::Usage,
+                            format!(
+                                "stage {} did not consume its input at the end",
+                                stage.name()
+                            ),
+                        ))
+                    }
+                    Err(e) => errors[k] = Some(e),
+                }
+                std::mem::swap(cur, next);
+            }
+        }
+        errors
     }
 
     pub(crate) fn take_encoder(&mut self) -> Encoder {
