@@ -548,6 +548,37 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_line_in_a_batch_stops_the_run_after_the_lines_before_it() {
+        let b = crate::Pipeline::builder().target(Target::Config(Config::S2t));
+        let input = "{\"text\":\"汉\"}\n\n{\"text\":\"发\"}\nnot json\n{\"text\":\"头\"}";
+        let mut out = Vec::new();
+        let err = run_jsonl_quiet(
+            &b,
+            "t",
+            input.as_bytes(),
+            &mut out,
+            &JsonlOptions::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("line 4"), "{err}");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"text\":\"漢\"}\n\n{\"text\":\"發\"}\n"
+        );
+        let opts = JsonlOptions {
+            skip_bad_lines: true,
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        let summary = run_jsonl_quiet(&b, "t", input.as_bytes(), &mut out, &opts).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"text\":\"漢\"}\n\n{\"text\":\"發\"}\nnot json\n{\"text\":\"頭\"}\n"
+        );
+        assert_eq!((summary.records, summary.bad_lines), (3, 1));
+    }
+
+    #[test]
     fn a_reused_pipeline_cleans_each_record_as_a_fresh_one() {
         // Whole documents (html, repair, reflow, boilerplate, convert), cut into records of
         // different sizes, one after another: the quiet run reuses one pipeline, the reporting

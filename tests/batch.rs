@@ -380,6 +380,34 @@ fn works_with_an_empty_environment_and_line_by_line() {
     }
     drop(stdin);
     assert!(child.wait().unwrap().success());
+    // JSON Lines too: records are read ahead in batches only without --line-buffered.
+    let mut child = StdCommand::new(bin())
+        .env_clear()
+        .args(["--jsonl", "--line-buffered", "--to", "s2t"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    for (line, expected) in [
+        ("{\"text\":\"汉字\"}\n", "{\"text\":\"漢字\"}\n"),
+        (
+            "{\"id\":2,\"text\":\"头发\"}\n",
+            "{\"id\":2,\"text\":\"頭髮\"}\n",
+        ),
+    ] {
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        let mut got = String::new();
+        stdout.read_line(&mut got).unwrap();
+        assert_eq!(
+            got, expected,
+            "each record comes back before the next is sent"
+        );
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
     zhtidy()
         .args(["--line-buffered", "--to", "tw"])
         .write_stdin("x")
