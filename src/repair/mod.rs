@@ -357,7 +357,6 @@ impl RepairStage {
         &self.events
     }
 
-    /// Repairs one unit (a line, or a piece of a long one), appending the result to `out`.
     /// Repairs one unit (a line, or a piece of a long one); borrowed when nothing changed.
     fn repair_unit<'a>(&mut self, unit: &'a str) -> Cow<'a, str> {
         // The one fix the line can interest, when the scan shows that.
