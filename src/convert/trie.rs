@@ -345,7 +345,11 @@ impl<'a> Trie<'a> {
         }
         let t = (base & BASE) as usize + code;
         let check = u32::from_le(*self.checks.get(t / 2)?) >> (16 * (t % 2)) & 0xFFFF;
-        (check as usize == code).then(|| (t, u32::from_le(self.bases[t])))
+        if check as usize != code {
+            return None;
+        }
+        // Within the checks is not always within the bases: an odd count leaves a spare half.
+        self.bases.get(t).map(|&b| (t, u32::from_le(b)))
     }
 
     /// The longest key that starts at byte `at` of `text` (a character boundary), as
