@@ -16,9 +16,9 @@
 //!   words of 32 bits: a bit per ASCII character that some key holds;
 //! - the code map: `top` block numbers, one per 64 code points, then `blocks` blocks of 64
 //!   codes (block 0 is all zeros; code 0 means "in no key");
-//! - `units` base words (`base | flags`), then `units` 16-bit checks, two to a word (the first
-//!   in the low half): the child of unit `u` by code `c` is unit `t = base(u) + c` when
-//!   `check(t) == c` (0 for a free unit). No two units with children share a base, so the code
+//! - `units` (an even number) base words (`base | flags`), then `units` 16-bit checks, two
+//!   to a word (the first in the low half): the child of unit `u` by code `c` is unit
+//!   `t = base(u) + c` when `check(t) == c` (0 for a free unit). No two units with children share a base, so the code
 //!   tells the parent apart: if `check(t) == c`, the owner of `t` has base `t - c`, that of `u`.
 //!   Unit 0 is the root, whose base is 0. The checks are small and apart from the bases because
 //!   a walk reads the check of a unit it may not enter (most of the time, for the second
@@ -121,8 +121,17 @@ pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
         }
     }
     let Units {
-        base, check, value, ..
+        mut base,
+        mut check,
+        mut value,
+        ..
     } = units;
+    // An even count, so that every half of the checks' last word belongs to a unit.
+    if check.len() % 2 == 1 {
+        base.push(0);
+        check.push(FREE);
+        value.push(0);
+    }
 
     // The code map.
     let max = by_count.iter().map(|&(c, _)| c as usize).max().unwrap_or(0);
@@ -298,6 +307,7 @@ impl<'a> Trie<'a> {
         }
         let [units, top, blocks] = [units, top, blocks].map(|w| u32::from_le(w) as usize);
         if units == 0
+            || units % 2 == 1
             || blocks == 0
             || words.len() != HEADER + top + blocks * BLOCK + 2 * units + units.div_ceil(2)
         {
@@ -345,11 +355,8 @@ impl<'a> Trie<'a> {
         }
         let t = (base & BASE) as usize + code;
         let check = u32::from_le(*self.checks.get(t / 2)?) >> (16 * (t % 2)) & 0xFFFF;
-        if check as usize != code {
-            return None;
-        }
-        // Within the checks is not always within the bases: an odd count leaves a spare half.
-        self.bases.get(t).map(|&b| (t, u32::from_le(b)))
+        // `new` saw an even unit count: a unit with a check has a base.
+        (check as usize == code).then(|| (t, u32::from_le(self.bases[t])))
     }
 
     /// The longest key that starts at byte `at` of `text` (a character boundary), as
