@@ -350,6 +350,32 @@ fn malformed_jsonl_is_an_error_with_the_line_number_or_passed_through() {
         .stderr(predicate::str::contains("1 malformed lines passed through"));
 }
 
+/// Runs zhtidy with `args` and an empty environment as a co-process: sends each line and
+/// checks that its answer comes back before the next line is sent.
+fn exchange_line_by_line(args: &[&str], exchanges: &[(&str, &str)]) {
+    let mut child = StdCommand::new(bin())
+        .env_clear()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    for (line, expected) in exchanges {
+        stdin.write_all(line.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        let mut got = String::new();
+        stdout.read_line(&mut got).unwrap();
+        assert_eq!(
+            &got, expected,
+            "each line comes back before the next is sent"
+        );
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
 #[test]
 fn works_with_an_empty_environment_and_line_by_line() {
     zhtidy()
@@ -359,55 +385,21 @@ fn works_with_an_empty_environment_and_line_by_line() {
         .assert()
         .success()
         .stdout("漢字\n");
-    let mut child = StdCommand::new(bin())
-        .env_clear()
-        .args(["--line-buffered", "--to", "s2t"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    for (line, expected) in [("汉字\n", "漢字\n"), ("头发\n", "頭髮\n")] {
-        stdin.write_all(line.as_bytes()).unwrap();
-        stdin.flush().unwrap();
-        let mut got = String::new();
-        stdout.read_line(&mut got).unwrap();
-        assert_eq!(
-            got, expected,
-            "each line comes back before the next is sent"
-        );
-    }
-    drop(stdin);
-    assert!(child.wait().unwrap().success());
+    exchange_line_by_line(
+        &["--line-buffered", "--to", "s2t"],
+        &[("汉字\n", "漢字\n"), ("头发\n", "頭髮\n")],
+    );
     // JSON Lines too: records are read ahead in batches only without --line-buffered.
-    let mut child = StdCommand::new(bin())
-        .env_clear()
-        .args(["--jsonl", "--line-buffered", "--to", "s2t"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    for (line, expected) in [
-        ("{\"text\":\"汉字\"}\n", "{\"text\":\"漢字\"}\n"),
-        (
-            "{\"id\":2,\"text\":\"头发\"}\n",
-            "{\"id\":2,\"text\":\"頭髮\"}\n",
-        ),
-    ] {
-        stdin.write_all(line.as_bytes()).unwrap();
-        stdin.flush().unwrap();
-        let mut got = String::new();
-        stdout.read_line(&mut got).unwrap();
-        assert_eq!(
-            got, expected,
-            "each record comes back before the next is sent"
-        );
-    }
-    drop(stdin);
-    assert!(child.wait().unwrap().success());
+    exchange_line_by_line(
+        &["--jsonl", "--line-buffered", "--to", "s2t"],
+        &[
+            ("{\"text\":\"汉字\"}\n", "{\"text\":\"漢字\"}\n"),
+            (
+                "{\"id\":2,\"text\":\"头发\"}\n",
+                "{\"id\":2,\"text\":\"頭髮\"}\n",
+            ),
+        ],
+    );
     zhtidy()
         .args(["--line-buffered", "--to", "tw"])
         .write_stdin("x")
