@@ -15,6 +15,7 @@ use serde_json::value::RawValue;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline::{Pipeline, PipelineBuilder};
 use crate::report::Report;
+use crate::swar::{has_byte, has_byte_below};
 
 /// JSON Lines options.
 #[derive(Clone, Debug)]
@@ -421,14 +422,8 @@ fn unescape(inner: &str) -> Option<Cow<'_, str>> {
 /// control escapes and `\u00XX` for the other control characters; everything else as it is.
 /// Runs of bytes that need nothing are found eight at a time.
 fn write_string(s: &str, out: &mut Vec<u8>) {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let needs_escape = |x: u64| {
-        let zero = |y: u64| y.wrapping_sub(LOW) & !y & HIGH;
-        // Bytes below 0x20, `"` and `\`.
-        (x.wrapping_sub(LOW * 0x20) & !x & HIGH) | zero(x ^ (LOW * 0x22)) | zero(x ^ (LOW * 0x5C))
-            != 0
-    };
+    // Bytes below 0x20, `"` and `\`.
+    let needs_escape = |x: u64| has_byte_below(x, 0x20) || has_byte(x, b'"') || has_byte(x, b'\\');
     let b = s.as_bytes();
     out.reserve(b.len() + 2);
     out.push(b'"');

@@ -43,6 +43,7 @@ pub mod pipeline;
 pub mod reflow;
 pub mod repair;
 pub mod report;
+mod swar;
 
 pub use error::{Error, ErrorKind, Result};
 pub use pipeline::{Pipeline, PipelineBuilder, Stage};

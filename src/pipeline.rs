@@ -424,6 +424,17 @@ pub struct Pipeline {
     name: Option<String>,
 }
 
+/// The error for a stage that left input over at the end of its document.
+fn unconsumed(stage: &dyn Stage) -> Error {
+    Error::new(
+        ErrorKind::Usage,
+        format!(
+            "stage {} did not consume its input at the end",
+            stage.name()
+        ),
+    )
+}
+
 /// How much decoded text the report's script detection looks at.
 const SCRIPT_SAMPLE: usize = 64 * 1024;
 
@@ -473,13 +484,7 @@ impl Pipeline {
             let consumed = stage.process(input, target, last)?;
             debug_assert!(input.is_char_boundary(consumed));
             if last && consumed != input.len() {
-                return Err(Error::new(
-                    ErrorKind::Usage,
-                    format!(
-                        "stage {} did not consume its input at the end",
-                        stage.name()
-                    ),
-                ));
+                return Err(unconsumed(stage.as_ref()));
             }
             if pending.is_empty() {
                 pending.push_str(&carry[consumed..]);
@@ -645,15 +650,7 @@ impl Pipeline {
                 let stage = &mut pipe.stages[i];
                 match stage.process(input, target, true) {
                     Ok(consumed) if consumed == input.len() => {}
-                    Ok(_) => {
-                        errors[k] = Some(Error::new(
-                            ErrorKind::Usage,
-                            format!(
-                                "stage {} did not consume its input at the end",
-                                stage.name()
-                            ),
-                        ))
-                    }
+                    Ok(_) => errors[k] = Some(unconsumed(stage.as_ref())),
                     Err(e) => errors[k] = Some(e),
                 }
                 std::mem::swap(cur, next);

@@ -7,7 +7,7 @@
 //! A key absent from a config is a single character there, and a single-character key that
 //! converts to itself changes nothing in forward maximum matching, so sharing is exact.
 //!
-//! Automaton: a trie (`trie.rs`) over the sorted keys, value = key index.
+//! Automaton: a trie (`trie.rs`) over the keys (single characters first), value = key index.
 //! Outputs: `u32 LE` longest key in characters, `u32 LE` key count `n`, `n` packed values
 //! (`u32 LE`), `u32 LE` blob length, the blob (distinct outputs, concatenated), `u32 LE` pair
 //! count and the sorted pairs of dangerous adjacent run characters (two `u32 LE` each).

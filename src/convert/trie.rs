@@ -153,20 +153,18 @@ pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
         }
     }
     let units = check.len();
-    let mut words = Vec::with_capacity(HEADER + top.len() + blocks.len() * BLOCK + 3 * units);
+    let mut words = Vec::with_capacity(HEADER + top.len() + blocks.len() * BLOCK + 5 * units / 2);
     words.extend([MAGIC, units as u32, top.len() as u32, blocks.len() as u32]);
     words.extend(ascii);
     words.extend(&top);
     words.extend(blocks.iter().flatten());
     words.extend(&base);
     // A unit's check becomes the code of the edge into it.
-    let check16 = |t: usize| match check.get(t) {
-        Some(&p) if p != FREE => t - (base[p as usize] & BASE) as usize,
-        _ => 0,
+    let check16 = |t: usize| match check[t] {
+        FREE => 0,
+        p => t - (base[p as usize] & BASE) as usize,
     };
-    words.extend(
-        (0..units.div_ceil(2)).map(|w| check16(2 * w) as u32 | (check16(2 * w + 1) as u32) << 16),
-    );
+    words.extend((0..units / 2).map(|w| check16(2 * w) as u32 | (check16(2 * w + 1) as u32) << 16));
     words.extend(&value);
     Ok(words)
 }
@@ -309,14 +307,14 @@ impl<'a> Trie<'a> {
         if units == 0
             || units % 2 == 1
             || blocks == 0
-            || words.len() != HEADER + top + blocks * BLOCK + 2 * units + units.div_ceil(2)
+            || words.len() != HEADER + top + blocks * BLOCK + 5 * units / 2
         {
             return Err("trie sizes do not add up".into());
         }
         let (top, rest) = words[HEADER..].split_at(top);
         let (blocks, rest) = rest.split_at(blocks * BLOCK);
         let (bases, rest) = rest.split_at(units);
-        let (checks, values) = rest.split_at(units.div_ceil(2));
+        let (checks, values) = rest.split_at(units / 2);
         Ok(Trie {
             ascii,
             top,

@@ -23,7 +23,7 @@
 //! **Known false positives.** None seen on the clean-text corpus; a short line with `?` followed
 //! by rare characters could in principle be rewritten if a candidate happens to form words.
 
-use super::model::{decode_gbk_strict, gbk_bytes, gbk_code, is_cjk_punct, is_han, plausibility};
+use super::model::{decode_gbk_strict, gbk_bytes, is_cjk_punct, is_han, plausibility, push_gbk};
 use super::pinyin::is_reading;
 use super::Found;
 
@@ -90,10 +90,8 @@ fn repair_at(
         if c == '\n' || c == '\r' {
             break;
         }
-        match gbk_code(c) {
-            Some(code @ 0..=0xFF) => bytes.push(code as u8),
-            Some(code) => bytes.extend_from_slice(&code.to_be_bytes()),
-            None => break,
+        if !push_gbk(c, &mut bytes) {
+            break;
         }
         ends.push((window_start + i + c.len_utf8(), bytes.len()));
     }

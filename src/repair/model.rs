@@ -30,7 +30,7 @@ pub(crate) fn gbk_bytes(c: char) -> Option<[u8; 2]> {
 
 /// `c`'s GBK code from the table build.rs makes: a byte (ASCII, or 0x80 for the euro sign) or
 /// two bytes as a big-endian `u16`; `None` if GBK cannot encode `c`.
-pub(crate) fn gbk_code(c: char) -> Option<u16> {
+fn gbk_code(c: char) -> Option<u16> {
     let cp = c as usize;
     if cp < 0x80 {
         return Some(cp as u16);
@@ -39,6 +39,16 @@ pub(crate) fn gbk_code(c: char) -> Option<u16> {
         .get(cp)
         .copied()
         .filter(|&code| code != 0)
+}
+
+/// Appends `c`'s GBK bytes to `out`; `false` (nothing appended) if GBK cannot encode `c`.
+pub(crate) fn push_gbk(c: char, out: &mut Vec<u8>) -> bool {
+    match gbk_code(c) {
+        Some(code @ 0..=0xFF) => out.push(code as u8),
+        Some(code) => out.extend_from_slice(&code.to_be_bytes()),
+        None => return false,
+    }
+    true
 }
 
 mod charsets {
@@ -143,10 +153,8 @@ mod tests {
         for c in (0..0x11000u32).filter_map(char::from_u32) {
             let mut buf = [0; 4];
             let (bytes, _, unmappable) = GBK.encode(c.encode_utf8(&mut buf));
-            let table = gbk_code(c).map(|code| match code {
-                0..=0xFF => vec![code as u8],
-                _ => code.to_be_bytes().to_vec(),
-            });
+            let mut table = Vec::new();
+            let table = push_gbk(c, &mut table).then_some(table);
             assert_eq!(table, (!unmappable).then(|| bytes.into_owned()), "{c:?}");
             two_byte += usize::from(gbk_bytes(c).is_some());
         }
