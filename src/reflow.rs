@@ -33,8 +33,8 @@ use std::collections::VecDeque;
 
 use serde_json::json;
 
-use crate::boilerplate::rules::is_barrier;
-use crate::chars::is_wide;
+use crate::boilerplate::rules::{is_barrier_with, BarrierFacts};
+use crate::chars::{is_wide, trim};
 use crate::error::Result;
 use crate::pipeline::{cut_lines, Piece, Stage};
 use crate::report::StageReport;
@@ -151,38 +151,120 @@ impl Line {
         self.counts && !self.barrier
     }
 
-    /// `buf` is an empty string to hold the text (reused, so that lines cost no allocation).
-    fn new(line: &str, end: &'static str, mut buf: String) -> Line {
-        let content = line.trim();
-        let lead = &line[..line.len() - line.trim_start().len()];
-        buf.push_str(&unspace(content));
+    /// `content` is `line` trimmed; `buf` is an empty string to hold the text (reused, so
+    /// that lines cost no allocation). Also says whether letter spacing was removed.
+    fn new(line: &str, content: &str, end: &'static str, mut buf: String) -> (Line, bool) {
+        let lead = &line[..content.as_ptr() as usize - line.as_ptr() as usize];
+        let tail = &line[lead.len() + content.len()..];
+        buf.push_str(content);
+        let mut m = Measure::of(content);
+        // Letter spacing needs spaces: most lines have none.
+        let unspaced = m.spaces
+            && match unspace(content) {
+                Cow::Owned(text) => {
+                    buf.clear();
+                    buf.push_str(&text);
+                    m = Measure::of(&buf);
+                    true
+                }
+                Cow::Borrowed(_) => false,
+            };
         let text = buf;
-        // One pass for width, length and open quotes/brackets.
-        let (mut width, mut chars, mut quotes, mut brackets) = (0, 0, 0i32, 0i32);
-        for c in text.chars() {
-            chars += 1;
-            width += if is_wide(c) { 2 } else { 1 };
-            match c {
-                '“' => quotes += 1,
-                '”' => quotes -= 1,
-                '（' => brackets += 1,
-                '）' => brackets -= 1,
-                _ => {}
-            }
-        }
-        Line {
+        let facts = BarrierFacts {
+            first: text.chars().next().unwrap_or(' '),
+            last: m.last,
+            chars: m.chars,
+            reporter: m.reporter,
+        };
+        let line = Line {
             lead: lead.to_string(),
-            width,
-            counts: chars >= 4,
+            width: m.width,
+            counts: m.chars >= 4,
             sentence_end: ends_sentence(&text),
-            barrier: is_barrier(&text),
-            opens: quotes > 0 || brackets > 0,
+            barrier: is_barrier_with(&text, &facts),
+            opens: m.quotes > 0 || m.brackets > 0,
             long: false,
-            tail: line[lead.len() + content.len()..].to_string(),
+            tail: tail.to_string(),
             end,
             blanks: 0,
             text,
+        };
+        (line, unspaced)
+    }
+}
+
+/// What the stage needs to know about a line's characters, from one pass over its bytes (the
+/// line is scanned once for everything: this was a third of the stage's time).
+#[derive(Debug, PartialEq)]
+struct Measure {
+    /// Columns: CJK characters count 2 ([`is_wide`]), others 1.
+    width: usize,
+    chars: usize,
+    /// `“` minus `”`, and `（` minus `）`.
+    quotes: i32,
+    brackets: i32,
+    /// One of 者 讯 訊 稿 occurs ([`BarrierFacts::reporter`]).
+    reporter: bool,
+    /// An ASCII space occurs.
+    spaces: bool,
+    /// The last character (a space when there is none).
+    last: char,
+}
+
+impl Measure {
+    fn of(text: &str) -> Measure {
+        let b = text.as_bytes();
+        let mut m = Measure {
+            width: 0,
+            chars: 0,
+            quotes: 0,
+            brackets: 0,
+            reporter: false,
+            spaces: false,
+            last: ' ',
+        };
+        let mut i = 0;
+        let mut cp = u32::from(b' ');
+        while i < b.len() {
+            let x = u32::from(b[i]);
+            m.chars += 1;
+            // The text is UTF-8, so a lead byte says how many bytes follow it.
+            let cont = |k: usize| u32::from(b[i + k]) & 0x3F;
+            if x < 0x80 {
+                cp = x;
+                m.spaces |= x == u32::from(b' ');
+                i += 1;
+            } else if x < 0xE0 {
+                cp = ((x & 0x1F) << 6) | cont(1);
+                i += 2;
+            } else if x < 0xF0 {
+                cp = ((x & 0x0F) << 12) | (cont(1) << 6) | cont(2);
+                i += 3;
+                if (0x4E00..=0x9FFF).contains(&cp) {
+                    // The common case: an ideograph (者 讯 訊 稿 are among them).
+                    m.width += 2;
+                    m.reporter |= matches!(cp, 0x8005 | 0x8BAF | 0x8A0A | 0x7A3F);
+                    continue;
+                }
+                match cp {
+                    0x201C => m.quotes += 1,
+                    0x201D => m.quotes -= 1,
+                    0xFF08 => m.brackets += 1,
+                    0xFF09 => m.brackets -= 1,
+                    _ => {}
+                }
+            } else {
+                cp = ((x & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3);
+                i += 4;
+            }
+            m.width += if char::from_u32(cp).is_some_and(is_wide) {
+                2
+            } else {
+                1
+            };
         }
+        m.last = char::from_u32(cp).unwrap_or(' ');
+        m
     }
 }
 
@@ -329,7 +411,8 @@ impl ReflowStage {
 
     /// Handles one complete line (without its line ending `end`).
     fn line(&mut self, line: &str, end: &'static str, out: &mut String) {
-        if line.trim().is_empty() {
+        let content = trim(line);
+        if content.is_empty() {
             match self.pending.back_mut() {
                 Some(p) if p.blanks < MAX_BLANKS => {
                     // Blank lines go after the ending: move the ending into the tail first.
@@ -352,10 +435,8 @@ impl ReflowStage {
             return;
         }
         let buf = self.spare.pop().unwrap_or_default();
-        let l = Line::new(line, end, buf);
-        if l.text != line.trim() {
-            self.unspaced += 1;
-        }
+        let (l, unspaced) = Line::new(line, content, end, buf);
+        self.unspaced += u64::from(unspaced);
         if l.counts_for_column() {
             self.window.push_back((l.width, !l.sentence_end));
         }
@@ -424,6 +505,48 @@ mod tests {
         let n = s.process(text, &mut out, true).unwrap();
         assert_eq!(n, text.len());
         out
+    }
+
+    /// [`Measure`], spelled out with `chars()`.
+    fn measure_plain(text: &str) -> Measure {
+        let count = |c: char| text.chars().filter(|&x| x == c).count() as i32;
+        Measure {
+            width: text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum(),
+            chars: text.chars().count(),
+            quotes: count('“') - count('”'),
+            brackets: count('（') - count('）'),
+            reporter: BarrierFacts::of(text).reporter,
+            spaces: text.contains(' '),
+            last: BarrierFacts::of(text).last,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn measure_matches_its_definition(chars in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::char::any(),
+                proptest::sample::select(vec![
+                    '者', '讯', '訊', '稿', '“', '”', '（', '）', '中', '。', '㐀', '䷀', '𠀀', 'a', ' ',
+                ]),
+            ],
+            0..24,
+        )) {
+            let text: String = chars.into_iter().collect();
+            proptest::prop_assert_eq!(Measure::of(&text), measure_plain(&text));
+        }
+    }
+
+    #[test]
+    fn measure_on_the_samples() {
+        for text in [
+            include_str!("../samples/clean/000-pdf-news.expected.txt"),
+            include_str!("../samples/clean/004-pdf-newspaper.txt"),
+        ] {
+            for line in text.lines() {
+                assert_eq!(Measure::of(line), measure_plain(line), "{line:?}");
+            }
+        }
     }
 
     #[test]

@@ -382,27 +382,52 @@ pub fn byline_suffix(line: &str) -> Option<usize> {
         .map(|c| c.get(1).expect("group 1").end())
 }
 
+/// What [`is_barrier`] needs to know about a line besides its text: a caller that scans the
+/// line anyway (the `reflow` stage) computes it in the same pass ([`BarrierFacts::of`] is the
+/// plain definition).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BarrierFacts {
+    /// The first character (a space for an empty line).
+    pub first: char,
+    /// The last character (a space for an empty line).
+    pub last: char,
+    /// The number of characters.
+    pub chars: usize,
+    /// One of 者 讯 訊 稿 occurs (记者, 通讯员, 撰稿人 name a reporter).
+    pub reporter: bool,
+}
+
+impl BarrierFacts {
+    /// The facts, computed plainly.
+    pub fn of(line: &str) -> BarrierFacts {
+        BarrierFacts {
+            first: line.chars().next().unwrap_or(' '),
+            last: line.chars().next_back().unwrap_or(' '),
+            chars: line.chars().count(),
+            reporter: line.contains(['者', '讯', '訊', '稿']),
+        }
+    }
+}
+
 /// Lines that a paragraph never runs across: bylines, credits, datelines, continuation
 /// markers, list items, dash-led subtitles (used by the `reflow` stage).
 pub fn is_barrier(line: &str) -> bool {
+    is_barrier_with(line, &BarrierFacts::of(line))
+}
+
+/// [`is_barrier`], with the line's facts already known.
+pub fn is_barrier_with(line: &str, facts: &BarrierFacts) -> bool {
     // Each barrier pattern can only match lines that start or end with certain characters, or
     // that name a reporter: most lines are decided here without a regex, and a line runs only
     // the patterns it could match.
-    let first = line.chars().next().unwrap_or(' ');
-    let last = line.chars().next_back().unwrap_or(' ');
+    let BarrierFacts {
+        first,
+        last,
+        chars: n,
+        reporter,
+    } = *facts;
     let short = line.len() <= 40 * 3;
-    // 者 E8 80 85, 讯 E8 AE AF, 訊 E8 A8 8A, 稿 E7 A8 BF.
-    let b = line.as_bytes();
-    let reporter = short
-        && memchr::memchr2_iter(0xE7, 0xE8, b).any(|i| {
-            matches!(
-                (b[i], b.get(i + 1), b.get(i + 2)),
-                (0xE8, Some(0x80), Some(0x85))
-                    | (0xE8, Some(0xAE), Some(0xAF))
-                    | (0xE8, Some(0xA8), Some(0x8A))
-                    | (0xE7, Some(0xA8), Some(0xBF))
-            )
-        });
+    let reporter = short && reporter;
     let digit = first.is_ascii_digit();
     // The characters each pattern can start with: barrier, list item, continuation, dateline,
     // byline, photo credit.
@@ -451,7 +476,6 @@ pub fn is_barrier(line: &str) -> bool {
     if (gates[0] && BARRIER.is_match(line)) || (gates[1] && LIST_ITEM.is_match(line)) {
         return true;
     }
-    let n = line.chars().count();
     if n > 40 {
         return false;
     }
