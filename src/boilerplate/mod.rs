@@ -40,6 +40,8 @@ const MAX_LINE: usize = 64 * 1024;
 /// Held lines beyond these limits are let through.
 const MAX_HELD_LINES: usize = 256;
 const MAX_HELD_BYTES: usize = 256 * 1024;
+/// Buffers kept for held lines.
+const SPARE_BUFFERS: usize = 16;
 /// Removed lines listed in the report.
 const MAX_LISTED: usize = 1000;
 
@@ -75,6 +77,9 @@ pub struct BoilerplateStage {
     region: Region,
     held: Vec<Held>,
     held_bytes: usize,
+    /// Buffers of released held lines, for the next ones (blank lines are held too: this saves
+    /// an allocation per line).
+    spare: Vec<String>,
     /// A line was dropped since the last real paragraph: what follows may be the footer.
     footer: bool,
     /// Inside a disclaimer block (its numbered items follow) / a related-reading block.
@@ -116,6 +121,7 @@ impl BoilerplateStage {
             region: Region::Header,
             held: Vec::new(),
             held_bytes: 0,
+            spare: Vec::new(),
             footer: false,
             disclaimer: false,
             related: 0,
@@ -150,8 +156,10 @@ impl BoilerplateStage {
 
     fn hold(&mut self, raw: &str, rule: Option<&'static str>) {
         self.held_bytes += raw.len();
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.push_str(raw);
         self.held.push(Held {
-            raw: raw.to_string(),
+            raw: buf,
             line: self.line_no,
             rule,
         });
@@ -170,6 +178,11 @@ impl BoilerplateStage {
                 blank_run = 0;
             }
             out.push_str(&h.raw);
+            if self.spare.len() < SPARE_BUFFERS {
+                let mut buf = h.raw;
+                buf.clear();
+                self.spare.push(buf);
+            }
         }
         self.held_bytes = 0;
         self.blank_before_drop = false;
