@@ -212,7 +212,40 @@ struct Measure {
 }
 
 impl Measure {
+    /// The measure, from byte counts over blocks of 64 bytes (a loop the compiler vectorises),
+    /// or from [`Measure::decoded`] when the line has a character the counts cannot place.
     fn of(text: &str) -> Measure {
+        let b = text.as_bytes();
+        let mut sum = BlockCounts::default();
+        let mut block = [0u8; 64 + 2];
+        let mut at = 0;
+        while at < b.len() {
+            // The block, with the two bytes after it (zeros past the end of the line).
+            let n = (b.len() - at).min(66);
+            block[..n].copy_from_slice(&b[at..at + n]);
+            block[n..].fill(0);
+            let c = BlockCounts::of(&block);
+            // Zeros past the end count as characters: take them off.
+            let padding = 64usize.saturating_sub(b.len() - at);
+            sum.add(&c, padding);
+            at += 64;
+        }
+        if sum.unsure > 0 {
+            return Measure::decoded(text);
+        }
+        Measure {
+            width: sum.chars + sum.wide,
+            chars: sum.chars,
+            quotes: sum.quote_opens as i32 - sum.quote_closes as i32,
+            brackets: sum.bracket_opens as i32 - sum.bracket_closes as i32,
+            reporter: sum.reporter > 0,
+            spaces: sum.spaces > 0,
+            last: text.chars().next_back().unwrap_or(' '),
+        }
+    }
+
+    /// The measure, decoding every character.
+    fn decoded(text: &str) -> Measure {
         let b = text.as_bytes();
         let mut m = Measure {
             width: 0,
@@ -223,39 +256,47 @@ impl Measure {
             spaces: false,
             last: ' ',
         };
-        let mut i = 0;
         let mut cp = u32::from(b' ');
-        while i < b.len() {
-            let x = u32::from(b[i]);
+        let mut rest = b;
+        // The text is UTF-8: a lead byte says how many bytes follow it.
+        let cont = |x: u8| u32::from(x) & 0x3F;
+        while let [x, ..] = *rest {
             m.chars += 1;
-            // The text is UTF-8, so a lead byte says how many bytes follow it.
-            let cont = |k: usize| u32::from(b[i + k]) & 0x3F;
-            if x < 0x80 {
-                cp = x;
-                m.spaces |= x == u32::from(b' ');
-                i += 1;
-            } else if x < 0xE0 {
-                cp = ((x & 0x1F) << 6) | cont(1);
-                i += 2;
-            } else if x < 0xF0 {
-                cp = ((x & 0x0F) << 12) | (cont(1) << 6) | cont(2);
-                i += 3;
-                if (0x4E00..=0x9FFF).contains(&cp) {
-                    // The common case: an ideograph (者 讯 訊 稿 are among them).
-                    m.width += 2;
-                    m.reporter |= matches!(cp, 0x8005 | 0x8BAF | 0x8A0A | 0x7A3F);
+            match *rest {
+                [x @ 0..=0x7F, ref more @ ..] => {
+                    cp = u32::from(x);
+                    m.spaces |= x == b' ';
+                    m.width += 1;
+                    rest = more;
                     continue;
                 }
-                match cp {
-                    0x201C => m.quotes += 1,
-                    0x201D => m.quotes -= 1,
-                    0xFF08 => m.brackets += 1,
-                    0xFF09 => m.brackets -= 1,
-                    _ => {}
+                [x @ 0xE0..=0xEF, b1, b2, ref more @ ..] => {
+                    cp = (u32::from(x & 0x0F) << 12) | (cont(b1) << 6) | cont(b2);
+                    rest = more;
+                    if (0x4E00..=0x9FFF).contains(&cp) {
+                        // The common case: an ideograph (者 讯 訊 稿 are among them).
+                        m.width += 2;
+                        m.reporter |= is_reporter_mark(cp);
+                        continue;
+                    }
+                    match cp {
+                        0x201C => m.quotes += 1,
+                        0x201D => m.quotes -= 1,
+                        0xFF08 => m.brackets += 1,
+                        0xFF09 => m.brackets -= 1,
+                        _ => {}
+                    }
                 }
-            } else {
-                cp = ((x & 0x07) << 18) | (cont(1) << 12) | (cont(2) << 6) | cont(3);
-                i += 4;
+                [_, b1, ref more @ ..] if x < 0xE0 => {
+                    cp = (u32::from(x & 0x1F) << 6) | cont(b1);
+                    rest = more;
+                }
+                [_, b1, b2, b3, ref more @ ..] => {
+                    cp =
+                        (u32::from(x & 0x07) << 18) | (cont(b1) << 12) | (cont(b2) << 6) | cont(b3);
+                    rest = more;
+                }
+                _ => unreachable!("a str holds whole characters"),
             }
             m.width += if char::from_u32(cp).is_some_and(is_wide) {
                 2
@@ -268,36 +309,190 @@ impl Measure {
     }
 }
 
+/// Byte counts over a block of 64 bytes (see [`BlockCounts::of`]), or their sums over a line.
+#[derive(Default)]
+struct BlockCounts {
+    chars: usize,
+    /// Wide characters, by their first two or three bytes.
+    wide: usize,
+    /// Characters whose width the bytes counted do not settle (the line is decoded instead).
+    unsure: usize,
+    quote_opens: usize,
+    quote_closes: usize,
+    bracket_opens: usize,
+    bracket_closes: usize,
+    reporter: usize,
+    spaces: usize,
+}
+
+impl BlockCounts {
+    /// Counts the characters that start in `block[..64]`; `block[64..]` holds the two bytes
+    /// after them. [`crate::chars::is_wide`], by the bytes of UTF-8: lead bytes E3-E9 are
+    /// U+3000-U+9FFF, wide but for U+303F, U+3040 and U+4DC0-U+4DFF; EB and EC are Hangul;
+    /// EF BC is U+FF00-U+FF3F (full-width forms); E2 BA-BF is U+2E80-U+2FFF. Lead bytes E1, EA,
+    /// ED, F0-F4 and EF other than EF BC hold both kinds: unsure.
+    fn of(block: &[u8; 66]) -> BlockCounts {
+        let (mut chars, mut wide, mut unsure, mut spaces) = (0u8, 0u8, 0u8, 0u8);
+        let (mut qo, mut qc, mut bo, mut bc, mut rep) = (0u8, 0u8, 0u8, 0u8, 0u8);
+        for i in 0..64 {
+            let (x, y, z) = (block[i], block[i + 1], block[i + 2]);
+            // Bitwise `&` and `|` on the comparisons: no branches, so the loop vectorises.
+            let is = |b: u8, v: u8| b == v;
+            chars += u8::from((x as i8) >= -64);
+            spaces += u8::from(is(x, b' '));
+            let narrow_exception = (is(x, 0xE3)
+                & ((is(y, 0x80) & is(z, 0xBF)) | (is(y, 0x81) & is(z, 0x80))))
+                | (is(x, 0xE4) & is(y, 0xB7));
+            wide += u8::from(
+                ((0xE3..=0xE9).contains(&x) & !narrow_exception)
+                    | is(x, 0xEB)
+                    | is(x, 0xEC)
+                    | (is(x, 0xEF) & is(y, 0xBC))
+                    | (is(x, 0xE2) & (y >= 0xBA)),
+            );
+            unsure += u8::from(
+                is(x, 0xE1)
+                    | is(x, 0xEA)
+                    | is(x, 0xED)
+                    | (x >= 0xF0)
+                    | (is(x, 0xEF) & !is(y, 0xBC)),
+            );
+            // “ E2 80 9C, ” E2 80 9D, （ EF BC 88, ） EF BC 89.
+            qo += u8::from(is(x, 0xE2) & is(y, 0x80) & is(z, 0x9C));
+            qc += u8::from(is(x, 0xE2) & is(y, 0x80) & is(z, 0x9D));
+            bo += u8::from(is(x, 0xEF) & is(y, 0xBC) & is(z, 0x88));
+            bc += u8::from(is(x, 0xEF) & is(y, 0xBC) & is(z, 0x89));
+            // 者 E8 80 85, 讯 E8 AE AF, 訊 E8 A8 8A, 稿 E7 A8 BF.
+            rep += u8::from(
+                (is(x, 0xE8)
+                    & ((is(y, 0x80) & is(z, 0x85))
+                        | (is(y, 0xAE) & is(z, 0xAF))
+                        | (is(y, 0xA8) & is(z, 0x8A))))
+                    | (is(x, 0xE7) & is(y, 0xA8) & is(z, 0xBF)),
+            );
+        }
+        BlockCounts {
+            chars: chars.into(),
+            wide: wide.into(),
+            unsure: unsure.into(),
+            quote_opens: qo.into(),
+            quote_closes: qc.into(),
+            bracket_opens: bo.into(),
+            bracket_closes: bc.into(),
+            reporter: rep.into(),
+            spaces: spaces.into(),
+        }
+    }
+
+    /// Adds a block's counts, less `padding` zero bytes counted as characters.
+    fn add(&mut self, c: &BlockCounts, padding: usize) {
+        self.chars += c.chars - padding;
+        self.wide += c.wide;
+        self.unsure += c.unsure;
+        self.quote_opens += c.quote_opens;
+        self.quote_closes += c.quote_closes;
+        self.bracket_opens += c.bracket_opens;
+        self.bracket_closes += c.bracket_closes;
+        self.reporter += c.reporter;
+        self.spaces += c.spaces;
+    }
+}
+
+/// Whether ideograph `cp` is 者 (U+8005), 讯 (U+8BAF), 訊 (U+8A0A) or 稿 (U+7A3F): a perfect
+/// hash of the four (a multiplication and a table load instead of four comparisons).
+#[inline(always)]
+fn is_reporter_mark(cp: u32) -> bool {
+    const MARKS: [u32; 4] = [0x8005, 0x8BAF, 0x7A3F, 0x8A0A];
+    MARKS[(cp.wrapping_mul(0x36FB_EEE7) >> 30) as usize] == cp
+}
+
 /// How many lines after a line the join decision looks at (and holds).
 const LOOKAHEAD: usize = 6;
 
 /// The lines the column is estimated from, with their widths kept sorted too: the median is
 /// needed once per line, and sorting the window each time was a fifth of the stage's time.
-#[derive(Default)]
+/// Fixed arrays (the window holds at most [`WINDOW`] lines): the count of lines near the median
+/// is then a loop over 16 slots that the compiler vectorises.
 struct Window {
-    /// Width and "ends without sentence punctuation", in line order.
-    lines: VecDeque<(usize, bool)>,
-    /// The same widths, sorted.
-    sorted: Vec<usize>,
+    /// Per slot, the width of an open line (one that ends without sentence punctuation), or
+    /// [`NOT_OPEN`] for other lines and empty slots.
+    open: [u32; SLOTS],
+    /// The width of the line in each slot.
+    width: [u32; SLOTS],
+    /// The slot of the oldest line, and the number of lines.
+    head: usize,
+    len: usize,
+    /// The widths, sorted (`sorted[..len]`).
+    sorted: [u32; SLOTS],
+}
+
+const SLOTS: usize = 16;
+const NOT_OPEN: u32 = u32::MAX / 256;
+
+impl Default for Window {
+    fn default() -> Self {
+        Window {
+            open: [NOT_OPEN; SLOTS],
+            width: [0; SLOTS],
+            head: 0,
+            len: 0,
+            sorted: [0; SLOTS],
+        }
+    }
 }
 
 impl Window {
-    fn push_back(&mut self, line: (usize, bool)) {
-        let at = self.sorted.partition_point(|&w| w < line.0);
-        self.sorted.insert(at, line.0);
-        self.lines.push_back(line);
+    /// Adds a line of `width` columns; `open` if it ends without sentence punctuation.
+    fn push_back(&mut self, width: usize, open: bool) {
+        const _: () = assert!(WINDOW <= SLOTS);
+        if self.len == SLOTS {
+            // The stage never holds more than WINDOW lines; should it, the oldest one goes.
+            self.pop_front();
+        }
+        let width = u32::try_from(width).unwrap_or(u32::MAX).min(NOT_OPEN - 1);
+        let slot = (self.head + self.len) % SLOTS;
+        self.width[slot] = width;
+        self.open[slot] = if open { width } else { NOT_OPEN };
+        let mut at = self.len;
+        while at > 0 && self.sorted[at - 1] > width {
+            self.sorted[at] = self.sorted[at - 1];
+            at -= 1;
+        }
+        self.sorted[at] = width;
+        self.len += 1;
     }
 
     fn pop_front(&mut self) {
-        if let Some((w, _)) = self.lines.pop_front() {
-            let at = self.sorted.partition_point(|&x| x < w);
-            self.sorted.remove(at);
+        if self.len == 0 {
+            return;
         }
+        let width = self.width[self.head];
+        self.open[self.head] = NOT_OPEN;
+        self.head = (self.head + 1) % SLOTS;
+        self.len -= 1;
+        let at = self.sorted[..=self.len]
+            .iter()
+            .position(|&w| w == width)
+            .unwrap_or(self.len);
+        self.sorted.copy_within(at + 1..=self.len, at);
     }
 
     fn clear(&mut self) {
-        self.lines.clear();
-        self.sorted.clear();
+        *self = Window::default();
+    }
+
+    /// The median width, and how many open lines are within 20 % of it.
+    fn median_and_near(&self) -> Option<(usize, usize)> {
+        if self.len == 0 {
+            return None;
+        }
+        let median = self.sorted[self.len / 2];
+        let near = self
+            .open
+            .iter()
+            .map(|&w| usize::from(w.abs_diff(median) * 100 <= median * 20))
+            .sum();
+        Some((median as usize, near))
     }
 }
 
@@ -330,21 +525,14 @@ impl ReflowStage {
 
     /// The column width around the first pending line, if the lines there show hard wrapping.
     fn column(&self) -> Option<usize> {
-        let n = self.window.lines.len();
-        if n < 4 {
+        if self.window.len < 4 {
             return None;
         }
-        debug_assert!(n <= WINDOW);
-        let median = self.window.sorted[n / 2];
+        debug_assert!(self.window.len <= WINDOW);
+        let (median, near) = self.window.median_and_near()?;
         if median < 24 {
             return None;
         }
-        let near = self
-            .window
-            .lines
-            .iter()
-            .filter(|(w, open)| *open && w.abs_diff(median) * 100 <= median * 20)
-            .count();
         (near >= 4).then_some(median)
     }
 
@@ -373,7 +561,7 @@ impl ReflowStage {
         };
         let join = self.pending.get(1).is_some_and(|b| self.joinable(a, b));
         let a = self.pending.pop_front().expect("checked above");
-        if !std::mem::take(&mut self.joins_prev) {
+        if !std::mem::take(&mut self.joins_prev) && !a.lead.is_empty() {
             out.push_str(&a.lead);
         }
         out.push_str(&a.text);
@@ -390,7 +578,9 @@ impl ReflowStage {
             }
             self.joins_prev = true;
         } else {
-            out.push_str(&a.tail);
+            if !a.tail.is_empty() {
+                out.push_str(&a.tail);
+            }
             out.push_str(a.end);
         }
         let counts = a.counts_for_column();
@@ -438,7 +628,7 @@ impl ReflowStage {
         let (l, unspaced) = Line::new(line, content, end, buf);
         self.unspaced += u64::from(unspaced);
         if l.counts_for_column() {
-            self.window.push_back((l.width, !l.sentence_end));
+            self.window.push_back(l.width, !l.sentence_end);
         }
         self.pending.push_back(l);
         if self.pending.len() > LOOKAHEAD {
@@ -528,12 +718,16 @@ mod tests {
                 proptest::char::any(),
                 proptest::sample::select(vec![
                     '者', '讯', '訊', '稿', '“', '”', '（', '）', '中', '。', '㐀', '䷀', '𠀀', 'a', ' ',
+                    '\u{303F}', '\u{3040}', '\u{3041}', '\u{4DBF}', '\u{4DFF}', '\u{2E7F}', '⺀',
+                    '\u{2FFF}', '，', '～', '、', '—', '…', '■', 'é', '\u{1100}', '가', '\u{FF00}',
+                    '\u{FF3F}', '\u{FF40}', '\u{E000}', '\u{3FFFE}', '\0',
                 ]),
             ],
-            0..24,
+            0..90,
         )) {
             let text: String = chars.into_iter().collect();
             proptest::prop_assert_eq!(Measure::of(&text), measure_plain(&text));
+            proptest::prop_assert_eq!(Measure::decoded(&text), measure_plain(&text));
         }
     }
 
@@ -545,6 +739,51 @@ mod tests {
         ] {
             for line in text.lines() {
                 assert_eq!(Measure::of(line), measure_plain(line), "{line:?}");
+                assert_eq!(Measure::decoded(line), measure_plain(line), "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_reporter_hash_knows_exactly_four_ideographs() {
+        let marks: Vec<char> = (0x4E00..=0x9FFF)
+            .filter(|&cp| is_reporter_mark(cp))
+            .filter_map(char::from_u32)
+            .collect();
+        assert_eq!(marks, ['稿', '者', '訊', '讯']);
+    }
+
+    proptest::proptest! {
+        /// The window against a queue that is sorted each time.
+        #[test]
+        fn window_matches_a_sorted_queue(ops in proptest::collection::vec(
+            proptest::option::of((0usize..200, proptest::bool::ANY)),
+            0..100,
+        )) {
+            let mut w = Window::default();
+            let mut plain: VecDeque<(usize, bool)> = VecDeque::new();
+            for op in ops {
+                match op {
+                    Some((width, open)) if plain.len() < WINDOW => {
+                        w.push_back(width, open);
+                        plain.push_back((width, open));
+                    }
+                    _ => {
+                        w.pop_front();
+                        plain.pop_front();
+                    }
+                }
+                let mut sorted: Vec<usize> = plain.iter().map(|l| l.0).collect();
+                sorted.sort();
+                let expected = sorted.get(sorted.len() / 2).map(|&median| {
+                    let near = plain
+                        .iter()
+                        .filter(|(w, open)| *open && w.abs_diff(median) * 100 <= median * 20)
+                        .count();
+                    (median, near)
+                });
+                proptest::prop_assert_eq!(w.median_and_near(), expected);
+                proptest::prop_assert_eq!(w.len, plain.len());
             }
         }
     }
