@@ -127,6 +127,54 @@ fn output_file_is_written_atomically_and_keeps_permissions() {
     assert_eq!(leftovers.len(), 2, "{leftovers:?}");
 }
 
+/// `-o` on something that is not a regular file writes into it: renaming a temporary file over
+/// `/dev/null` or a named pipe would replace it with a regular file. A symbolic link is followed.
+#[cfg(unix)]
+#[test]
+fn output_to_a_pipe_or_through_a_link_is_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.txt");
+    let link = dir.path().join("link.txt");
+    fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    zhtidy()
+        .args(["--to", "s2t", "-o"])
+        .arg(&link)
+        .write_stdin("汉字")
+        .assert()
+        .success();
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(fs::read_to_string(&real).unwrap(), "漢字");
+
+    let fifo = dir.path().join("pipe");
+    let made = StdCommand::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("skipped the named-pipe half: mkfifo is not available");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
+    };
+    zhtidy()
+        .args(["--to", "s2t", "-o"])
+        .arg(&fifo)
+        .write_stdin("汉字")
+        .assert()
+        .success();
+    assert_eq!(reader.join().unwrap(), "漢字");
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 3, "no temporary file left: {names:?}");
+}
+
 #[test]
 fn errors_have_messages_and_exit_codes() {
     zhtidy()

@@ -1,5 +1,10 @@
 //! Where output goes: standard output, or a file written atomically (temporary file in the same
 //! directory, then rename, keeping an existing file's permissions).
+//!
+//! Only regular files are replaced that way. An existing output that is not a regular file (a
+//! device such as `/dev/null`, a named pipe, a socket) is opened and written as it is: renaming
+//! over `/dev/null` would put a regular file in its place for every program on the machine. A
+//! symbolic link is followed: the file it points to is replaced, and the link stays.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -15,6 +20,8 @@ pub enum Output {
         dest: PathBuf,
         file: Option<BufWriter<File>>,
     },
+    /// A device, named pipe or socket, written directly.
+    Special(BufWriter<File>),
 }
 
 impl Output {
@@ -27,6 +34,27 @@ impl Output {
                 64 * 1024,
                 io::stdout(),
             )));
+        };
+        let existing = fs::metadata(dest).ok();
+        if existing
+            .as_ref()
+            .is_some_and(|m| !m.is_file() && !m.is_dir())
+        {
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(dest)
+                .with_context(|| format!("opening {}", dest.display()))?;
+            return Ok(Output::Special(BufWriter::with_capacity(64 * 1024, file)));
+        }
+        // Through a symbolic link, the file it points to is replaced.
+        let resolved;
+        let dest = match fs::symlink_metadata(dest) {
+            Ok(m) if m.file_type().is_symlink() && existing.is_some() => {
+                resolved = fs::canonicalize(dest)
+                    .with_context(|| format!("resolving {}", dest.display()))?;
+                resolved.as_path()
+            }
+            _ => dest,
         };
         let dir = dest
             .parent()
@@ -53,6 +81,7 @@ impl Output {
             Output::Stdout(w) => w,
             Output::StdoutLines(w) => w,
             Output::File { file, .. } => file.as_mut().expect("open output"),
+            Output::Special(w) => w,
         }
     }
 
@@ -63,6 +92,9 @@ impl Output {
                 .flush()
                 .map_err(|e| anyhow::Error::new(e).context("writing output")),
             Output::StdoutLines(w) => w
+                .flush()
+                .map_err(|e| anyhow::Error::new(e).context("writing output")),
+            Output::Special(w) => w
                 .flush()
                 .map_err(|e| anyhow::Error::new(e).context("writing output")),
             Output::File { tmp, dest, file } => {
