@@ -158,8 +158,8 @@ impl Line {
         let tail = &line[lead.len() + content.len()..];
         buf.push_str(content);
         let mut m = Measure::of(content);
-        // Letter spacing needs spaces: most lines have none.
-        let unspaced = m.spaces
+        // Letter spacing is a run of at least 6 tokens: 5 spaces or more. Most lines have none.
+        let unspaced = m.spaces >= 5
             && match unspace(content) {
                 Cow::Owned(text) => {
                     buf.clear();
@@ -205,8 +205,8 @@ struct Measure {
     brackets: i32,
     /// One of 者 讯 訊 稿 occurs ([`BarrierFacts::reporter`]).
     reporter: bool,
-    /// An ASCII space occurs.
-    spaces: bool,
+    /// ASCII spaces.
+    spaces: usize,
     /// The last character (a space when there is none).
     last: char,
 }
@@ -239,7 +239,7 @@ impl Measure {
             quotes: sum.quote_opens as i32 - sum.quote_closes as i32,
             brackets: sum.bracket_opens as i32 - sum.bracket_closes as i32,
             reporter: sum.reporter > 0,
-            spaces: sum.spaces > 0,
+            spaces: sum.spaces,
             last: text.chars().next_back().unwrap_or(' '),
         }
     }
@@ -253,7 +253,7 @@ impl Measure {
             quotes: 0,
             brackets: 0,
             reporter: false,
-            spaces: false,
+            spaces: 0,
             last: ' ',
         };
         let mut cp = u32::from(b' ');
@@ -265,7 +265,7 @@ impl Measure {
             match *rest {
                 [x @ 0..=0x7F, ref more @ ..] => {
                     cp = u32::from(x);
-                    m.spaces |= x == b' ';
+                    m.spaces += usize::from(x == b' ');
                     m.width += 1;
                     rest = more;
                     continue;
@@ -706,7 +706,7 @@ mod tests {
             quotes: count('“') - count('”'),
             brackets: count('（') - count('）'),
             reporter: BarrierFacts::of(text).reporter,
-            spaces: text.contains(' '),
+            spaces: text.matches(' ').count(),
             last: BarrierFacts::of(text).last,
         }
     }
@@ -798,6 +798,10 @@ mod tests {
             unspace("件 处 理 中 心 ，给 员 工 带 去 企 业 的 温"),
             "件处理中心，给员工带去企业的温"
         );
+        // Through the stage, which looks only at lines with 5 spaces or more: the fewest a
+        // run of 6 tokens has.
+        assert_eq!(reflow("再 接 再 厉 抓 好\n"), "再接再厉抓好\n");
+        assert_eq!(reflow("再 接 再 厉 抓好\n"), "再 接 再 厉 抓好\n");
         for same in [
             "中文 Python 代码",
             "■新华社记者 李 蓉",
