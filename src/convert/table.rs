@@ -37,7 +37,7 @@ pub(crate) enum Keys {
 impl Table {
     /// Reads the outputs produced by `pack::compile_outputs` for the trie `keys`.
     pub(crate) fn new(keys: Keys, outputs: &[u8]) -> Result<Table, String> {
-        Trie::new(keys.words())?;
+        Trie::new(keys.words())?.check_root()?;
         let word = |at: usize| -> Result<usize, String> {
             let b = outputs.get(at..at + 4).ok_or("truncated table")?;
             Ok(u32::from_le_bytes(b.try_into().unwrap()) as usize)

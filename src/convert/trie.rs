@@ -12,8 +12,11 @@
 //!
 //! Layout, all `u32` little-endian words:
 //!
-//! - `MAGIC`, `units`, `top` (entries of the first level of the code map), `blocks`, and four
-//!   words of 32 bits: a bit per ASCII character that some key holds;
+//! - `MAGIC`, `units`, `top` (entries of the first level of the code map), `blocks`, four
+//!   words of 32 bits (a bit per ASCII character that some key holds), and `firsts`: the
+//!   number of characters that start a key. They have codes 1 to `firsts` (the others come
+//!   after), so the root's children are units 1 to `firsts` and a walk enters the root's child
+//!   without reading a check;
 //! - the code map: `top` block numbers, one per 64 code points, then `blocks` blocks of 64
 //!   codes (block 0 is all zeros; code 0 means "in no key");
 //! - `units` (an even number) base words (`base | flags`), then `units` 16-bit checks, two
@@ -29,8 +32,8 @@
 use std::collections::BTreeMap;
 
 /// The first word of a serialized trie.
-pub const MAGIC: u32 = u32::from_le_bytes(*b"zht2");
-const HEADER: usize = 8;
+pub const MAGIC: u32 = u32::from_le_bytes(*b"zht3");
+const HEADER: usize = 9;
 const BLOCK: usize = 64;
 /// The unit ends a key (its value is in the values array).
 const IS_KEY: u32 = 1 << 31;
@@ -43,7 +46,10 @@ const FREE: u32 = u32::MAX;
 /// Builds the trie of `keys`; the value of `keys[i]` is `i`. Keys must be distinct and
 /// non-empty.
 pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
-    // Codes: characters by how many keys hold them, most first (ties by code point).
+    // Codes: the characters that start a key first, then the others; each group by how many
+    // keys hold them, most first (ties by code point).
+    let firsts: std::collections::BTreeSet<char> =
+        keys.iter().filter_map(|k| k.chars().next()).collect();
     let mut count: BTreeMap<char, usize> = BTreeMap::new();
     for k in keys {
         if k.is_empty() {
@@ -57,7 +63,13 @@ pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
         return Err("more distinct characters than a 16-bit check can tell apart".into());
     }
     let mut by_count: Vec<(char, usize)> = count.into_iter().collect();
-    by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    by_count.sort_by(|a, b| {
+        let first = |c: &char| !firsts.contains(c);
+        first(&a.0)
+            .cmp(&first(&b.0))
+            .then(b.1.cmp(&a.1))
+            .then(a.0.cmp(&b.0))
+    });
     let code: BTreeMap<char, u32> = by_count
         .iter()
         .enumerate()
@@ -156,6 +168,7 @@ pub fn build(keys: &[String]) -> Result<Vec<u32>, String> {
     let mut words = Vec::with_capacity(HEADER + top.len() + blocks.len() * BLOCK + 5 * units / 2);
     words.extend([MAGIC, units as u32, top.len() as u32, blocks.len() as u32]);
     words.extend(ascii);
+    words.push(firsts.len() as u32);
     words.extend(&top);
     words.extend(blocks.iter().flatten());
     words.extend(&base);
@@ -278,6 +291,9 @@ pub fn to_bytes(words: &[u32]) -> Vec<u8> {
 pub struct Trie<'a> {
     /// A bit per ASCII character that some key holds.
     ascii: u128,
+    /// Characters that start a key: codes 1 to `firsts`, the root's children at units 1 to
+    /// `firsts`.
+    firsts: usize,
     top: &'a [u32],
     blocks: &'a [u32],
     bases: &'a [u32],
@@ -289,7 +305,7 @@ impl<'a> Trie<'a> {
     /// Checks the layout of `words` (not the contents: a corrupt trie can give wrong matches,
     /// never out-of-bounds reads or endless loops).
     pub fn new(words: &'a [u32]) -> Result<Trie<'a>, String> {
-        let [magic, units, top, blocks, a0, a1, a2, a3] =
+        let [magic, units, top, blocks, a0, a1, a2, a3, firsts] =
             *words.get(..HEADER).ok_or("truncated trie")?
         else {
             unreachable!()
@@ -315,7 +331,15 @@ impl<'a> Trie<'a> {
         let (blocks, rest) = rest.split_at(blocks * BLOCK);
         let (bases, rest) = rest.split_at(units);
         let (checks, values) = rest.split_at(units / 2);
+        // A walk enters the root's children, units 1 to `firsts`, without reading their checks
+        // (`build` puts them there; [`Trie::check_root`] checks it): they must exist. This
+        // runs on every conversion call, so it checks no more than that.
+        let firsts = u32::from_le(firsts) as usize;
+        if firsts >= units || u32::from_le(bases[0]) & BASE != 0 {
+            return Err("the trie's root is not laid out as the header says".into());
+        }
         Ok(Trie {
+            firsts,
             ascii,
             top,
             blocks,
@@ -323,6 +347,17 @@ impl<'a> Trie<'a> {
             checks,
             values,
         })
+    }
+
+    /// Checks that the root's children are units 1 to `firsts`, as the walk assumes (done once,
+    /// when a table is loaded: a trie that fails it would give wrong matches).
+    pub fn check_root(&self) -> Result<(), String> {
+        let check =
+            |t: usize| (u32::from_le(self.checks[t / 2]) >> (16 * (t % 2)) & 0xFFFF) as usize;
+        match (1..=self.firsts).find(|&t| check(t) != t) {
+            Some(t) => Err(format!("the trie's root has no child at unit {t}")),
+            None => Ok(()),
+        }
     }
 
     /// The code of character `c`; 0 when no key holds it.
@@ -369,14 +404,15 @@ impl<'a> Trie<'a> {
     /// characters from `j` on.
     #[inline(always)]
     fn walk(&self, text: &[u8], mut j: usize, code: usize) -> Walk {
-        let root = u32::from_le(self.bases[0]);
-        let Some((mut u, mut base)) = self.child(root, code) else {
+        // The root's base is 0 and its children are units 1 to `firsts` (checked by `new`).
+        if code == 0 || code > self.firsts {
             return Walk {
                 best: None,
                 stop: j,
                 after: None,
             };
-        };
+        }
+        let (mut u, mut base) = (code, u32::from_le(self.bases[code]));
         let mut best = None;
         loop {
             if base & IS_KEY != 0 {
@@ -559,12 +595,41 @@ mod tests {
                 "{k}"
             );
         }
+        trie.check_root().unwrap();
         // One code per distinct character must fit in 16 bits.
         let many: Vec<String> = (0x10000..0x20000u32)
             .filter_map(char::from_u32)
             .map(String::from)
             .collect();
         assert!(build(&many).is_err());
+    }
+
+    #[test]
+    fn characters_that_start_keys_come_first() {
+        // 乙 and 戊 start no key, though 乙 is in more keys than any other character.
+        let keys: Vec<String> = ["甲乙", "丙", "丁乙丙", "乙戊", "丁乙"]
+            .iter()
+            .map(|k| k.to_string())
+            .collect();
+        let words = build(&keys).unwrap();
+        let trie = Trie::new(&words).unwrap();
+        assert_eq!(trie.firsts, 4);
+        let code = |c: char| trie.code(c as u32);
+        assert!(code('乙') <= 4 && code('丁') <= 4 && code('甲') <= 4 && code('丙') <= 4);
+        assert_eq!(code('戊'), 5);
+        trie.check_root().unwrap();
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(
+                trie.longest(k.as_bytes(), 0),
+                Some((k.len(), i as u32)),
+                "{k}"
+            );
+        }
+        assert_eq!(trie.longest("戊".as_bytes(), 0), None);
+        // A header that claims more first characters than the root has fails the check.
+        let mut bad = words.clone();
+        bad[super::HEADER - 1] = 5;
+        assert!(Trie::new(&bad).unwrap().check_root().is_err());
     }
 
     proptest! {
