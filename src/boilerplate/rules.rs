@@ -289,7 +289,10 @@ fn trigger_mask<A: aho_corasick::automaton::Automaton>(dfa: &A, c: &Compiled, li
     for (&x, &y) in first.iter().zip(second) {
         s1 = dfa.next_state(Anchored::No, s1, x);
         s2 = dfa.next_state(Anchored::No, s2, y);
-        mask |= matched(dfa, c, s1) | matched(dfa, c, s2);
+        // Special states have the smallest identifiers: one test for both walks.
+        if dfa.is_special(s1.min(s2)) {
+            mask |= matched(dfa, c, s1) | matched(dfa, c, s2);
+        }
     }
     walk(dfa, c, s2, &second[first.len()..], mask)
 }
