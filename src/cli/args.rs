@@ -80,7 +80,8 @@ pub struct Args {
     #[arg(long)]
     pub lossy_output: bool,
 
-    /// Write output to FILE (atomically: it appears complete or not at all).
+    /// Write output to FILE (atomically: it appears complete or not at all; a device or named
+    /// pipe such as /dev/null is written directly).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
