@@ -142,7 +142,6 @@ struct Line {
     sentence_end: bool,
     barrier: bool,
     opens: bool,
-    long: bool,
 }
 
 impl Line {
@@ -185,7 +184,6 @@ impl Line {
         self.sentence_end = ends_sentence(&self.text);
         self.barrier = is_barrier_with(&self.text, &facts);
         self.opens = m.quotes > 0 || m.brackets > 0;
-        self.long = false;
         self.end = end;
         self.blanks = 0;
         unspaced
@@ -586,7 +584,7 @@ impl ReflowStage {
     }
 
     fn joinable(&self, a: &Line, b: &Line) -> bool {
-        if a.long || b.long || a.barrier || a.sentence_end || b.barrier {
+        if a.barrier || a.sentence_end || b.barrier {
             return false;
         }
         let Some(column) = self.column() else {

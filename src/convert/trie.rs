@@ -352,12 +352,17 @@ impl<'a> Trie<'a> {
     /// Checks that the root's children are units 1 to `firsts`, as the walk assumes (done once,
     /// when a table is loaded: a trie that fails it would give wrong matches).
     pub fn check_root(&self) -> Result<(), String> {
-        let check =
-            |t: usize| (u32::from_le(self.checks[t / 2]) >> (16 * (t % 2)) & 0xFFFF) as usize;
-        match (1..=self.firsts).find(|&t| check(t) != t) {
+        match (1..=self.firsts).find(|&t| self.check(t) != Some(t)) {
             Some(t) => Err(format!("the trie's root has no child at unit {t}")),
             None => Ok(()),
         }
+    }
+
+    /// The check of unit `t`: the code of the edge into it (0 for a free unit).
+    #[inline(always)]
+    fn check(&self, t: usize) -> Option<usize> {
+        let word = u32::from_le(*self.checks.get(t / 2)?);
+        Some((word >> (16 * (t % 2)) & 0xFFFF) as usize)
     }
 
     /// The code of character `c`; 0 when no key holds it.
@@ -387,9 +392,8 @@ impl<'a> Trie<'a> {
             return None;
         }
         let t = (base & BASE) as usize + code;
-        let check = u32::from_le(*self.checks.get(t / 2)?) >> (16 * (t % 2)) & 0xFFFF;
         // `new` saw an even unit count: a unit with a check has a base.
-        (check as usize == code).then(|| (t, u32::from_le(self.bases[t])))
+        (self.check(t)? == code).then(|| (t, u32::from_le(self.bases[t])))
     }
 
     /// The longest key that starts at byte `at` of `text` (a character boundary), as
@@ -404,7 +408,8 @@ impl<'a> Trie<'a> {
     /// characters from `j` on.
     #[inline(always)]
     fn walk(&self, text: &[u8], mut j: usize, code: usize) -> Walk {
-        // The root's base is 0 and its children are units 1 to `firsts` (checked by `new`).
+        // The root's base is 0 and its children are units 1 to `firsts` (`new` checks that
+        // they exist, `check_root` that they are the root's).
         if code == 0 || code > self.firsts {
             return Walk {
                 best: None,
