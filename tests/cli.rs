@@ -12,6 +12,15 @@ fn zhtidy() -> Command {
     Command::cargo_bin("zhtidy").unwrap()
 }
 
+/// Converts `汉字` (s2t) from standard input into `out` with `-o`.
+fn convert_into(out: &std::path::Path) -> assert_cmd::assert::Assert {
+    zhtidy()
+        .args(["--to", "s2t", "-o"])
+        .arg(out)
+        .write_stdin("汉字")
+        .assert()
+}
+
 fn samples() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples/convert")
 }
@@ -93,13 +102,7 @@ fn output_file_is_written_atomically_and_keeps_permissions() {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&out, fs::Permissions::from_mode(0o640)).unwrap();
     }
-    zhtidy()
-        .args(["--to", "s2t", "-o"])
-        .arg(&out)
-        .write_stdin("汉字")
-        .assert()
-        .success()
-        .stdout("");
+    convert_into(&out).success().stdout("");
     assert_eq!(fs::read_to_string(&out).unwrap(), "漢字");
     #[cfg(unix)]
     {
@@ -138,12 +141,7 @@ fn output_to_a_pipe_or_through_a_link_is_not_replaced() {
     let link = dir.path().join("link.txt");
     fs::write(&real, "old").unwrap();
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    zhtidy()
-        .args(["--to", "s2t", "-o"])
-        .arg(&link)
-        .write_stdin("汉字")
-        .assert()
-        .success();
+    convert_into(&link).success();
     assert!(fs::symlink_metadata(&link)
         .unwrap()
         .file_type()
@@ -160,12 +158,7 @@ fn output_to_a_pipe_or_through_a_link_is_not_replaced() {
         let fifo = fifo.clone();
         std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
     };
-    zhtidy()
-        .args(["--to", "s2t", "-o"])
-        .arg(&fifo)
-        .write_stdin("汉字")
-        .assert()
-        .success();
+    convert_into(&fifo).success();
     assert_eq!(reader.join().unwrap(), "漢字");
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
     let names: Vec<_> = fs::read_dir(dir.path())
