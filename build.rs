@@ -130,7 +130,11 @@ fn main() {
     let mut group_keys = Vec::new();
     let mut tries = String::new();
     for (g, (_, members)) in groups.iter().enumerate() {
-        let keys = pack::shared_keys(members.iter().map(|&i| (&tables[i].0, &tables[i].1)));
+        let keys = pack::shared_keys(
+            members
+                .iter()
+                .map(|&i| (&tables[i].0, &tables[i].1, tables[i].2.as_slice())),
+        );
         let bytes = trie::to_bytes(&trie::build(&keys).unwrap());
         fs::write(out.join(format!("trie{g}.bin")), &bytes).unwrap();
         registry.push_str(&format!(

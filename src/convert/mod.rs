@@ -183,7 +183,7 @@ impl Converter {
             table.insert(k.clone(), v.clone());
         }
         let dict_err = |e| Error::new(ErrorKind::Dictionary, e);
-        let keys = pack::shared_keys([(&table, &gap)]);
+        let keys = pack::shared_keys([(&table, &gap, pairs.as_slice())]);
         let trie = trie::build(&keys).map_err(dict_err)?;
         let outputs = pack::compile_outputs(&keys, &table, &gap, &pairs).map_err(dict_err)?;
         let main = Table::new(table::Keys::Owned(trie.into()), &outputs).map_err(dict_err)?;
@@ -515,6 +515,62 @@ mod tests {
         assert!(needs_normalization("a\u{F900}b"));
         assert!(needs_normalization("\u{2F800}"));
         assert!(!needs_normalization("，。中文ＡＢ"));
+    }
+
+    /// The dangerous pairs of every segmenting config, under every config (a pair key of one
+    /// config is in the automaton of the others that share it), in contexts that a pair key
+    /// can get wrong: alone, between other characters, at the end of the text, split across
+    /// chunks, and after a character that ends a segmentation key.
+    #[test]
+    fn dangerous_pairs_convert_as_the_model_does() {
+        let mut pairs = std::collections::BTreeSet::new();
+        let mut enders = String::new();
+        for &config in Config::ALL {
+            if let Ok(tables) = naive_converter(config).engine_tables() {
+                pairs.extend(tables.pairs.iter().copied().filter(|&(_, b)| b != '\0'));
+                enders.extend(tables.main.keys().filter_map(|k| k.chars().last()).take(1));
+            }
+        }
+        let enders: Vec<char> = enders.chars().collect();
+        let mut text = String::new();
+        for (i, &(a, b)) in pairs.iter().enumerate() {
+            let pieces = [a.to_string(), format!("{a}{b}"), format!("{b}{a}{b}{a}")];
+            text.push_str(&pieces[i % 3]);
+            text.push(if i % 5 == 0 { '\n' } else { '。' });
+            text.push(enders[i % enders.len()]);
+        }
+        if let Some(&(a, b)) = pairs.last() {
+            text.push(a);
+            text.push(b);
+        }
+        for &config in Config::ALL {
+            let want = naive_converter(config).convert(&text);
+            let fast = Converter::new(config);
+            assert_eq!(fast.convert(&text), want, "{config}");
+            let mut state = ConvertState::default();
+            let mut out = String::new();
+            let mut pending = String::new();
+            for piece in text.split_inclusive(|c: char| c as u32 % 7 == 0) {
+                pending.push_str(piece);
+                let n = fast.convert_chunk(&pending, &mut state, &mut out, false);
+                pending.drain(..n);
+            }
+            fast.convert_chunk(&pending, &mut state, &mut out, true);
+            assert_eq!(out, want, "{config}, in pieces");
+        }
+    }
+
+    #[test]
+    fn a_user_key_that_starts_a_dangerous_pair_is_a_segment() {
+        let naive = naive_converter(Config::S2twp);
+        let tables = naive.engine_tables().unwrap();
+        let &(a, b) = tables.pairs.iter().find(|&&(_, b)| b != '\0').unwrap();
+        let c = Converter::with_entries(Config::S2twp, &[(a.to_string(), "Z".into())]).unwrap();
+        let b = b.to_string();
+        assert_eq!(
+            c.convert(&format!("{a}{b}")),
+            format!("Z{}", naive.convert_segment(&b))
+        );
     }
 
     #[test]

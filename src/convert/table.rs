@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::pack::{DANGER_BIT, GAP_BIT, IDENTITY_BIT, LEN_MAX, LEN_SHIFT, OFFSET_MAX};
+use super::pack::{DANGER_BIT, GAP_BIT, IDENTITY_BIT, LEN_MAX, LEN_SHIFT, OFFSET_MAX, PAIR_INDEX};
 use super::trie::Trie;
 
 /// The words of one of the tries `build.rs` compiled into the binary (4-aligned bytes).
@@ -24,7 +24,10 @@ pub(crate) struct Table {
     values: Box<[u32]>,
     blob: Box<str>,
     max_chars: usize,
-    /// `(a << 32) | b` for adjacent run characters that may start a key of a step.
+    /// The index of the first pair key (see `pack.rs`); the key count when there are none.
+    pair_start: usize,
+    /// `(a << 32) | b` for the dangerous pairs of run characters that are not pair keys
+    /// (`b` = 0: `a` is dangerous whatever follows).
     pairs: PairSet,
 }
 
@@ -57,9 +60,13 @@ impl Table {
             .ok_or("truncated table")?;
         let blob: Box<str> = std::str::from_utf8(blob).map_err(|e| e.to_string())?.into();
         let at = at + 4 + blob_len;
-        let n_pairs = word(at)?;
+        let pair_start = word(at)?;
+        if pair_start > n {
+            return Err("pair keys out of range".into());
+        }
+        let n_pairs = word(at + 4)?;
         let pairs: Vec<u64> = outputs
-            .get(at + 4..at + 4 + 8 * n_pairs)
+            .get(at + 8..at + 8 + 8 * n_pairs)
             .ok_or("truncated table")?
             .chunks_exact(8)
             .map(|b| {
@@ -69,7 +76,14 @@ impl Table {
             })
             .collect();
         let pairs = PairSet::new(&pairs);
-        for v in values.iter().filter(|v| *v & IDENTITY_BIT == 0) {
+        let (plain, pair_keys) = values.split_at(pair_start);
+        if pair_keys
+            .iter()
+            .any(|&v| (v & PAIR_INDEX) as usize >= pair_start)
+        {
+            return Err("a pair key's first character out of range".into());
+        }
+        for v in plain.iter().filter(|v| *v & IDENTITY_BIT == 0) {
             let (off, len) = (
                 (v & OFFSET_MAX) as usize,
                 ((v >> LEN_SHIFT) & LEN_MAX) as usize,
@@ -86,12 +100,14 @@ impl Table {
             values,
             blob,
             max_chars,
+            pair_start,
             pairs,
         })
     }
 
     /// Whether the run character at `start..end` may start a multi-character key of a chain step,
-    /// judging by the character after it (unknown yet: assume it may).
+    /// by the dangerous pairs that are not pair keys, judging by the character after it
+    /// (unknown yet: assume it may).
     #[inline]
     fn may_start_key(&self, text: &str, start: usize, end: usize, last: bool) -> bool {
         let c = text[start..end].chars().next().unwrap() as u64;
@@ -101,6 +117,22 @@ impl Table {
             None => return true,
         };
         self.pairs.contains(c << 32) || self.pairs.contains((c << 32) | next)
+    }
+
+    /// The value of a match of key `key` at `start..end` of `text`, where the match really
+    /// ends, and whether it is a dangerous pair. A pair key stands for its first character.
+    #[inline(always)]
+    fn resolve(&self, text: &str, start: usize, end: usize, key: u32) -> (u32, usize, bool) {
+        let v = self.values[key as usize];
+        if (key as usize) < self.pair_start {
+            return (v, end, false);
+        }
+        let first = text[start..].chars().next().map_or(1, char::len_utf8);
+        (
+            self.values[(v & PAIR_INDEX) as usize],
+            start + first,
+            v & DANGER_BIT != 0,
+        )
     }
 
     fn output(&self, v: u32) -> &str {
@@ -128,14 +160,14 @@ impl Table {
         let mut changes = 0;
         let mut end = 0;
         self.trie().scan(text, safe, |start, m_end, key| {
+            let (v, m_end, _) = self.resolve(text, start, m_end, key);
             end = m_end;
-            let v = self.values[key as usize];
-            if v & (IDENTITY_BIT | GAP_BIT) != 0 {
-                return;
+            if v & (IDENTITY_BIT | GAP_BIT) == 0 {
+                emit(out, &text[copied..start], self.output(v));
+                copied = m_end;
+                changes += 1;
             }
-            emit(out, &text[copied..start], self.output(v));
-            copied = m_end;
-            changes += 1;
+            m_end
         });
         let consumed = end.max(min_consumed);
         out.push_str(&text[copied..consumed]);
@@ -175,9 +207,10 @@ impl Engine {
         // the main table); the characters between keys form one segment (a "run"), which goes
         // through the chain's steps. A run converts character by character (each character's
         // output through the chain is in the main table too) until its first "dangerous"
-        // character, one that could start a multi-character key in some step; from there the
-        // rest of the run is streamed through the steps themselves, which hold back what they
-        // cannot decide yet.
+        // character, one that could start a multi-character key in some step, by itself or
+        // with the character after it (found by the walk, as a pair key, or looked up); from
+        // there the rest of the run is streamed through the steps themselves, which hold back
+        // what they cannot decide yet.
         let main = &*self.main;
         let Some((safe, min_consumed)) = final_bounds(text, main.max_chars, last) else {
             return (0, 0);
@@ -188,13 +221,15 @@ impl Engine {
         let mut copied = 0;
         let mut end = 0;
         main.trie().scan(text, safe, |start, m_end, key| {
+            let (v, m_end, dangerous_pair) = main.resolve(text, start, m_end, key);
             end = m_end;
-            let v = main.values[key as usize];
             if v & GAP_BIT != 0 {
                 if slow_from.is_some() {
-                    return;
+                    return m_end;
                 }
-                if v & DANGER_BIT != 0 && main.may_start_key(text, start, m_end, last) {
+                if dangerous_pair
+                    || (v & DANGER_BIT != 0 && main.may_start_key(text, start, m_end, last))
+                {
                     out.push_str(&text[copied..start]);
                     copied = start;
                     slow_from = Some(start);
@@ -203,7 +238,7 @@ impl Engine {
                     copied = m_end;
                     changes += 1;
                 }
-                return;
+                return m_end;
             }
             // A segmentation key: it closes the run before it.
             if let Some(s) = slow_from.take() {
@@ -215,6 +250,7 @@ impl Engine {
                 copied = m_end;
                 changes += 1;
             }
+            m_end
         });
         let consumed = if last {
             text.len()

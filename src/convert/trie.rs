@@ -447,9 +447,10 @@ impl<'a> Trie<'a> {
     }
 
     /// Calls `f(start, end, value)` for the leftmost-longest matches in `text` (forward maximum
-    /// matching) that start at or before byte `limit`.
+    /// matching) that start at or before byte `limit`. `f` returns where the match really ends
+    /// (`end`, or an earlier character boundary after `start`): the scan goes on from there.
     #[inline]
-    pub fn scan(&self, text: &str, limit: usize, mut f: impl FnMut(usize, usize, u32)) {
+    pub fn scan(&self, text: &str, limit: usize, mut f: impl FnMut(usize, usize, u32) -> usize) {
         let text = text.as_bytes();
         let mut pos = 0;
         // The code and length of the character at `pos`, when a walk has read it already.
@@ -470,8 +471,9 @@ impl<'a> Trie<'a> {
             let Walk { best, stop, after } = self.walk(text, pos + len, code);
             let next = match best {
                 Some((end, v)) => {
-                    f(pos, end, v);
-                    end
+                    let next = f(pos, end, v);
+                    debug_assert!(pos < next && next <= end);
+                    next
                 }
                 None => pos + len,
             };
@@ -541,7 +543,10 @@ mod tests {
                 }
             }
             let mut got = Vec::new();
-            trie.scan(text, limit, |s, e, v| got.push((s, e, v)));
+            trie.scan(text, limit, |s, e, v| {
+                got.push((s, e, v));
+                e
+            });
             assert_eq!(got, want, "keys {keys:?}, text {text:?}, limit {limit}");
         }
     }
