@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use ignore::overrides::OverrideBuilder;
-use ignore::WalkBuilder;
+use ignore::{WalkBuilder, WalkState};
 
 use zhtidy::boilerplate::repeated::RepeatedLines;
 use zhtidy::jsonl::{run_jsonl, JsonlOptions};
@@ -69,11 +69,84 @@ struct Unwalked {
     failed: Vec<(PathBuf, String)>,
 }
 
+/// What the walk made of one entry.
+enum Walked {
+    File(Job),
+    /// Left out on purpose (a symbolic link), with why.
+    Skipped(PathBuf, String),
+    /// Could not be read, with why.
+    Failed(PathBuf, String),
+}
+
+impl Walked {
+    fn path(&self) -> &Path {
+        match self {
+            Walked::File(job) => &job.src,
+            Walked::Skipped(p, _) | Walked::Failed(p, _) => p,
+        }
+    }
+}
+
+/// The order of paths component by component (as `Path::cmp`, which is several times slower: it
+/// parses the components of both paths at each comparison): bytes, with the separator first.
+/// The walk's paths have no empty or `.` components.
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let (a, b) = (
+        a.as_os_str().as_encoded_bytes(),
+        b.as_os_str().as_encoded_bytes(),
+    );
+    let sep = |c: &u8| {
+        if *c == std::path::MAIN_SEPARATOR as u8 {
+            0
+        } else {
+            *c
+        }
+    };
+    a.iter().map(sep).cmp(b.iter().map(sep))
+}
+
+/// One entry of the walk under `input`: `None` for folders and whatever else is not a file.
+fn walked(
+    entry: std::result::Result<ignore::DirEntry, ignore::Error>,
+    input: &Path,
+) -> Option<Walked> {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(e) => {
+            // An unreadable folder is data the user asked for and did not get.
+            let (path, why) = split_walk_error(&e);
+            let path = path.unwrap_or(input).to_path_buf();
+            return Some(Walked::Failed(path, format!("cannot read: {why}")));
+        }
+    };
+    let ft = entry.file_type()?;
+    if ft.is_symlink() {
+        return Some(Walked::Skipped(
+            entry.path().to_path_buf(),
+            "symbolic link (not followed)".into(),
+        ));
+    }
+    if !ft.is_file() {
+        return None;
+    }
+    let rel = entry
+        .path()
+        .strip_prefix(input)
+        .unwrap_or(entry.path())
+        .to_path_buf();
+    let meta = entry.metadata().ok();
+    Some(Walked::File(Job {
+        src: entry.path().to_path_buf(),
+        rel,
+        bytes: meta.as_ref().map_or(0, |m| m.len()),
+        perms: meta.map(|m| m.permissions()),
+    }))
+}
+
 /// Collects the files under `inputs`, with what the walk skipped or could not read.
-fn collect(args: &Args) -> Result<(Vec<Job>, Unwalked)> {
+fn collect(args: &Args, threads: usize) -> Result<(Vec<Job>, Unwalked)> {
     let mut jobs = Vec::new();
     let mut unwalked = Unwalked::default();
-    let skipped = &mut unwalked.skipped;
     for input in &args.files {
         if input == Path::new("-") {
             bail!("standard input cannot be combined with --out-dir or --in-place");
@@ -90,14 +163,20 @@ fn collect(args: &Args) -> Result<(Vec<Job>, Unwalked)> {
             continue;
         }
         if !meta.is_dir() {
-            skipped.push((input.clone(), "not a regular file or folder".into()));
+            unwalked
+                .skipped
+                .push((input.clone(), "not a regular file or folder".into()));
             continue;
         }
         let mut overrides = OverrideBuilder::new(input);
         for g in &args.globs {
             overrides.add(g).with_context(|| format!("glob {g:?}"))?;
         }
-        let walker = WalkBuilder::new(input)
+        // The walk runs on `threads` threads (most of its time is the kernel's, a `stat` per
+        // file, and it runs before any file is converted); its order is then made the order of
+        // the paths, which a serial walk would not promise either.
+        let found = Mutex::new(Vec::new());
+        WalkBuilder::new(input)
             .hidden(!args.hidden)
             .ignore(!args.no_ignore)
             .git_ignore(!args.no_ignore)
@@ -107,43 +186,24 @@ fn collect(args: &Args) -> Result<(Vec<Job>, Unwalked)> {
             .require_git(false)
             .follow_links(false)
             .overrides(overrides.build()?)
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    // An unreadable folder is data the user asked for and did not get.
-                    let (path, why) = split_walk_error(&e);
-                    let path = path.unwrap_or(input).to_path_buf();
-                    unwalked.failed.push((path, format!("cannot read: {why}")));
-                    continue;
-                }
-            };
-            let Some(ft) = entry.file_type() else {
-                continue;
-            };
-            if ft.is_symlink() {
-                skipped.push((
-                    entry.path().to_path_buf(),
-                    "symbolic link (not followed)".into(),
-                ));
-                continue;
-            }
-            if !ft.is_file() {
-                continue;
-            }
-            let rel = entry
-                .path()
-                .strip_prefix(input)
-                .unwrap_or(entry.path())
-                .to_path_buf();
-            let meta = entry.metadata().ok();
-            jobs.push(Job {
-                src: entry.path().to_path_buf(),
-                rel,
-                bytes: meta.as_ref().map_or(0, |m| m.len()),
-                perms: meta.map(|m| m.permissions()),
+            .threads(threads.max(1))
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    if let Some(f) = walked(entry, input) {
+                        found.lock().unwrap().push(f);
+                    }
+                    WalkState::Continue
+                })
             });
+        let mut found = found.into_inner().unwrap();
+        found.sort_unstable_by(|a, b| path_order(a.path(), b.path()));
+        for f in found {
+            match f {
+                Walked::File(job) => jobs.push(job),
+                Walked::Skipped(path, why) => unwalked.skipped.push((path, why)),
+                Walked::Failed(path, why) => unwalked.failed.push((path, why)),
+            }
         }
     }
     Ok((jobs, unwalked))
@@ -361,6 +421,38 @@ fn finish_atomic(
     Ok(())
 }
 
+/// Hands the jobs out to the threads in runs of consecutive ones. Consecutive files are mostly
+/// in one folder, and two threads creating and renaming files in the same folder wait for each
+/// other on its lock in the kernel: in runs, they are most of the time a folder or more apart.
+/// A run has at most `MAX_RUN` files and 1 MB (the first file counts whatever its size), and
+/// runs shrink towards the end, so that the threads finish together.
+struct Claims<'a> {
+    jobs: &'a [Job],
+    /// The first job not handed out yet.
+    next: Mutex<usize>,
+    threads: usize,
+}
+
+impl Claims<'_> {
+    const MAX_RUN: usize = 128;
+    const MAX_RUN_BYTES: u64 = 1 << 20;
+
+    fn claim(&self) -> Option<std::ops::Range<usize>> {
+        let mut next = self.next.lock().unwrap();
+        let start = *next;
+        let left = self.jobs.len().checked_sub(start).filter(|&n| n > 0)?;
+        let files = (left / (4 * self.threads)).clamp(1, Self::MAX_RUN);
+        let mut end = start + 1;
+        let mut bytes = self.jobs[start].bytes;
+        while end < start + files && bytes + self.jobs[end].bytes <= Self::MAX_RUN_BYTES {
+            bytes += self.jobs[end].bytes;
+            end += 1;
+        }
+        *next = end;
+        Some(start..end)
+    }
+}
+
 /// Writes outcomes in input order as they complete, and keeps the totals.
 struct Emitter {
     /// The next job whose outcome is due.
@@ -435,11 +527,10 @@ pub fn run(
     if !args.in_place && args.out_dir.is_none() && !args.check {
         bail!("a folder needs --out-dir DIR, --in-place or --check");
     }
-    let (jobs, unwalked) = collect(args)?;
+    let (jobs, unwalked) = collect(args, threads)?;
     let repeated = repeated_lines(builder, args, &jobs, threads);
     let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();
     let progress = progress_bar(jobs.len() as u64, total_bytes);
-    let next = AtomicUsize::new(0);
     let made_dirs = Mutex::new(HashSet::new());
     let done_bytes = AtomicU64::new(0);
     for (path, why) in &unwalked.skipped {
@@ -462,29 +553,37 @@ pub fn run(
         fixes: BTreeMap::new(),
         error: None,
     });
+    let claims = Claims {
+        jobs: &jobs,
+        next: Mutex::new(0),
+        threads: threads.max(1),
+    };
     std::thread::scope(|s| {
         for _ in 0..threads.max(1).min(jobs.len().max(1)) {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                let folder = job.src.parent().map(Path::to_path_buf).unwrap_or_default();
-                let outcome = process(
-                    builder,
-                    args,
-                    job,
-                    jsonl,
-                    repeated.get(&folder).cloned(),
-                    &made_dirs,
-                );
-                done_bytes.fetch_add(job.bytes, Ordering::Relaxed);
-                if let Some(p) = &progress {
-                    p.inc(1);
-                    p.set_message(format!(
-                        "{} MB",
-                        done_bytes.load(Ordering::Relaxed) / 1_000_000
-                    ));
+            s.spawn(|| {
+                while let Some(run) = claims.claim() {
+                    for i in run {
+                        let job = &jobs[i];
+                        let folder = job.src.parent().map(Path::to_path_buf).unwrap_or_default();
+                        let outcome = process(
+                            builder,
+                            args,
+                            job,
+                            jsonl,
+                            repeated.get(&folder).cloned(),
+                            &made_dirs,
+                        );
+                        done_bytes.fetch_add(job.bytes, Ordering::Relaxed);
+                        if let Some(p) = &progress {
+                            p.inc(1);
+                            p.set_message(format!(
+                                "{} MB",
+                                done_bytes.load(Ordering::Relaxed) / 1_000_000
+                            ));
+                        }
+                        emitter.lock().unwrap().arrive(i, outcome, &jobs, args);
+                    }
                 }
-                emitter.lock().unwrap().arrive(i, outcome, &jobs, args);
             });
         }
     });
@@ -538,4 +637,58 @@ fn progress_bar(files: u64, bytes: u64) -> Option<indicatif::ProgressBar> {
     );
     p.set_prefix(format!("{} MB", bytes / 1_000_000));
     Some(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{path_order, Claims, Job};
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    #[test]
+    fn claims_hand_out_every_job_once_in_bounded_runs() {
+        let sizes: Vec<u64> = (0..1000u64)
+            .map(|i| (i * 7919) % 5000 + (i % 97) * 40_000)
+            .collect();
+        let jobs: Vec<Job> = sizes
+            .iter()
+            .map(|&bytes| Job {
+                src: PathBuf::new(),
+                rel: PathBuf::new(),
+                bytes,
+                perms: None,
+            })
+            .collect();
+        for threads in [1, 2, 8] {
+            let claims = Claims {
+                jobs: &jobs,
+                next: Mutex::new(0),
+                threads,
+            };
+            let mut next = 0;
+            while let Some(run) = claims.claim() {
+                assert_eq!(run.start, next);
+                assert!(run.end > run.start && run.len() <= Claims::MAX_RUN);
+                let bytes: u64 = sizes[run.clone()].iter().sum();
+                assert!(run.len() == 1 || bytes <= Claims::MAX_RUN_BYTES, "{run:?}");
+                // Runs shrink towards the end: never more than a quarter of the rest per thread.
+                assert!(run.len() <= ((jobs.len() - run.start) / (4 * threads)).max(1));
+                next = run.end;
+            }
+            assert_eq!(next, jobs.len());
+        }
+    }
+
+    #[test]
+    fn paths_sort_as_path_cmp_does() {
+        let paths = [
+            "a/b", "a.b", "a", "ab/c", "a/b/c", "a/b.c", "a-b/c", "b", "a/ba", "a/b/d",
+        ];
+        for x in paths {
+            for y in paths {
+                let (x, y) = (Path::new(x), Path::new(y));
+                assert_eq!(path_order(x, y), x.cmp(y), "{x:?} {y:?}");
+            }
+        }
+    }
 }
