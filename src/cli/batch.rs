@@ -295,6 +295,7 @@ fn process(
     jsonl: &JsonlOptions,
     repeated: Option<Arc<HashSet<u64>>>,
     made_dirs: &Mutex<HashSet<PathBuf>>,
+    cwd: &Path,
 ) -> Outcome {
     let dest = destination(args, job);
     let result = (|| -> zhtidy::Result<Option<Vec<Report>>> {
@@ -302,26 +303,28 @@ fn process(
         let mut input = File::open(&job.src).map_err(|e| io_err("cannot open", e))?;
         let check = args.check;
         let dir = dest.parent().unwrap_or(Path::new("."));
-        let mut tmp: Option<(tempfile::NamedTempFile, PathBuf)> = None;
-        let out: Box<dyn Write> = if check {
-            Box::new(io::sink())
+        // The temporary file comes first: the output writes to it through a reference (a
+        // duplicate descriptor costs two system calls per file).
+        let tmp = if check {
+            None
         } else {
             // Output folders are made once, not once per file.
             if !made_dirs.lock().unwrap().contains(dir) {
                 fs::create_dir_all(dir).map_err(|e| io_err("creating the output folder", e))?;
                 made_dirs.lock().unwrap().insert(dir.to_path_buf());
             }
+            // An absolute folder: from a relative one, the temporary file asks for the
+            // working folder each time.
             let t = tempfile::Builder::new()
                 .prefix(".zhtidy-")
                 .suffix(".tmp")
-                .tempfile_in(dir)
+                .tempfile_in(cwd.join(dir))
                 .map_err(|e| io_err("creating a temporary file", e))?;
-            let f = t
-                .as_file()
-                .try_clone()
-                .map_err(|e| io_err("creating a temporary file", e))?;
-            tmp = Some((t, dest.clone()));
-            Box::new(BufWriter::with_capacity(64 * 1024, f))
+            Some(t)
+        };
+        let out: Box<dyn Write + '_> = match &tmp {
+            None => Box::new(io::sink()),
+            Some(t) => Box::new(BufWriter::with_capacity(64 * 1024, t.as_file())),
         };
         let reports = if args.jsonl && is_jsonl(&job.src) {
             let mut reports = Vec::new();
@@ -332,7 +335,7 @@ fn process(
                 ),
                 _ => Box::new(input),
             };
-            let writer: Box<dyn Write> = match compression(&job.src) {
+            let writer: Box<dyn Write + '_> = match compression(&job.src) {
                 Some("gz") => Box::new(flate2::write::GzEncoder::new(
                     out,
                     flate2::Compression::default(),
@@ -368,7 +371,7 @@ fn process(
             drop(out);
             vec![r]
         };
-        if let Some((t, dest)) = tmp {
+        if let Some(t) = tmp {
             finish_atomic(t, job, &dest, args.backup.as_deref())?;
         }
         Ok(Some(reports))
@@ -407,7 +410,7 @@ fn finish_atomic(
         None => job.perms.clone(),
     };
     if let Some(perms) = perms {
-        let _ = fs::set_permissions(tmp.path(), perms);
+        let _ = tmp.as_file().set_permissions(perms);
     }
     if let Some(suffix) = backup {
         if existing.is_some() {
@@ -532,6 +535,8 @@ pub fn run(
     let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();
     let progress = progress_bar(jobs.len() as u64, total_bytes);
     let made_dirs = Mutex::new(HashSet::new());
+    // Asked once (when it cannot be, each temporary file asks again, and fails as it would).
+    let cwd = std::env::current_dir().unwrap_or_default();
     let done_bytes = AtomicU64::new(0);
     for (path, why) in &unwalked.skipped {
         eprintln!("zhtidy: {}: skipped: {why}", path.display());
@@ -572,6 +577,7 @@ pub fn run(
                             jsonl,
                             repeated.get(&folder).cloned(),
                             &made_dirs,
+                            &cwd,
                         );
                         done_bytes.fetch_add(job.bytes, Ordering::Relaxed);
                         if let Some(p) = &progress {
