@@ -418,15 +418,25 @@ impl<'a> Trie<'a> {
             };
         }
         let (mut u, mut base) = (code, u32::from_le(self.bases[code]));
-        let mut best = None;
+        // The deepest unit that ends a key, and where: chosen without a branch (whether a
+        // prefix is a key is as good as random), its value read once, at the end.
+        let (mut best_u, mut best_j) = (usize::MAX, 0);
+        let found = |best_u: usize, best_j: usize| {
+            (best_u != usize::MAX).then(|| {
+                let v = self
+                    .values
+                    .get(best_u)
+                    .map_or(u32::MAX, |&v| u32::from_le(v));
+                (best_j, v)
+            })
+        };
         loop {
-            if base & IS_KEY != 0 {
-                let v = self.values.get(u).map_or(u32::MAX, |&v| u32::from_le(v));
-                best = Some((j, v));
-            }
+            let is_key = base & IS_KEY != 0;
+            best_u = if is_key { u } else { best_u };
+            best_j = if is_key { j } else { best_j };
             if base & HAS_CHILDREN == 0 || j >= text.len() {
                 return Walk {
-                    best,
+                    best: found(best_u, best_j),
                     stop: j,
                     after: None,
                 };
@@ -436,7 +446,7 @@ impl<'a> Trie<'a> {
                 Some((t, b)) => (u, base) = (t, b),
                 None => {
                     return Walk {
-                        best,
+                        best: found(best_u, best_j),
                         stop: j,
                         after: Some((code, len)),
                     }
