@@ -66,7 +66,8 @@ impl Output {
             .to_string_lossy();
         let tmp = dir.join(format!(".{base}.zhtidy-{}.tmp", std::process::id()));
         let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        if let Ok(meta) = fs::metadata(dest) {
+        // `existing` followed the link, if there was one: these are the replaced file's.
+        if let Some(meta) = existing {
             let _ = fs::set_permissions(&tmp, meta.permissions());
         }
         Ok(Output::File {
@@ -87,34 +88,26 @@ impl Output {
 
     /// Finishes the output: flush stdout, or sync the temporary file and rename it into place.
     pub fn commit(mut self) -> Result<()> {
-        match &mut self {
-            Output::Stdout(w) => w
+        let Output::File { tmp, dest, file } = &mut self else {
+            return self
+                .writer()
                 .flush()
-                .map_err(|e| anyhow::Error::new(e).context("writing output")),
-            Output::StdoutLines(w) => w
-                .flush()
-                .map_err(|e| anyhow::Error::new(e).context("writing output")),
-            Output::Special(w) => w
-                .flush()
-                .map_err(|e| anyhow::Error::new(e).context("writing output")),
-            Output::File { tmp, dest, file } => {
-                let w = file.take().expect("open output");
-                let result = (|| -> Result<()> {
-                    let f = w
-                        .into_inner()
-                        .map_err(|e| e.into_error())
-                        .context("writing output")?;
-                    f.sync_all().context("writing output")?;
-                    fs::rename(&*tmp, &*dest)
-                        .with_context(|| format!("renaming to {}", dest.display()))?;
-                    Ok(())
-                })();
-                if result.is_err() {
-                    let _ = fs::remove_file(&*tmp);
-                }
-                result
-            }
+                .map_err(|e| anyhow::Error::new(e).context("writing output"));
+        };
+        let w = file.take().expect("open output");
+        let result = (|| -> Result<()> {
+            let f = w
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .context("writing output")?;
+            f.sync_all().context("writing output")?;
+            fs::rename(&*tmp, &*dest).with_context(|| format!("renaming to {}", dest.display()))?;
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&*tmp);
         }
+        result
     }
 
     /// Drops the output without writing it (the temporary file is removed).
