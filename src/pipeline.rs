@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 
 use crate::boilerplate::BoilerplateStage;
 use crate::convert::{ConvertStage, ScriptCounts, Source, Target};
-use crate::decode::{DecodeOptions, Decoder};
+use crate::decode::{DecodeOptions, Decoder, InputBuf};
 use crate::encode::{EncodeOptions, Encoder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::markup::{FrontMatter, HtmlMode, MarkupStage};
@@ -479,23 +479,49 @@ impl Pipeline {
 
     /// Pushes decoded text through the stages, appending the result to `out`.
     pub fn push_text(&mut self, text: &str, out: &mut String, last: bool) -> Result<()> {
+        self.push(text, 0, out, last, false).map(|_| ())
+    }
+
+    /// Pushes `text` through the stages; the first stage's unconsumed input is handed back
+    /// (the returned count is what it consumed) instead of kept: the caller presents the rest
+    /// again, with more text after it. `text[..fresh]` is such a rest.
+    fn push_front(
+        &mut self,
+        text: &str,
+        fresh: usize,
+        out: &mut String,
+        last: bool,
+    ) -> Result<usize> {
+        self.push(text, fresh, out, last, true)
+    }
+
+    fn push(
+        &mut self,
+        text: &str,
+        fresh: usize,
+        out: &mut String,
+        last: bool,
+        hand_back: bool,
+    ) -> Result<usize> {
         if self.sampled < SCRIPT_SAMPLE {
-            let mut end = (SCRIPT_SAMPLE - self.sampled).min(text.len());
-            while !text.is_char_boundary(end) {
+            let new = &text[fresh..];
+            let mut end = (SCRIPT_SAMPLE - self.sampled).min(new.len());
+            while !new.is_char_boundary(end) {
                 end -= 1;
             }
-            self.script.add(&text[..end]);
+            self.script.add(&new[..end]);
             self.sampled += end.max(1);
         }
         if self.stages.is_empty() {
             out.push_str(text);
-            return Ok(());
+            return Ok(text.len());
         }
         self.pending.resize_with(self.stages.len(), String::new);
         // Stage i reads `text` (the first) or `cur` and writes `next`; the two buffers are kept
         // for the next call (a document of many small pieces, or many small documents).
         let [mut cur, mut next] = std::mem::take(&mut self.spare);
         let mut from_text = true;
+        let mut taken = text.len();
         let n = self.stages.len();
         for (i, stage) in self.stages.iter_mut().enumerate() {
             let carry: &str = if from_text { text } else { &cur };
@@ -514,7 +540,10 @@ impl Pipeline {
             if last && consumed != input.len() {
                 return Err(unconsumed(stage.as_ref()));
             }
-            if pending.is_empty() {
+            if i == 0 && hand_back {
+                debug_assert!(pending.is_empty());
+                taken = consumed;
+            } else if pending.is_empty() {
                 pending.push_str(&carry[consumed..]);
             } else {
                 pending.drain(..consumed);
@@ -523,7 +552,7 @@ impl Pipeline {
             from_text = false;
         }
         self.spare = [cur, next];
-        Ok(())
+        Ok(taken)
     }
 
     /// Decodes `bytes` and pushes the text through the stages, appending to `out`.
@@ -538,25 +567,30 @@ impl Pipeline {
     /// On error, output written so far stays written (this is a stream); the error says what
     /// failed. Callers writing to a file should write to a temporary file and rename it.
     pub fn run<R: Read, W: Write>(mut self, mut input: R, mut output: W) -> Result<Report> {
-        // Small first: most files of a tree are small, and a zeroed 64 KiB buffer per file
-        // shows in folder runs. It grows once a read fills it.
-        let mut buf = vec![0u8; READ_CHUNK / 16];
-        let mut bytes_in = 0u64;
+        // UTF-8 input is validated where it was read and the first stage reads it there; what
+        // that stage leaves stays at the front of the buffer for the next round.
+        let mut buf = InputBuf::default();
+        // Text of other encodings, decoded and not taken yet.
         let mut text = String::new();
+        let mut out = String::new();
+        let mut bytes_in = 0u64;
         loop {
-            let n = match input.read(&mut buf) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::io("reading input", e)),
-            };
-            if n == buf.len() && buf.len() < READ_CHUNK {
-                buf.resize(READ_CHUNK, 0);
-            }
+            let n = buf
+                .read_from(&mut input)
+                .map_err(|e| Error::io("reading input", e))?;
             bytes_in += n as u64;
             let last = n == 0;
-            text.clear();
-            self.push_bytes(&buf[..n], &mut text, last)?;
-            self.bytes_out += self.encoder.write(&text, &mut output, last)?;
+            let kept = buf.text().len() + text.len();
+            self.decoder.decode_buf(&mut buf, &mut text, last)?;
+            out.clear();
+            if self.decoder.in_place() {
+                let used = self.push_front(buf.text(), kept, &mut out, last)?;
+                buf.take(used);
+            } else {
+                let used = self.push_front(&text, kept, &mut out, last)?;
+                text.drain(..used);
+            }
+            self.bytes_out += self.encoder.write(&out, &mut output, last)?;
             if last {
                 break;
             }

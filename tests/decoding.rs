@@ -219,3 +219,76 @@ mod arbitrary {
         }
     }
 }
+
+/// `Pipeline::run` decodes UTF-8 where it was read (its own validation and replacement), the
+/// other paths through `encoding_rs`: for any bytes and any read sizes, the two agree on the
+/// text, the encoding chosen and the replacements counted.
+mod reads {
+    use proptest::prelude::*;
+    use std::io::Read;
+    use zhtidy::convert::{Config, Target};
+    use zhtidy::Pipeline;
+
+    /// A reader that hands out its bytes in pieces of the given sizes (then whatever is left).
+    struct Pieces<'a> {
+        bytes: &'a [u8],
+        sizes: std::vec::IntoIter<usize>,
+    }
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self
+                .sizes
+                .next()
+                .unwrap_or(usize::MAX)
+                .min(buf.len())
+                .min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            4 => prop::sample::select(vec!["国家邮政局", "業務", "，", "abc\n", "\u{FEFF}", "𠀀", "\u{F900}"])
+                .prop_map(|s| s.as_bytes().to_vec()),
+            1 => proptest::collection::vec(any::<u8>(), 1..4),
+            1 => proptest::collection::vec(0x80u8..0xC0, 1..3),
+            1 => prop::sample::select(vec![vec![0xE4u8, 0xB8], vec![0xF0, 0x9F, 0x98], vec![0xED, 0xA0, 0x80], vec![0xC0, 0xAF]]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_reads_decode_as_encoding_rs_does(
+            pieces in proptest::collection::vec(piece(), 0..60),
+            sizes in proptest::collection::vec(1usize..9, 0..40),
+            mode in 0usize..4,
+        ) {
+            let bytes: Vec<u8> = pieces.concat();
+            let build = || {
+                let b = Pipeline::builder().target(Target::Config(Config::S2t));
+                match mode {
+                    0 => b.encoding("utf-8").unwrap(),
+                    1 => b.encoding("gb18030").unwrap(),
+                    2 => b.only(&["convert"]).unwrap(),
+                    _ => b,
+                }
+            };
+            let whole = build().build().unwrap().run_bytes(&bytes);
+            let mut out = Vec::new();
+            let read = build().build().unwrap().run(Pieces { bytes: &bytes, sizes: sizes.into_iter() }, &mut out);
+            match (whole, read) {
+                (Ok((w, wr)), Ok(rr)) => {
+                    prop_assert_eq!(String::from_utf8_lossy(&w), String::from_utf8_lossy(&out));
+                    prop_assert_eq!(wr.encoding, rr.encoding);
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
+                (a, b) => prop_assert!(false, "whole {:?} vs read {:?}", a.map(|x| x.0.len()), b.map(|_| ())),
+            }
+        }
+    }
+}
