@@ -44,6 +44,13 @@ pub trait Stage: Send {
         None
     }
 
+    /// Makes this stage, a fork, as fresh as a new fork of the stage it was forked from, keeping
+    /// its buffers (for many small documents in a row, such as JSON Lines records); `false` if
+    /// the stage cannot, and must be forked anew.
+    fn reset(&mut self) -> bool {
+        false
+    }
+
     /// Tells a fork which line of the document its input starts at (1-based), so that what it
     /// reports by line matches a serial run.
     fn start_line(&mut self, _line: u64) {}
@@ -661,15 +668,19 @@ impl Pipeline {
         })
     }
 
-    /// Makes this text-only pipeline a fresh fork of `template` again (see [`Pipeline::fork`]),
-    /// keeping its buffers: for many small documents in a row. `false` if a stage of `template`
-    /// cannot be forked (then this pipeline must not be used).
+    /// Makes this text-only pipeline, a fork of `template`, a fresh fork of it again (see
+    /// [`Pipeline::fork`]), keeping its buffers: for many small documents in a row. `false` if
+    /// a stage of `template` cannot be forked (then this pipeline must not be used).
     pub(crate) fn refork(&mut self, template: &Pipeline) -> bool {
-        self.stages.clear();
-        for stage in &template.stages {
-            match stage.fork() {
-                Some(s) => self.stages.push(s),
-                None => return false,
+        let reset =
+            self.stages.len() == template.stages.len() && self.stages.iter_mut().all(|s| s.reset());
+        if !reset {
+            self.stages.clear();
+            for stage in &template.stages {
+                match stage.fork() {
+                    Some(s) => self.stages.push(s),
+                    None => return false,
+                }
             }
         }
         self.pending.iter_mut().for_each(String::clear);
@@ -807,5 +818,100 @@ fn merge_json(into: &mut serde_json::Value, from: serde_json::Value) {
         }
         (slot @ Value::Null, v) => *slot = v,
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convert::{Config, Target};
+
+    /// Documents from `samples/` (their starts: the test runs every pair), and a web page.
+    fn documents() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let mut docs: Vec<String> = [
+            "clean/002-cms-article.md",
+            "clean/004-pdf-newspaper.txt",
+            "repair/001-garbled-traditional.txt",
+            "repair/003-garbled-traditional.txt",
+            "convert/news-simplified.txt",
+            "convert/news-traditional-tw.txt",
+        ]
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(root.join(f)).expect("sample");
+            let mut end = text.len().min(6000);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text[..end].to_string()
+        })
+        .collect();
+        docs.push(
+            "<html><head><title>標題</title></head><body><p>國家郵政局召開會議。</p>\
+             <p>责任编辑：张三</p><p>版权所有 © 2023 某某网 京ICP备12345678号</p></body></html>"
+                .to_string(),
+        );
+        // Ends with lines the boilerplate stage holds until it knows whether a footer follows.
+        docs.push(
+            "第一段正文内容，这是一段很长的新闻文字，讲述了事情的经过。\n\n相关阅读：\n分享到：\n"
+                .into(),
+        );
+        docs.push(String::new());
+        docs
+    }
+
+    /// What a pipeline makes of `doc` as a whole document: its text and stage reports.
+    fn run(p: &mut Pipeline, doc: &str) -> (String, Vec<StageReport>) {
+        let mut out = String::new();
+        p.push_text(doc, &mut out, true).expect("runs");
+        (out, p.stage_reports())
+    }
+
+    /// A reused fork (its stages reset in place) cleans a document exactly as a new fork does,
+    /// whatever the document before it left behind: finished, or cut off half way.
+    #[test]
+    fn a_refork_is_a_fresh_fork() {
+        let docs = documents();
+        let builders = [
+            Pipeline::builder().target(Target::Config(Config::S2tw)),
+            Pipeline::builder()
+                .target(Target::Config(Config::Tw2sp))
+                .html(Html::Always)
+                .keep_bylines(true),
+            Pipeline::builder()
+                .target(Target::Config(Config::S2twp))
+                .main_content(true)
+                .front_matter(FrontMatter::Title),
+            Pipeline::builder().fix(&["st_mix"]),
+        ];
+        for builder in &builders {
+            let template = builder.build().unwrap().fork().expect("forks");
+            let mut reused = template.fork().unwrap();
+            for a in &docs {
+                for b in &docs {
+                    // The document before: whole, all of it but not ended, or half of it.
+                    for cut in [None, Some(a.len()), Some(a.len() / 2)] {
+                        match cut {
+                            None => drop(run(&mut reused, a)),
+                            Some(mut cut) => {
+                                while !a.is_char_boundary(cut) {
+                                    cut -= 1;
+                                }
+                                let _ = reused.push_text(&a[..cut], &mut String::new(), false);
+                            }
+                        }
+                        assert!(reused.refork(&template));
+                        let fresh = run(&mut template.fork().unwrap(), b);
+                        assert_eq!(
+                            run(&mut reused, b),
+                            fresh,
+                            "{builder:?}: {a:.40} then {b:.40}"
+                        );
+                        assert!(reused.refork(&template));
+                    }
+                }
+            }
+        }
     }
 }

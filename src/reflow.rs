@@ -728,6 +728,14 @@ impl Stage for ReflowStage {
     fn fork(&self) -> Option<Box<dyn Stage>> {
         Some(Box::new(ReflowStage::new()))
     }
+
+    fn reset(&mut self) -> bool {
+        // The ring's lines are refilled before they are read: keep their strings.
+        let slots = std::mem::take(&mut self.pending.slots);
+        *self = ReflowStage::new();
+        self.pending.slots = slots;
+        true
+    }
 }
 
 #[cfg(test)]

@@ -418,4 +418,17 @@ impl Stage for BoilerplateStage {
             BoilerplateStage::new(self.keep_metadata).with_repeated(self.repeated.clone()),
         ))
     }
+
+    fn reset(&mut self) -> bool {
+        // Line buffers go back to the pool of spare ones.
+        let mut spare = std::mem::take(&mut self.spare);
+        spare.extend(self.held.drain(..).map(|h| h.raw));
+        spare.truncate(SPARE_BUFFERS);
+        spare.iter_mut().for_each(String::clear);
+        let mut held = std::mem::take(&mut self.held);
+        held.clear();
+        *self = BoilerplateStage::new(self.keep_metadata).with_repeated(self.repeated.take());
+        (self.spare, self.held) = (spare, held);
+        true
+    }
 }

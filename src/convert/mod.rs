@@ -276,6 +276,15 @@ pub(crate) struct ConvertState {
     pub(crate) changes: Changes,
 }
 
+impl ConvertState {
+    /// The state of a new document, keeping the buffers.
+    pub(crate) fn reset(&mut self) {
+        self.scratch.clear();
+        self.engine.reset();
+        self.changes = Changes::default();
+    }
+}
+
 /// Counts of what conversion changed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Changes {

@@ -160,6 +160,18 @@ impl Stage for ConvertStage {
         }))
     }
 
+    fn reset(&mut self) -> bool {
+        // As `fork` makes it: same state, no user entries listed, counts and buffers cleared.
+        if matches!(self.state, State::Detecting) {
+            return false;
+        }
+        self.entries = Vec::new();
+        self.counts = ScriptCounts::default();
+        self.scanned = 0;
+        self.conv.reset();
+        true
+    }
+
     fn report(&self) -> StageReport {
         let config = self.config().map(|c| c.name());
         let mut detail = json!({

@@ -191,6 +191,15 @@ pub(crate) struct EngineState {
     b: String,
 }
 
+impl EngineState {
+    /// The state of a new document, keeping the buffers.
+    pub(crate) fn reset(&mut self) {
+        self.pending.iter_mut().for_each(String::clear);
+        self.a.clear();
+        self.b.clear();
+    }
+}
+
 impl Engine {
     /// Converts a prefix of `text`; see [`Table::convert`] for the contract.
     pub(crate) fn convert(

@@ -331,6 +331,11 @@ impl Stage for MarkupStage {
             MarkupStage::new(self.mode, self.front_matter).with_main_content(self.main_content),
         ))
     }
+
+    fn reset(&mut self) -> bool {
+        *self = MarkupStage::new(self.mode, self.front_matter).with_main_content(self.main_content);
+        true
+    }
 }
 
 #[cfg(test)]

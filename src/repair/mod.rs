@@ -528,6 +528,14 @@ impl Stage for RepairStage {
         self.line = line;
     }
 
+    fn reset(&mut self) -> bool {
+        let mut events = std::mem::take(&mut self.events);
+        events.clear();
+        *self = RepairStage::with_fixes(self.enabled.clone());
+        self.events = events;
+        true
+    }
+
     fn report(&self) -> StageReport {
         StageReport {
             stage: "repair".into(),
