@@ -259,6 +259,50 @@ mod reads {
         ]
     }
 
+    /// One byte per read, every encoding, with and without a BOM, detected and named.
+    #[test]
+    fn byte_by_byte_reads_decode_as_whole_input() {
+        let text = "國家郵政局召開會議，強調要繼續發揮作用。\n第二行 ASCII text.\n";
+        let mut inputs: Vec<(Vec<u8>, Option<&str>)> = Vec::new();
+        for label in ["utf-8", "gbk", "gb18030", "big5", "utf-16le", "utf-16be"] {
+            let bytes = super::encode(label, text);
+            inputs.push((bytes.clone(), Some(label)));
+            inputs.push((bytes.clone(), None));
+            let bom: &[u8] = match label {
+                "utf-8" => b"\xEF\xBB\xBF",
+                "utf-16le" => b"\xFF\xFE",
+                "utf-16be" => b"\xFE\xFF",
+                _ => continue,
+            };
+            let with_bom = [bom, &bytes].concat();
+            inputs.push((with_bom.clone(), Some(label)));
+            inputs.push((with_bom, None));
+        }
+        for (bytes, label) in inputs {
+            let build = || match label {
+                Some(l) => Pipeline::builder().encoding(l).unwrap().build().unwrap(),
+                None => Pipeline::builder().build().unwrap(),
+            };
+            let (whole, whole_report) = build().run_bytes(&bytes).unwrap();
+            let mut out = Vec::new();
+            let sizes = vec![1; bytes.len()].into_iter();
+            let report = build()
+                .run(
+                    Pieces {
+                        bytes: &bytes,
+                        sizes,
+                    },
+                    &mut out,
+                )
+                .unwrap();
+            assert_eq!(out, whole, "{label:?}");
+            assert_eq!(report.encoding, whole_report.encoding, "{label:?}");
+            if label.is_some() {
+                assert_eq!(String::from_utf8(whole).unwrap(), text, "{label:?}");
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
