@@ -51,8 +51,9 @@ def trees(text, paragraphs):
         for i in range(4):
             (large / f"big{i}.txt").write_text(text * 600, encoding="utf-8")
     large_bytes = sum(f.stat().st_size for f in large.glob("*.txt"))
-    # Every run writes a new output tree, and the trees are deleted at the end: ext4 skips the
-    # inodes deleted in the last minute when it picks one for a new file, reading each, so
+    # Every run writes a new output tree, and the trees are deleted at the end: ext4 without a
+    # journal skips the inodes deleted in the last minute when it picks one for a new file
+    # (fs/ext4/ialloc.c, recently_deleted), reading each, so
     # creating 10,000 files right after deleting 10,000 costs seconds of kernel time (and
     # writing a file over an old one deletes the old inode too).
     out = WORK / "out"
