@@ -116,7 +116,7 @@ impl InputBuf {
     /// The decoded text not taken yet.
     pub fn text(&self) -> &str {
         // SAFETY: only the decoder moves `ready`, and only over bytes it validated as UTF-8 or
-        // wrote as UTF-8 (`Decoder::utf8_in_place`); `take` keeps a character boundary.
+        // wrote as UTF-8 (`utf8_in_place`); `take` keeps a character boundary.
         unsafe { std::str::from_utf8_unchecked(&self.bytes[..self.ready]) }
     }
 
@@ -286,7 +286,7 @@ impl Decoder {
             }
             return Err(Error::new(
                 ErrorKind::Usage,
-                "decoder used after the last chunk",
+                "decoder used after the last chunk, or fed by both decode and decode_buf",
             ));
         };
         loop {
