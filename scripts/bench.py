@@ -6,7 +6,12 @@ Single thread, whole process, best of N runs (these machines are shared and nois
 ratios). Inputs: about 60 MB of Simplified and of Traditional text built from the manpages-zh
 corpus (scripts/fetch-corpus.sh), plus the seed news text repeated (dense Chinese).
 
-Usage: scripts/bench.py [--runs N] [--mb SIZE]
+Usage: scripts/bench.py [--runs N] [--mb SIZE] [--zhconv PATH]
+
+With --zhconv (the CLI of the `zhconv` crate: `cargo install zhconv-cli`), its time on the same
+inputs is shown too. zhconv follows MediaWiki's conversion tables, not OpenCC's: its output
+differs, so the comparison is of speed only (s2t ~ zh-Hant, s2twp ~ zh-TW, t2s ~ zh-Hans,
+tw2sp ~ zh-CN).
 """
 import argparse
 import os
@@ -64,6 +69,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mb", type=int, default=60)
+    ap.add_argument("--zhconv", help="path of the zhconv CLI, to time it too")
     args = ap.parse_args()
 
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
@@ -92,7 +98,11 @@ def main():
         ("s2t", "news-simplified"), ("s2twp", "news-simplified"), ("t2s", "news-traditional"),
         ("tw2sp", "news-traditional"),
     ]
-    print(f"{'config':6} {'input':18} {'MB':>5} {'zhtidy MB/s':>11} {'RSS MB':>7} {'opencc MB/s':>11} {'RSS MB':>7} {'ratio':>6}")
+    zhconv_variant = {"s2t": "zh-Hant", "s2twp": "zh-TW", "t2s": "zh-Hans", "tw2sp": "zh-CN"}
+    head = f"{'config':6} {'input':18} {'MB':>5} {'zhtidy MB/s':>11} {'RSS MB':>7} {'opencc MB/s':>11} {'RSS MB':>7} {'ratio':>6}"
+    if args.zhconv:
+        head += f" {'zhconv MB/s':>11} {'ratio':>6}"
+    print(head)
     for cfg, name in jobs:
         path = inputs[name]
         mb = path.stat().st_size / 1e6
@@ -101,6 +111,9 @@ def main():
         if ref:
             rt, rrss = best([ref, "-c", str(ref_cfg / f"{cfg}.json"), "-i", str(path), "-o", "/dev/null"], max(1, args.runs - 1))
             line += f" {mb / rt:11.1f} {rrss / 1024:7.1f} {rt / t:5.1f}x"
+        if args.zhconv:
+            zt, _ = best([args.zhconv, zhconv_variant[cfg]], max(1, args.runs - 1), str(path))
+            line += f" {mb / zt:11.1f} {zt / t:5.1f}x"
         print(line, flush=True)
 
     one = CACHE / "one-line.txt"
