@@ -2,6 +2,9 @@
 """Batch benchmarks: a tree of 10,000 small files (per-file overhead, scaling from 1 to 2 threads),
 a tree of a few large files, and JSON Lines against plain text on the same text.
 
+Each comparison alternates its two runs (5 pairs) and prints the ratio of the best runs and the
+median of the pairs' ratios.
+
 Usage: scripts/bench-batch.py [ZHTIDY_BINARY] [--jsonl-only]
 """
 import json
@@ -19,14 +22,22 @@ BIN = ARGS[0] if ARGS else str(ROOT / "target" / "release" / "zhtidy")
 WORK = ROOT / ".cache" / "bench-batch"
 
 
-def timed(cmd, runs=3):
-    best = None
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        d = time.perf_counter() - t
-        best = d if best is None else min(best, d)
-    return best
+def run(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def alternate(cmd_a, cmd_b, pairs=5):
+    """Times two commands in alternation (`cmd_a()` and `cmd_b()` give each run's command line):
+    the best time of each, and the median of the pairs' ratios a/b. The machine's speed drifts
+    from minute to minute; a pair's two runs are seconds apart."""
+    ta, tb = [], []
+    for _ in range(pairs):
+        ta.append(run(cmd_a()))
+        tb.append(run(cmd_b()))
+    ratios = sorted(a / b for a, b in zip(ta, tb))
+    return min(ta), min(tb), ratios[len(ratios) // 2]
 
 
 def main():
@@ -43,6 +54,9 @@ STAMP = WORK / "out-deleted-at"
 
 def delete_outputs(out):
     shutil.rmtree(out, ignore_errors=True)
+    # Written back, the deleted inodes are skipped for a minute; while their inode table blocks
+    # are dirty, for five.
+    os.sync()
     STAMP.write_text(str(time.time()))
 
 
@@ -74,53 +88,37 @@ def trees(text, paragraphs):
         time.sleep(65 - deleted)
     runs = iter(range(1_000_000))
 
-    def tree_run(src, j):
-        best = None
-        for _ in range(3):
-            dest = out / str(next(runs))
-            t = time.perf_counter()
-            subprocess.run([BIN, "--to", "tw", "-j", str(j), "--out-dir", str(dest), str(src)],
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            d = time.perf_counter() - t
-            best = d if best is None else min(best, d)
-        return best
+    def on_disk(src, j):
+        return lambda: [BIN, "--to", "tw", "-j", str(j), "--out-dir", str(out / str(next(runs))), str(src)]
 
-    print(f"tree of 10,000 small files ({small_bytes / 1e6:.1f} MB), on disk:")
-    t1, t2 = tree_run(small, 1), tree_run(small, 2)
-    print(f"  -j 1: {t1:.2f} s ({t1 / 10_000 * 1000:.3f} ms per file), -j 2: {t2:.2f} s, scaling {t1 / t2:.2f}x")
     shm = pathlib.Path("/dev/shm")
-    if shm.is_dir():
-        # The same tree in memory: what zhtidy costs per file, without the file system's cost
-        # of creating files (which dominates on the overlay disks of these machines).
-        mem = shm / "zhtidy-bench"
-        shutil.rmtree(mem, ignore_errors=True)
-        shutil.copytree(small, mem / "small")
-        nonlocal_out = mem / "out"
+    mem = shm / "zhtidy-bench"
 
-        def mem_run(j):
-            shutil.rmtree(nonlocal_out, ignore_errors=True)
-            return timed([BIN, "--to", "tw", "-j", str(j), "--out-dir", str(nonlocal_out), str(mem / "small")])
-
-        m1, m2 = mem_run(1), mem_run(2)
-        print(f"  in memory (tmpfs): -j 1: {m1:.2f} s ({m1 / 10_000 * 1000:.3f} ms per file), -j 2: {m2:.2f} s, scaling {m1 / m2:.2f}x")
-        shutil.rmtree(mem, ignore_errors=True)
-    print(f"tree of 4 large files ({large_bytes / 1e6:.0f} MB), on disk:")
-    l1, l2 = tree_run(large, 1), tree_run(large, 2)
-    print(f"  -j 1: {large_bytes / 1e6 / l1:.0f} MB/s, -j 2: {large_bytes / 1e6 / l2:.0f} MB/s, scaling {l1 / l2:.2f}x")
-    if shm.is_dir():
-        # Writing 65 MB to the overlay disk takes the kernel's writeback along: in memory, the
-        # scaling is zhtidy's own.
-        mem = shm / "zhtidy-bench"
-        shutil.rmtree(mem, ignore_errors=True)
-        shutil.copytree(large, mem / "large")
-
-        def mem_large(j):
+    def in_memory(src, j):
+        def cmd():
             shutil.rmtree(mem / "out", ignore_errors=True)
-            return timed([BIN, "--to", "tw", "-j", str(j), "--out-dir", str(mem / "out"), str(mem / "large")])
+            return [BIN, "--to", "tw", "-j", str(j), "--out-dir", str(mem / "out"), str(src)]
+        return cmd
 
-        m1, m2 = mem_large(1), mem_large(2)
-        print(f"  in memory (tmpfs): -j 1: {large_bytes / 1e6 / m1:.0f} MB/s, -j 2: {large_bytes / 1e6 / m2:.0f} MB/s, scaling {m1 / m2:.2f}x")
-        shutil.rmtree(mem, ignore_errors=True)
+    def scaling(label, src, cmd, per_file):
+        t1, t2, pair = alternate(cmd(src, 1), cmd(src, 2))
+        cost = f" ({t1 / 10_000 * 1000:.3f} ms per file)" if per_file else ""
+        print(f"  {label}: -j 1: {t1:.2f} s{cost}, -j 2: {t2:.2f} s; scaling {t1 / t2:.2f}x (best runs), "
+              f"{pair:.2f}x (median of 5 alternating pairs)")
+
+    for name, src, desc, per_file in (
+        ("small", small, f"10,000 small files ({small_bytes / 1e6:.1f} MB)", True),
+        ("large", large, f"4 large files ({large_bytes / 1e6:.0f} MB)", False),
+    ):
+        print(f"tree of {desc}:")
+        scaling("on disk", src, on_disk, per_file)
+        if shm.is_dir():
+            # The same tree in memory: zhtidy's own cost and scaling, without the disk's
+            # (creating files, writeback).
+            shutil.rmtree(mem, ignore_errors=True)
+            shutil.copytree(src, mem / name)
+            scaling("in memory (tmpfs)", mem / name, in_memory, per_file)
+            shutil.rmtree(mem, ignore_errors=True)
     delete_outputs(out)
 
 
@@ -133,9 +131,9 @@ def jsonl_vs_plain(paragraphs):
     plain = WORK / "plain.txt"
     if not plain.exists():
         plain.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    tp = timed([BIN, "--to", "s2tw", str(plain)])
+    plain_cmd = lambda: [BIN, "--to", "s2tw", str(plain)]  # noqa: E731
     mb = plain.stat().st_size / 1e6
-    print(f"plain text {mb:.0f} MB: {mb / tp:.0f} MB/s")
+    print(f"plain text {mb:.0f} MB, JSON Lines of the same text timed in alternation with it:")
     for name, size in (("paragraph", 1), ("document", 40)):
         jsonl = WORK / f"records-{name}.jsonl"
         if not jsonl.exists():
@@ -144,11 +142,11 @@ def jsonl_vs_plain(paragraphs):
                     text = "\n".join(lines[i : i + size])
                     f.write(json.dumps({"id": i, "text": text}, ensure_ascii=False) + "\n")
         records = (len(lines) + size - 1) // size
-        tj = timed([BIN, "--jsonl", "--to", "s2tw", str(jsonl)])
+        tj, tp, pair = alternate(lambda: [BIN, "--jsonl", "--to", "s2tw", str(jsonl)], plain_cmd)
         print(
-            f"  JSON Lines, one record per {name} ({records} records, {mb * 1e6 / records:.0f} bytes of text each): "
-            f"{mb / tj:.0f} MB/s of text, {tj / tp:.2f}x the time of plain text, "
-            f"{(tj - tp) / records * 1e6:.2f} us more per record"
+            f"  one record per {name} ({records} records, {mb * 1e6 / records:.0f} bytes of text each): "
+            f"{mb / tj:.0f} MB/s of text against {mb / tp:.0f}; {tj / tp:.2f}x the time of plain text "
+            f"(best runs), {pair:.2f}x (median of 5 pairs), {(tj - tp) / records * 1e6:.2f} us more per record"
         )
 
 if __name__ == "__main__":
