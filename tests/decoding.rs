@@ -220,9 +220,9 @@ mod arbitrary {
     }
 }
 
-/// `Pipeline::run` decodes UTF-8 where it was read (its own validation and replacement), the
-/// other paths through `encoding_rs`: for any bytes and any read sizes, the two agree on the
-/// text, the encoding chosen and the replacements counted.
+/// zhtidy validates UTF-8 itself and replaces invalid sequences itself: for any bytes and any
+/// read sizes, `Pipeline::run` agrees with a whole-input run and with `encoding_rs` on the text
+/// and the replacements counted, and with a whole-input run on the encoding chosen.
 mod reads {
     use proptest::prelude::*;
     use std::io::Read;
@@ -303,6 +303,30 @@ mod reads {
         }
     }
 
+    /// What `encoding_rs` makes of all of `bytes` in `enc` (a leading BOM of it removed when
+    /// `bom`): the text, and how many invalid sequences became U+FFFD.
+    fn reference(enc: &'static encoding_rs::Encoding, bytes: &[u8], bom: bool) -> (String, u64) {
+        let mut d = if bom {
+            enc.new_decoder_with_bom_removal()
+        } else {
+            enc.new_decoder_without_bom_handling()
+        };
+        let (mut text, mut input, mut replaced) = (String::new(), bytes, 0);
+        loop {
+            text.reserve(input.len() * 3 + 16);
+            let (result, read) = d.decode_to_string_without_replacement(input, &mut text, true);
+            input = &input[read..];
+            match result {
+                encoding_rs::DecoderResult::InputEmpty => return (text, replaced),
+                encoding_rs::DecoderResult::OutputFull => {}
+                encoding_rs::DecoderResult::Malformed(..) => {
+                    text.push('\u{FFFD}');
+                    replaced += 1;
+                }
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -328,7 +352,15 @@ mod reads {
             match (whole, read) {
                 (Ok((w, wr)), Ok(rr)) => {
                     prop_assert_eq!(String::from_utf8_lossy(&w), String::from_utf8_lossy(&out));
-                    prop_assert_eq!(wr.encoding, rr.encoding);
+                    prop_assert_eq!(&wr.encoding, &rr.encoding);
+                    // The reference: encoding_rs decodes the whole input in the encoding chosen,
+                    // and the same stages clean its text.
+                    let enc = encoding_rs::Encoding::for_label(rr.encoding.name.as_bytes()).unwrap();
+                    let bom = rr.encoding.source == "user" || rr.encoding.source == "bom";
+                    let (text, replaced) = reference(enc, &bytes, bom);
+                    let (want, _) = build().build().unwrap().run_str(&text).unwrap();
+                    prop_assert_eq!(String::from_utf8_lossy(&out), want);
+                    prop_assert_eq!(rr.encoding.replacements, replaced);
                 }
                 (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
                 (a, b) => prop_assert!(false, "whole {:?} vs read {:?}", a.map(|x| x.0.len()), b.map(|_| ())),

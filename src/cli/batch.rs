@@ -569,13 +569,13 @@ pub fn run(
                 while let Some(run) = claims.claim() {
                     for i in run {
                         let job = &jobs[i];
-                        let folder = job.src.parent().map(Path::to_path_buf).unwrap_or_default();
+                        let folder = job.src.parent().unwrap_or(Path::new(""));
                         let outcome = process(
                             builder,
                             args,
                             job,
                             jsonl,
-                            repeated.get(&folder).cloned(),
+                            repeated.get(folder).cloned(),
                             &made_dirs,
                             &cwd,
                         );

@@ -53,7 +53,8 @@ pub fn lookup(label: &str) -> Result<&'static Encoding> {
 }
 
 enum State {
-    Sniffing(Vec<u8>),
+    /// The encoding is not chosen yet.
+    Sniffing,
     Decoding(encoding_rs::Decoder),
     /// UTF-8 decoded in place in an [`InputBuf`]; `bom`: a leading BOM is still to remove.
     Utf8 {
@@ -113,6 +114,13 @@ impl InputBuf {
         Ok(n)
     }
 
+    /// Appends raw bytes after those held.
+    fn push_raw(&mut self, bytes: &[u8]) {
+        self.bytes.truncate(self.filled);
+        self.bytes.extend_from_slice(bytes);
+        self.filled = self.bytes.len();
+    }
+
     /// The decoded text not taken yet.
     pub fn text(&self) -> &str {
         // SAFETY: only the decoder moves `ready`, and only over bytes it validated as UTF-8 or
@@ -134,6 +142,8 @@ pub struct Decoder {
     opts: DecodeOptions,
     state: State,
     report: EncodingReport,
+    /// For [`Decoder::decode`]: the bytes it holds back.
+    held: InputBuf,
 }
 
 impl Decoder {
@@ -141,7 +151,8 @@ impl Decoder {
     pub fn new(opts: DecodeOptions) -> Decoder {
         Decoder {
             opts,
-            state: State::Sniffing(Vec::new()),
+            state: State::Sniffing,
+            held: InputBuf::default(),
             report: EncodingReport::default(),
         }
     }
@@ -155,38 +166,33 @@ impl Decoder {
         }
     }
 
-    /// Whether a named encoding or enough input is there to choose the encoding. A named
-    /// encoding needs no look-ahead (its decoder removes its own BOM), so text flows at once: a
-    /// co-process fed one line at a time gets it back.
-    fn can_choose(opts: &DecodeOptions, have: usize, last: bool) -> bool {
-        last || opts.encoding.is_some() || have >= SNIFF_BYTES
-    }
-
-    /// Chooses the encoding from the first bytes of the input, all of it when it is shorter
-    /// than [`SNIFF_BYTES`]: the choice does not depend on how the input was read.
-    fn choose_from(&mut self, input: &[u8], last: bool) -> Result<(&'static Encoding, bool)> {
-        let n = input.len().min(SNIFF_BYTES);
-        self.choose(&input[..n], last && n == input.len())
-    }
-
     /// Decodes `input`, appending to `out`. `last` marks the end of the input.
     pub fn decode(&mut self, input: &[u8], out: &mut String, last: bool) -> Result<()> {
-        if let State::Sniffing(buf) = &mut self.state {
-            let have = buf.len() + input.len();
-            if !Self::can_choose(&self.opts, have, last) {
-                buf.extend_from_slice(input);
-                return Ok(());
+        // Decoding straight from `input` when nothing is held: a legacy decoder keeps its own
+        // state, and valid UTF-8 is itself the text.
+        if self.held.filled == 0 {
+            match &self.state {
+                State::Decoding(_) => return self.decode_with(input, out, last),
+                State::Utf8 { bom: false } => {
+                    if let Ok(text) = simdutf8::basic::from_utf8(input) {
+                        out.push_str(text);
+                        return Ok(());
+                    }
+                }
+                _ => {}
             }
-            let mut sample = std::mem::take(buf);
-            sample.extend_from_slice(input);
-            let (enc, remove_bom) = self.choose_from(&sample, last)?;
-            self.state = State::Decoding(match remove_bom {
-                true => enc.new_decoder_with_bom_removal(),
-                false => enc.new_decoder_without_bom_handling(),
-            });
-            return self.decode_with(&sample, out, last);
         }
-        self.decode_with(input, out, last)
+        // Otherwise the bytes join those held (the sample the encoding is chosen from, an
+        // incomplete character) and are decoded as `decode_buf` does.
+        let mut held = std::mem::take(&mut self.held);
+        held.push_raw(input);
+        let result = self.decode_buf(&mut held, out, last);
+        if self.in_place() {
+            out.push_str(held.text());
+            held.take(held.ready);
+        }
+        self.held = held;
+        result
     }
 
     /// Decodes the raw bytes of `input`: UTF-8 in place (the text is then `input.text()`),
@@ -198,15 +204,17 @@ impl Decoder {
         text: &mut String,
         last: bool,
     ) -> Result<()> {
-        if let State::Sniffing(buf) = &self.state {
-            debug_assert!(
-                buf.is_empty(),
-                "a decoder fed by both decode and decode_buf"
-            );
-            if !Self::can_choose(&self.opts, input.filled, last) {
+        if let State::Sniffing = self.state {
+            // A named encoding needs no look-ahead (its decoder removes its own BOM), so text
+            // flows at once: a co-process fed one line at a time gets it back. Otherwise the
+            // encoding is chosen from the first SNIFF_BYTES, or all of a shorter input: the
+            // choice does not depend on how the input was read.
+            let have = input.filled;
+            if !last && self.opts.encoding.is_none() && have < SNIFF_BYTES {
                 return Ok(());
             }
-            let (enc, remove_bom) = self.choose_from(&input.bytes[..input.filled], last)?;
+            let n = have.min(SNIFF_BYTES);
+            let (enc, remove_bom) = self.choose(&input.bytes[..n], last && n == have)?;
             self.state = if enc == UTF_8 {
                 State::Utf8 { bom: remove_bom }
             } else if remove_bom {
@@ -286,7 +294,7 @@ impl Decoder {
             }
             return Err(Error::new(
                 ErrorKind::Usage,
-                "decoder used after the last chunk, or fed by both decode and decode_buf",
+                "decoder used after the last chunk",
             ));
         };
         loop {
