@@ -288,42 +288,31 @@ impl PipelineBuilder {
     /// pass counts to find lines repeated across documents (see
     /// [`crate::boilerplate::repeated`]).
     pub fn line_keys<R: Read>(&self, mut input: R) -> Result<std::collections::HashSet<u64>> {
-        let mut b = self.clone();
-        b.only = Some(if self.html == Html::Never {
-            vec![]
-        } else {
-            vec!["html".to_string()]
-        });
-        b.target = None;
-        let mut p = b.build()?;
-        let mut keys = std::collections::HashSet::new();
-        let mut buf = vec![0u8; READ_CHUNK];
-        let mut text = String::new();
-        let mut line = String::new();
+        let mut keys = LineKeys::new(self)?;
+        // Small at first: most files of a tree are small, and a large buffer per file costs
+        // more to allocate than the file to read.
+        let mut buf = vec![0u8; READ_CHUNK / 16];
         loop {
             let n = match input.read(&mut buf) {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Error::io("reading input", e)),
             };
-            text.clear();
-            p.push_bytes(&buf[..n], &mut text, n == 0)?;
-            let mut rest = text.as_str();
-            while let Some(i) = rest.find('\n') {
-                line.push_str(&rest[..i]);
-                keys.extend(crate::boilerplate::repeated::line_key(line.trim()));
-                line.clear();
-                rest = &rest[i + 1..];
-            }
-            // A line too long to be a template is not kept whole.
-            if line.len() < 8192 {
-                line.push_str(rest);
-            }
+            keys.feed(&buf[..n], n == 0)?;
             if n == 0 {
-                keys.extend(crate::boilerplate::repeated::line_key(line.trim()));
-                return Ok(keys);
+                return Ok(keys.keys);
+            }
+            if n == buf.len() && buf.len() < READ_CHUNK {
+                buf.resize(READ_CHUNK, 0);
             }
         }
+    }
+
+    /// [`PipelineBuilder::line_keys`] of a whole document held in memory.
+    pub fn line_keys_of(&self, input: &[u8]) -> Result<std::collections::HashSet<u64>> {
+        let mut keys = LineKeys::new(self)?;
+        keys.feed(input, true)?;
+        Ok(keys.keys)
     }
 
     /// Whether the pipeline has a `boilerplate` stage.
@@ -441,6 +430,59 @@ impl PipelineBuilder {
             bytes_out: 0,
             name: None,
         })
+    }
+}
+
+/// Collects the line keys of one document (see [`PipelineBuilder::line_keys`]).
+struct LineKeys {
+    pipeline: Pipeline,
+    keys: std::collections::HashSet<u64>,
+    text: String,
+    /// The current line's start, carried over from the last chunk.
+    line: String,
+}
+
+impl LineKeys {
+    fn new(builder: &PipelineBuilder) -> Result<LineKeys> {
+        let mut b = builder.clone();
+        b.only = Some(if builder.html == Html::Never {
+            vec![]
+        } else {
+            vec!["html".to_string()]
+        });
+        b.target = None;
+        Ok(LineKeys {
+            pipeline: b.build()?,
+            keys: Default::default(),
+            text: String::new(),
+            line: String::new(),
+        })
+    }
+
+    fn feed(&mut self, bytes: &[u8], last: bool) -> Result<()> {
+        use crate::boilerplate::repeated::line_key;
+        self.text.clear();
+        self.pipeline.push_bytes(bytes, &mut self.text, last)?;
+        let mut rest = self.text.as_str();
+        while let Some(i) = rest.find('\n') {
+            let line = if self.line.is_empty() {
+                &rest[..i]
+            } else {
+                self.line.push_str(&rest[..i]);
+                &self.line
+            };
+            self.keys.extend(line_key(line.trim()));
+            self.line.clear();
+            rest = &rest[i + 1..];
+        }
+        // A line too long to be a template is not kept whole.
+        if self.line.len() < 8192 {
+            self.line.push_str(rest);
+        }
+        if last {
+            self.keys.extend(line_key(self.line.trim()));
+        }
+        Ok(())
     }
 }
 

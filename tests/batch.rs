@@ -171,6 +171,61 @@ fn in_place_is_atomic_keeps_permissions_and_backups() {
     );
 }
 
+/// Output files get their source's permissions whatever the umask (the temporary file is
+/// created with them when the umask allows, else changed), and a file that replaces another in
+/// an existing output folder gets the replaced file's.
+#[cfg(unix)]
+#[test]
+fn outputs_keep_permissions_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(src.join("sub")).unwrap();
+    let modes = [0o600, 0o640, 0o644, 0o664, 0o755, 0o444, 0o666];
+    for (i, m) in modes.iter().enumerate() {
+        let f = src.join(format!("sub/f{i}.txt"));
+        fs::write(&f, format!("软件{i}\n")).unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(*m)).unwrap();
+    }
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+    for umask in ["022", "077", "000"] {
+        let out = dir.path().join(format!("out{umask}"));
+        let status = StdCommand::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask}; exec \"$0\" --to tw --out-dir \"$1\" \"$2\""
+            ))
+            .arg(bin())
+            .arg(&out)
+            .arg(&src)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        for (i, m) in modes.iter().enumerate() {
+            let f = out.join(format!("sub/f{i}.txt"));
+            assert_eq!(fs::read_to_string(&f).unwrap(), format!("軟件{i}\n"));
+            assert_eq!(mode(&f), *m, "umask {umask}, f{i}.txt");
+        }
+    }
+    // Into a folder that exists, over files that exist: the replaced files' permissions.
+    let out = dir.path().join("out022");
+    for i in 0..modes.len() {
+        let f = out.join(format!("sub/f{i}.txt"));
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o604)).unwrap();
+    }
+    zhtidy()
+        .args(["--to", "tw", "--out-dir"])
+        .arg(&out)
+        .arg(&src)
+        .assert()
+        .success();
+    for i in 0..modes.len() {
+        assert_eq!(mode(&out.join(format!("sub/f{i}.txt"))), 0o604);
+    }
+    assert!(files(&out).iter().all(|f| !f.contains(".zhtidy-")));
+}
+
 #[test]
 fn a_file_failing_midway_leaves_no_partial_output_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
@@ -424,6 +479,13 @@ fn lines_repeated_across_a_folder_are_boilerplate() {
     for (i, body) in bodies.iter().enumerate() {
         fs::write(src.join(format!("{i}.txt")), format!("{body}\n{footer}\n")).unwrap();
     }
+    // A file too large to be kept in memory between the two passes is read twice, and gets
+    // the same treatment.
+    let big: String = (0..12_000)
+        .map(|i| format!("大文件的第{i}行，内容各不相同。\n"))
+        .collect();
+    assert!(big.len() > 300 * 1024);
+    fs::write(src.join("big.txt"), format!("{big}{footer}\n")).unwrap();
     let out = dir.path().join("out");
     zhtidy()
         .arg("--out-dir")
@@ -431,6 +493,10 @@ fn lines_repeated_across_a_folder_are_boilerplate() {
         .arg(&src)
         .assert()
         .success();
+    let big_out = fs::read_to_string(out.join("big.txt")).unwrap();
+    assert!(!big_out.contains(footer));
+    assert!(big_out.starts_with("大文件的第0行，内容各不相同。\n"));
+    assert!(big_out.ends_with("大文件的第11999行，内容各不相同。\n"));
     for (i, body) in bodies.iter().enumerate() {
         assert_eq!(
             fs::read_to_string(out.join(format!("{i}.txt"))).unwrap(),

@@ -26,6 +26,9 @@ struct Job {
     bytes: u64,
     /// The source's permissions as the walk saw them (the output gets them).
     perms: Option<fs::Permissions>,
+    /// The file's bytes, when the repeated-lines pass read the whole file and kept it for the
+    /// main pass (taken there): each small file is read once.
+    cached: Mutex<Option<Vec<u8>>>,
 }
 
 /// How one file ended.
@@ -140,6 +143,7 @@ fn walked(
         rel,
         bytes: meta.as_ref().map_or(0, |m| m.len()),
         perms: meta.map(|m| m.permissions()),
+        cached: Mutex::new(None),
     }))
 }
 
@@ -159,6 +163,7 @@ fn collect(args: &Args, threads: usize) -> Result<(Vec<Job>, Unwalked)> {
                 rel,
                 bytes: meta.len(),
                 perms: Some(meta.permissions()),
+                cached: Mutex::new(None),
             });
             continue;
         }
@@ -239,9 +244,15 @@ fn destination(args: &Args, job: &Job) -> PathBuf {
     }
 }
 
+/// Files of at most this many bytes are kept in memory by the repeated-lines pass for the main
+/// pass, while all kept files add up to at most `CACHE_BUDGET` (the main pass frees each as it
+/// goes): the small files of a tree are read once, larger ones are streamed twice.
+const CACHE_FILE_MAX: u64 = 256 * 1024;
+const CACHE_BUDGET: u64 = 32 << 20;
+
 /// Lines repeated across the documents of each folder (`--repeated-lines`): one pass over the
-/// files (decoding and HTML only), in parallel. Unreadable files are left to the main pass to
-/// report.
+/// files (decoding and HTML only), in parallel. Small files are kept for the main pass (see
+/// `CACHE_FILE_MAX`). Unreadable files are left to the main pass to report.
 fn repeated_lines(
     builder: &PipelineBuilder,
     args: &Args,
@@ -255,6 +266,15 @@ fn repeated_lines(
     let folder = |job: &Job| job.src.parent().map(Path::to_path_buf).unwrap_or_default();
     let counts: Mutex<HashMap<PathBuf, RepeatedLines>> = Mutex::new(HashMap::new());
     let next = AtomicUsize::new(0);
+    let budget = AtomicU64::new(CACHE_BUDGET);
+    // Takes `n` bytes of the budget, if there are that many left.
+    let take = |n: u64| {
+        budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok()
+    };
     std::thread::scope(|s| {
         for _ in 0..threads.max(1).min(jobs.len()) {
             s.spawn(|| loop {
@@ -263,10 +283,28 @@ fn repeated_lines(
                 if args.jsonl && is_jsonl(&job.src) {
                     continue;
                 }
-                let Ok(file) = File::open(&job.src) else {
+                let Ok(mut file) = File::open(&job.src) else {
                     continue;
                 };
-                let Ok(keys) = builder.line_keys(BufReader::new(file)) else {
+                let keys = if job.bytes <= CACHE_FILE_MAX && take(job.bytes) {
+                    // One more byte than the walk saw, so that the read that finds the end
+                    // needs no larger buffer.
+                    let mut bytes = Vec::with_capacity(job.bytes as usize + 1);
+                    if file.read_to_end(&mut bytes).is_err() {
+                        continue;
+                    }
+                    let keys = builder.line_keys_of(&bytes);
+                    // A file that grew since the walk counts its real size against the budget,
+                    // or is read again by the main pass.
+                    let grown = bytes.len() as u64 - job.bytes.min(bytes.len() as u64);
+                    if grown == 0 || take(grown) {
+                        *job.cached.lock().unwrap() = Some(bytes);
+                    }
+                    keys
+                } else {
+                    builder.line_keys(file)
+                };
+                let Ok(keys) = keys else {
                     continue;
                 };
                 counts
@@ -287,6 +325,92 @@ fn repeated_lines(
     out
 }
 
+/// What folder mode knows of the output folders and of the process, shared by the threads.
+struct OutputFolders {
+    /// Folders made or found so far, and whether this run made them: a folder this run made
+    /// holds no file it did not write, so its destinations need no look-up.
+    made: Mutex<HashMap<PathBuf, bool>>,
+    /// The working folder, asked once (when it cannot be, each temporary file asks again, and
+    /// fails as it would): from a relative folder, the temporary file asks for it each time.
+    cwd: PathBuf,
+    /// The process's umask: a temporary file created with the source's mode has that mode
+    /// unless the umask takes bits away, and then needs no `fchmod`.
+    #[cfg(unix)]
+    umask: u32,
+}
+
+impl OutputFolders {
+    fn new() -> Self {
+        OutputFolders {
+            made: Mutex::new(HashMap::new()),
+            cwd: std::env::current_dir().unwrap_or_default(),
+            // SAFETY: umask only sets and returns the process's file mode mask; it is set back
+            // at once, before any thread of this run creates a file.
+            #[cfg(unix)]
+            umask: unsafe {
+                let m = libc::umask(0o022);
+                libc::umask(m);
+                m as u32
+            },
+        }
+    }
+
+    /// Makes `dir` and the folders above it if missing; whether this run made `dir`.
+    fn make(&self, dir: &Path) -> io::Result<bool> {
+        if let Some(&fresh) = self.made.lock().unwrap().get(dir) {
+            return Ok(fresh);
+        }
+        let fresh = match fs::create_dir(dir) {
+            Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(dir.parent().unwrap_or(Path::new(".")))?;
+                match fs::create_dir(dir) {
+                    Ok(()) => true,
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
+                    Err(e) => return Err(e),
+                }
+            }
+            // Already there: a folder (checked), or something else that makes the temporary
+            // file fail with a clear error.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
+            Err(e) => return Err(e),
+        };
+        // Another thread may have made it first: then it is not fresh for this one, which is
+        // only slower (it looks its destinations up).
+        self.made
+            .lock()
+            .unwrap()
+            .entry(dir.to_path_buf())
+            .or_insert(fresh);
+        Ok(fresh)
+    }
+
+    /// A temporary file in `dir`, created with `perms` when the umask keeps them whole; whether
+    /// it has them.
+    fn temp_file(
+        &self,
+        dir: &Path,
+        perms: Option<&fs::Permissions>,
+    ) -> io::Result<(tempfile::NamedTempFile, bool)> {
+        let mut b = tempfile::Builder::new();
+        b.prefix(".zhtidy-").suffix(".tmp");
+        let mut exact = false;
+        #[cfg(unix)]
+        if let Some(p) = perms {
+            use std::os::unix::fs::PermissionsExt;
+            // Only plain permission bits: set-id and sticky bits go through fchmod, which
+            // says whether they can be set.
+            let mode = p.mode() & 0o7777;
+            if mode & 0o7000 == 0 && mode & self.umask == 0 {
+                b.permissions(fs::Permissions::from_mode(mode));
+                exact = true;
+            }
+        }
+        let t = b.tempfile_in(self.cwd.join(dir))?;
+        Ok((t, exact))
+    }
+}
+
 /// Processes one file into a temporary file beside its destination, then renames it into place.
 fn process(
     builder: &PipelineBuilder,
@@ -294,46 +418,46 @@ fn process(
     job: &Job,
     jsonl: &JsonlOptions,
     repeated: Option<Arc<HashSet<u64>>>,
-    made_dirs: &Mutex<HashSet<PathBuf>>,
-    cwd: &Path,
+    folders: &OutputFolders,
 ) -> Outcome {
     let dest = destination(args, job);
     let result = (|| -> zhtidy::Result<Option<Vec<Report>>> {
         let name = job.src.display().to_string();
-        let mut input = File::open(&job.src).map_err(|e| io_err("cannot open", e))?;
-        let check = args.check;
+        let cached = job.cached.lock().unwrap().take();
+        let mut input: Box<dyn Read + '_> = match &cached {
+            Some(bytes) => Box::new(bytes.as_slice()),
+            None => Box::new(File::open(&job.src).map_err(|e| io_err("cannot open", e))?),
+        };
         let dir = dest.parent().unwrap_or(Path::new("."));
         // The temporary file comes first: the output writes to it through a reference (a
         // duplicate descriptor costs two system calls per file).
-        let tmp = if check {
+        let tmp = if args.check {
             None
         } else {
-            // Output folders are made once, not once per file.
-            if !made_dirs.lock().unwrap().contains(dir) {
-                fs::create_dir_all(dir).map_err(|e| io_err("creating the output folder", e))?;
-                made_dirs.lock().unwrap().insert(dir.to_path_buf());
-            }
-            // An absolute folder: from a relative one, the temporary file asks for the
-            // working folder each time.
-            let t = tempfile::Builder::new()
-                .prefix(".zhtidy-")
-                .suffix(".tmp")
-                .tempfile_in(cwd.join(dir))
+            let fresh = folders
+                .make(dir)
+                .map_err(|e| io_err("creating the output folder", e))?;
+            let (t, exact) = folders
+                .temp_file(dir, job.perms.as_ref())
                 .map_err(|e| io_err("creating a temporary file", e))?;
-            Some(t)
-        };
-        let out: Box<dyn Write + '_> = match &tmp {
-            None => Box::new(io::sink()),
-            Some(t) => Box::new(BufWriter::with_capacity(64 * 1024, t.as_file())),
+            Some(Temp {
+                file: t,
+                fresh,
+                exact,
+            })
         };
         let reports = if args.jsonl && is_jsonl(&job.src) {
+            let out: Box<dyn Write + '_> = match &tmp {
+                None => Box::new(io::sink()),
+                Some(t) => Box::new(BufWriter::with_capacity(64 * 1024, t.file.as_file())),
+            };
             let mut reports = Vec::new();
             let reader: Box<dyn Read> = match compression(&job.src) {
                 Some("gz") => Box::new(flate2::read::MultiGzDecoder::new(input)),
                 Some("zst") => Box::new(
                     zstd::stream::read::Decoder::new(input).map_err(|e| io_err("zstd", e))?,
                 ),
-                _ => Box::new(input),
+                _ => input,
             };
             let writer: Box<dyn Write + '_> = match compression(&job.src) {
                 Some("gz") => Box::new(flate2::write::GzEncoder::new(
@@ -365,10 +489,12 @@ fn process(
         } else {
             let mut p = builder.build_with_repeated(repeated)?;
             p.set_name(name);
-            let mut out = out;
-            let r = p.run(&mut input, &mut out)?;
-            out.flush().map_err(|e| io_err("writing output", e))?;
-            drop(out);
+            // Straight into the file: the pipeline writes once per read of the input (a
+            // buffer would only copy, and one per file costs more than a small file).
+            let r = match &tmp {
+                None => p.run(&mut input, io::sink())?,
+                Some(t) => p.run(&mut input, t.file.as_file())?,
+            };
             vec![r]
         };
         if let Some(t) = tmp {
@@ -388,29 +514,42 @@ fn io_err(what: &str, e: io::Error) -> zhtidy::Error {
     zhtidy::Error::new(ErrorKind::Io(e.kind()), format!("{what}: {e}"))
 }
 
-/// fsync the temporary file (when it replaces a file), give it the source's permissions, keep a
-/// backup if asked, and rename it over the destination: the destination is either complete or
-/// untouched.
-fn finish_atomic(
-    tmp: tempfile::NamedTempFile,
-    job: &Job,
-    dest: &Path,
-    backup: Option<&str>,
-) -> zhtidy::Result<()> {
-    let existing = fs::metadata(dest).ok();
+/// A file's output, written to a temporary file beside its destination.
+struct Temp {
+    file: tempfile::NamedTempFile,
+    /// The destination's folder was made by this run: no file is there to replace.
+    fresh: bool,
+    /// The temporary file was created with the source's permissions.
+    exact: bool,
+}
+
+/// fsync the temporary file (when it replaces a file), give it the permissions of the file it
+/// replaces (or of the source), keep a backup if asked, and rename it over the destination: the
+/// destination is either complete or untouched.
+fn finish_atomic(tmp: Temp, job: &Job, dest: &Path, backup: Option<&str>) -> zhtidy::Result<()> {
+    let existing = if tmp.fresh {
+        None
+    } else {
+        fs::metadata(dest).ok()
+    };
     // Replacing a file that exists (in place, or over an earlier output) must survive a crash
     // too: fsync first. A new file in an output tree needs no fsync to be complete or absent.
     if existing.is_some() {
-        tmp.as_file()
+        tmp.file
+            .as_file()
             .sync_all()
             .map_err(|e| io_err("writing output", e))?;
     }
     let perms = match &existing {
-        Some(meta) => Some(meta.permissions()),
+        Some(meta) if Some(&meta.permissions()) != job.perms.as_ref() || !tmp.exact => {
+            Some(meta.permissions())
+        }
+        Some(_) => None,
+        None if tmp.exact => None,
         None => job.perms.clone(),
     };
     if let Some(perms) = perms {
-        let _ = tmp.as_file().set_permissions(perms);
+        let _ = tmp.file.as_file().set_permissions(perms);
     }
     if let Some(suffix) = backup {
         if existing.is_some() {
@@ -419,7 +558,8 @@ fn finish_atomic(
             fs::copy(dest, PathBuf::from(b)).map_err(|e| io_err("writing the backup", e))?;
         }
     }
-    tmp.persist(dest)
+    tmp.file
+        .persist(dest)
         .map_err(|e| io_err("renaming into place", e.error))?;
     Ok(())
 }
@@ -530,13 +670,12 @@ pub fn run(
     if !args.in_place && args.out_dir.is_none() && !args.check {
         bail!("a folder needs --out-dir DIR, --in-place or --check");
     }
+    // Before any thread starts (it reads the umask by setting it).
+    let folders = OutputFolders::new();
     let (jobs, unwalked) = collect(args, threads)?;
     let repeated = repeated_lines(builder, args, &jobs, threads);
     let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();
     let progress = progress_bar(jobs.len() as u64, total_bytes);
-    let made_dirs = Mutex::new(HashSet::new());
-    // Asked once (when it cannot be, each temporary file asks again, and fails as it would).
-    let cwd = std::env::current_dir().unwrap_or_default();
     let done_bytes = AtomicU64::new(0);
     for (path, why) in &unwalked.skipped {
         eprintln!("zhtidy: {}: skipped: {why}", path.display());
@@ -576,8 +715,7 @@ pub fn run(
                             job,
                             jsonl,
                             repeated.get(folder).cloned(),
-                            &made_dirs,
-                            &cwd,
+                            &folders,
                         );
                         done_bytes.fetch_add(job.bytes, Ordering::Relaxed);
                         if let Some(p) = &progress {
@@ -663,6 +801,7 @@ mod tests {
                 rel: PathBuf::new(),
                 bytes,
                 perms: None,
+                cached: Mutex::new(None),
             })
             .collect();
         for threads in [1, 2, 8] {
