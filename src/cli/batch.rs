@@ -250,6 +250,27 @@ fn destination(args: &Args, job: &Job) -> PathBuf {
 const CACHE_FILE_MAX: u64 = 256 * 1024;
 const CACHE_BUDGET: u64 = 32 << 20;
 
+/// Reads all of `file`, expected to hold `size` bytes (`File::read_to_end` asks the file's size
+/// and position first: two more system calls per file).
+fn read_whole(file: &mut File, size: u64) -> io::Result<Vec<u8>> {
+    // One byte more than expected, so that the read that finds the end needs no larger buffer.
+    let mut bytes = vec![0u8; size as usize + 1];
+    let mut filled = 0;
+    loop {
+        if filled == bytes.len() {
+            bytes.resize(2 * bytes.len(), 0);
+        }
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    bytes.truncate(filled);
+    Ok(bytes)
+}
+
 /// Lines repeated across the documents of each folder (`--repeated-lines`): one pass over the
 /// files (decoding and HTML only), in parallel. Small files are kept for the main pass (see
 /// `CACHE_FILE_MAX`). Unreadable files are left to the main pass to report.
@@ -287,12 +308,9 @@ fn repeated_lines(
                     continue;
                 };
                 let keys = if job.bytes <= CACHE_FILE_MAX && take(job.bytes) {
-                    // One more byte than the walk saw, so that the read that finds the end
-                    // needs no larger buffer.
-                    let mut bytes = Vec::with_capacity(job.bytes as usize + 1);
-                    if file.read_to_end(&mut bytes).is_err() {
+                    let Ok(bytes) = read_whole(&mut file, job.bytes) else {
                         continue;
-                    }
+                    };
                     let keys = builder.line_keys_of(&bytes);
                     // A file that grew since the walk counts its real size against the budget,
                     // or is read again by the main pass.
