@@ -2,6 +2,12 @@
 
 mod cli;
 
+/// mimalloc instead of the system allocator: folder mode allocates and frees per file on every
+/// thread, and glibc's malloc made two threads spend a fifth more user time than one on the
+/// same tree (their arenas' locks and frees across threads); mimalloc's per-thread heaps do not.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(cli::main());
 }
