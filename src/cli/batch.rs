@@ -803,7 +803,7 @@ fn progress_bar(files: u64, bytes: u64) -> Option<indicatif::ProgressBar> {
 
 #[cfg(test)]
 mod tests {
-    use super::{path_order, Claims, Job};
+    use super::{path_order, read_whole, Claims, Job, OutputFolders};
     use std::path::{Path, PathBuf};
     use std::sync::Mutex;
 
@@ -852,6 +852,37 @@ mod tests {
                 let (x, y) = (Path::new(x), Path::new(y));
                 assert_eq!(path_order(x, y), x.cmp(y), "{x:?} {y:?}");
             }
+        }
+    }
+
+    #[test]
+    fn only_folders_this_run_made_are_fresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let existing = dir.path().join("old");
+        std::fs::create_dir(&existing).unwrap();
+        let folders = OutputFolders::new();
+        assert!(!folders.make(&existing).unwrap());
+        let deep = dir.path().join("new/a/b");
+        assert!(folders.make(&deep).unwrap());
+        // Asked again, it is still the folder this run made.
+        assert!(folders.make(&deep).unwrap());
+        // Made on the way to `deep`, but not by the call that asks: not known fresh, which
+        // costs a look-up and nothing else.
+        assert!(!folders.make(&dir.path().join("new/a")).unwrap());
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        assert!(folders.make(&file.join("sub")).is_err());
+    }
+
+    #[test]
+    fn whole_files_are_read_whatever_the_size_the_walk_saw() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        for seen in [0, 1, 99_999, 100_000, 100_001, 300_000] {
+            let mut f = std::fs::File::open(&path).unwrap();
+            assert_eq!(read_whole(&mut f, seen).unwrap(), data, "{seen}");
         }
     }
 }
