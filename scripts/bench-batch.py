@@ -2,7 +2,7 @@
 """Batch benchmarks: a tree of 10,000 small files (per-file overhead, scaling from 1 to 2 threads),
 a tree of a few large files, and JSON Lines against plain text on the same text.
 
-Each comparison alternates its two runs (5 pairs) and prints the ratio of the best runs and the
+Each comparison alternates its two runs (7 pairs) and prints the ratio of the best runs and the
 median of the pairs' ratios.
 
 Usage: scripts/bench-batch.py [ZHTIDY_BINARY] [--jsonl-only]
@@ -28,7 +28,7 @@ def run(cmd):
     return time.perf_counter() - t
 
 
-def alternate(cmd_a, cmd_b, pairs=5):
+def alternate(cmd_a, cmd_b, pairs=7):
     """Times two commands in alternation (`cmd_a()` and `cmd_b()` give each run's command line):
     the best time of each, and the median of the pairs' ratios a/b. The machine's speed drifts
     from minute to minute; a pair's two runs are seconds apart."""
@@ -104,7 +104,7 @@ def trees(text, paragraphs):
         t1, t2, pair = alternate(cmd(src, 1), cmd(src, 2))
         cost = f" ({t1 / 10_000 * 1000:.3f} ms per file)" if per_file else ""
         print(f"  {label}: -j 1: {t1:.2f} s{cost}, -j 2: {t2:.2f} s; scaling {t1 / t2:.2f}x (best runs), "
-              f"{pair:.2f}x (median of 5 alternating pairs)")
+              f"{pair:.2f}x (median of 7 alternating pairs)")
 
     for name, src, desc, per_file in (
         ("small", small, f"10,000 small files ({small_bytes / 1e6:.1f} MB)", True),
@@ -146,7 +146,7 @@ def jsonl_vs_plain(paragraphs):
         print(
             f"  one record per {name} ({records} records, {mb * 1e6 / records:.0f} bytes of text each): "
             f"{mb / tj:.0f} MB/s of text against {mb / tp:.0f}; {tj / tp:.2f}x the time of plain text "
-            f"(best runs), {pair:.2f}x (median of 5 pairs), {(tj - tp) / records * 1e6:.2f} us more per record"
+            f"(best runs), {pair:.2f}x (median of 7 pairs), {(tj - tp) / records * 1e6:.2f} us more per record"
         )
 
 if __name__ == "__main__":
