@@ -184,9 +184,6 @@ pub(crate) fn cut_lines(
     pos
 }
 
-/// How many bytes are read from the input at a time.
-const READ_CHUNK: usize = 64 * 1024;
-
 /// Configures pipelines. Build one [`Pipeline`] per document.
 #[derive(Clone, Debug, Default)]
 pub struct PipelineBuilder {
@@ -287,31 +284,18 @@ impl PipelineBuilder {
     /// before repair and reflow (decoded, HTML converted when the pipeline does): what a folder
     /// pass counts to find lines repeated across documents (see
     /// [`crate::boilerplate::repeated`]).
-    pub fn line_keys<R: Read>(&self, mut input: R) -> Result<std::collections::HashSet<u64>> {
-        let mut keys = LineKeys::new(self)?;
-        // Small at first: most files of a tree are small, and a large buffer per file costs
-        // more to allocate than the file to read.
-        let mut buf = vec![0u8; READ_CHUNK / 16];
-        loop {
-            let n = match input.read(&mut buf) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(Error::io("reading input", e)),
-            };
-            keys.feed(&buf[..n], n == 0)?;
-            if n == 0 {
-                return Ok(keys.keys);
-            }
-            if n == buf.len() && buf.len() < READ_CHUNK {
-                buf.resize(READ_CHUNK, 0);
-            }
-        }
-    }
-
-    /// [`PipelineBuilder::line_keys`] of a whole document held in memory.
-    pub fn line_keys_of(&self, input: &[u8]) -> Result<std::collections::HashSet<u64>> {
-        let mut keys = LineKeys::new(self)?;
-        keys.feed(input, true)?;
+    pub fn line_keys<R: Read>(&self, input: R) -> Result<std::collections::HashSet<u64>> {
+        let mut b = self.clone();
+        b.only = Some(if self.html == Html::Never {
+            vec![]
+        } else {
+            vec!["html".to_string()]
+        });
+        b.target = None;
+        b.encode = EncodeOptions::default();
+        let mut keys = LineKeys::default();
+        b.build()?.run(input, &mut keys)?;
+        keys.end_line();
         Ok(keys.keys)
     }
 
@@ -433,55 +417,51 @@ impl PipelineBuilder {
     }
 }
 
-/// Collects the line keys of one document (see [`PipelineBuilder::line_keys`]).
+/// The output of [`PipelineBuilder::line_keys`]'s pipeline: takes the key of each line written
+/// to it.
+#[derive(Default)]
 struct LineKeys {
-    pipeline: Pipeline,
     keys: std::collections::HashSet<u64>,
-    text: String,
-    /// The current line's start, carried over from the last chunk.
-    line: String,
+    /// The current line's start, carried over from earlier writes.
+    line: Vec<u8>,
 }
 
 impl LineKeys {
-    fn new(builder: &PipelineBuilder) -> Result<LineKeys> {
-        let mut b = builder.clone();
-        b.only = Some(if builder.html == Html::Never {
-            vec![]
-        } else {
-            vec!["html".to_string()]
-        });
-        b.target = None;
-        Ok(LineKeys {
-            pipeline: b.build()?,
-            keys: Default::default(),
-            text: String::new(),
-            line: String::new(),
-        })
+    fn add(&mut self, line: &[u8]) {
+        // Lines are cut at newlines and kept from whole writes of UTF-8 text.
+        if let Ok(line) = std::str::from_utf8(line) {
+            self.keys
+                .extend(crate::boilerplate::repeated::line_key(line.trim()));
+        }
     }
 
-    fn feed(&mut self, bytes: &[u8], last: bool) -> Result<()> {
-        use crate::boilerplate::repeated::line_key;
-        self.text.clear();
-        self.pipeline.push_bytes(bytes, &mut self.text, last)?;
-        let mut rest = self.text.as_str();
-        while let Some(i) = rest.find('\n') {
-            let line = if self.line.is_empty() {
-                &rest[..i]
+    /// Takes the key of the last line, which has no newline after it.
+    fn end_line(&mut self) {
+        let line = std::mem::take(&mut self.line);
+        self.add(&line);
+    }
+}
+
+impl Write for LineKeys {
+    fn write(&mut self, mut buf: &[u8]) -> std::io::Result<usize> {
+        let n = buf.len();
+        while let Some(i) = memchr::memchr(b'\n', buf) {
+            if self.line.is_empty() {
+                self.add(&buf[..i]);
             } else {
-                self.line.push_str(&rest[..i]);
-                &self.line
-            };
-            self.keys.extend(line_key(line.trim()));
-            self.line.clear();
-            rest = &rest[i + 1..];
+                self.line.extend_from_slice(&buf[..i]);
+                self.end_line();
+            }
+            buf = &buf[i + 1..];
         }
         // A line too long to be a template is not kept whole.
         if self.line.len() < 8192 {
-            self.line.push_str(rest);
+            self.line.extend_from_slice(buf);
         }
-        if last {
-            self.keys.extend(line_key(self.line.trim()));
-        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
 }

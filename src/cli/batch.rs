@@ -311,7 +311,7 @@ fn repeated_lines(
                     let Ok(bytes) = read_whole(&mut file, job.bytes) else {
                         continue;
                     };
-                    let keys = builder.line_keys_of(&bytes);
+                    let keys = builder.line_keys(bytes.as_slice());
                     // A file that grew since the walk counts its real size against the budget,
                     // or is read again by the main pass.
                     let grown = bytes.len() as u64 - job.bytes.min(bytes.len() as u64);
@@ -388,8 +388,8 @@ impl OutputFolders {
                     Err(e) => return Err(e),
                 }
             }
-            // Already there: a folder (checked), or something else that makes the temporary
-            // file fail with a clear error.
+            // Already there: a folder, or something else, and then creating the temporary file
+            // fails with a clear error.
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
             Err(e) => return Err(e),
         };
@@ -559,14 +559,11 @@ fn finish_atomic(tmp: Temp, job: &Job, dest: &Path, backup: Option<&str>) -> zht
             .map_err(|e| io_err("writing output", e))?;
     }
     let perms = match &existing {
-        Some(meta) if Some(&meta.permissions()) != job.perms.as_ref() || !tmp.exact => {
-            Some(meta.permissions())
-        }
-        Some(_) => None,
-        None if tmp.exact => None,
+        Some(meta) => Some(meta.permissions()),
         None => job.perms.clone(),
     };
-    if let Some(perms) = perms {
+    // A temporary file created with the source's permissions already has them.
+    if let Some(perms) = perms.filter(|p| !(tmp.exact && Some(p) == job.perms.as_ref())) {
         let _ = tmp.file.as_file().set_permissions(perms);
     }
     if let Some(suffix) = backup {
