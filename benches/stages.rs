@@ -1,5 +1,5 @@
-//! Criterion benches per stage: conversion (four configs), decoding (GBK, Big5, UTF-8), repair,
-//! and cleaning (html, reflow, boilerplate).
+//! Criterion benches per stage: conversion (four configs), decoding (GBK, Big5, UTF-8), output
+//! encoding (GBK, Big5), repair, and cleaning (html, reflow, boilerplate).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use zhtidy::convert::{Config, Converter};
@@ -82,9 +82,64 @@ fn repair(c: &mut Criterion) {
     ))
     .unwrap()
     .repeat(40);
+    let rare = rare_characters();
     let mut g = c.benchmark_group("repair");
-    for (name, text) in [("clean", &clean), ("garbled", &garbled)] {
+    for (name, text) in [
+        ("clean", &clean),
+        ("garbled", &garbled),
+        ("rare characters", &rare),
+    ] {
         bench_stages(&mut g, name, &["repair"], text);
+    }
+    g.finish();
+}
+
+/// Clean text of characters that are mostly uncommon (the whole unified block and extension A,
+/// picked by a fixed pseudo-random sequence), in sentences: every run is a candidate for the
+/// mojibake check, and most characters are missing from GBK or Big5 (encoding_rs's encoders
+/// search their whole index for those).
+fn rare_characters() -> String {
+    let mut x: u32 = 1;
+    let mut text = String::new();
+    for line in 0..4000 {
+        for _ in 0..30 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let r = (x >> 8) % (0x9FFF - 0x4E00 + 0x4DBF - 0x3400);
+            let cp = if r < 0x9FFF - 0x4E00 {
+                0x4E00 + r
+            } else {
+                0x3400 + r - (0x9FFF - 0x4E00)
+            };
+            text.push(char::from_u32(cp).unwrap());
+        }
+        text.push_str(if line % 3 == 2 { "。\n" } else { "，" });
+    }
+    text
+}
+
+/// Output encodings (GBK for Simplified text, Big5 for Traditional), through the pipeline's
+/// encoder alone.
+fn encode(c: &mut Criterion) {
+    let simp = sample("news-simplified.txt");
+    let trad = sample("news-traditional-tw.txt");
+    let mut g = c.benchmark_group("encode");
+    for (label, text) in [("gbk", &simp), ("big5", &trad)] {
+        g.throughput(Throughput::Bytes(text.len() as u64));
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                Pipeline::builder()
+                    .only(&["convert"])
+                    .unwrap()
+                    .output_encoding(label)
+                    .unwrap()
+                    .build()
+                    .unwrap()
+                    .run_bytes(text.as_bytes())
+                    .unwrap()
+                    .0
+                    .len()
+            })
+        });
     }
     g.finish();
 }
@@ -142,5 +197,5 @@ fn clean(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, convert, decode, repair, clean);
+criterion_group!(benches, convert, decode, encode, repair, clean);
 criterion_main!(benches);

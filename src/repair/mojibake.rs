@@ -23,7 +23,7 @@
 
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8, WINDOWS_1252};
 
-use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility};
+use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility, push_big5, push_gbk};
 use super::Found;
 
 /// Shortest Han run tried for the Han-to-Han cases.
@@ -63,8 +63,18 @@ fn encode(enc: &'static Encoding, s: &str) -> Option<Vec<u8>> {
             })
             .collect();
     }
-    let (b, _, bad) = enc.encode(s);
-    (!bad).then(|| b.into_owned())
+    // Looked up in tables (encoding_rs searches its whole index for a character the encoding
+    // lacks, which rare-character text is full of).
+    let push = if enc == GBK {
+        push_gbk
+    } else if enc == BIG5 {
+        push_big5
+    } else {
+        let (b, _, bad) = enc.encode(s);
+        return (!bad).then(|| b.into_owned());
+    };
+    let mut out = Vec::with_capacity(s.len());
+    s.chars().all(|c| push(c, &mut out)).then_some(out)
 }
 
 fn decode_strict(enc: &'static Encoding, b: &[u8]) -> Option<String> {
@@ -177,12 +187,13 @@ fn han_runs(line: &str, found: &mut Found) {
     }
     for (s0, e0, _) in runs {
         // Clean punctuation next to a garbled run is not part of it.
-        let trimmed =
-            line[s0..e0].trim_matches(|c: char| "。，、；：？！“”‘’（）《》「」…".contains(c));
+        let punct = |c: char| "。，、；：？！“”‘’（）《》「」…".contains(c);
+        let head = line[s0..e0].trim_start_matches(punct);
+        let trimmed = head.trim_end_matches(punct);
         if trimmed.is_empty() {
             continue;
         }
-        let s = s0 + line[s0..e0].find(trimmed).unwrap_or(0);
+        let s = e0 - head.len();
         let e = s + trimmed.len();
         let run = &line[s..e];
         let n = run.chars().count();
