@@ -274,18 +274,30 @@ fn read_whole(file: &mut File, size: u64) -> io::Result<Vec<u8>> {
 /// Lines repeated across the documents of each folder (`--repeated-lines`): one pass over the
 /// files (decoding and HTML only), in parallel. Small files are kept for the main pass (see
 /// `CACHE_FILE_MAX`). Unreadable files are left to the main pass to report.
+///
+/// A folder's counts are reduced to its repeated lines as soon as its last file is counted: the
+/// files are taken in path order, so only the folders around the current path (the folder and
+/// those above it, whose files sort around its subfolders) hold counts at a time, and memory
+/// does not grow with the tree. Folders with fewer files than `--repeated-lines` cannot repeat a
+/// line that often and are not read.
 fn repeated_lines(
     builder: &PipelineBuilder,
     args: &Args,
     jobs: &[Job],
     threads: usize,
 ) -> HashMap<PathBuf, Arc<HashSet<u64>>> {
-    let mut out = HashMap::new();
+    let out = Mutex::new(HashMap::new());
     if args.repeated_lines == 0 || !builder.has_boilerplate() || jobs.len() < 2 {
-        return out;
+        return out.into_inner().unwrap();
     }
     let folder = |job: &Job| job.src.parent().map(Path::to_path_buf).unwrap_or_default();
-    let counts: Mutex<HashMap<PathBuf, RepeatedLines>> = Mutex::new(HashMap::new());
+    // Per folder: the files not counted yet, and the counts so far.
+    let mut open: HashMap<PathBuf, (usize, RepeatedLines)> = HashMap::new();
+    for job in jobs {
+        open.entry(folder(job)).or_default().0 += 1;
+    }
+    open.retain(|_, (files, _)| *files >= args.repeated_lines.max(2));
+    let open = Mutex::new(open);
     let next = AtomicUsize::new(0);
     let budget = AtomicU64::new(CACHE_BUDGET);
     // Takes `n` bytes of the budget, if there are that many left.
@@ -296,51 +308,60 @@ fn repeated_lines(
             })
             .is_ok()
     };
+    // The line keys of one file, `None` when it is not counted (JSON Lines, unreadable).
+    let keys_of = |job: &Job| -> Option<HashSet<u64>> {
+        if args.jsonl && is_jsonl(&job.src) {
+            return None;
+        }
+        let mut file = File::open(&job.src).ok()?;
+        let keys = if job.bytes <= CACHE_FILE_MAX && take(job.bytes) {
+            let bytes = read_whole(&mut file, job.bytes).ok()?;
+            let keys = builder.line_keys(bytes.as_slice());
+            // A file that grew since the walk counts its real size against the budget, or is
+            // read again by the main pass.
+            let grown = bytes.len() as u64 - job.bytes.min(bytes.len() as u64);
+            if grown == 0 || take(grown) {
+                *job.cached.lock().unwrap() = Some(bytes);
+            }
+            keys
+        } else {
+            builder.line_keys(file)
+        };
+        keys.ok()
+    };
     std::thread::scope(|s| {
         for _ in 0..threads.max(1).min(jobs.len()) {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
-                if args.jsonl && is_jsonl(&job.src) {
+                let dir = folder(job);
+                if !open.lock().unwrap().contains_key(&dir) {
                     continue;
                 }
-                let Ok(mut file) = File::open(&job.src) else {
-                    continue;
-                };
-                let keys = if job.bytes <= CACHE_FILE_MAX && take(job.bytes) {
-                    let Ok(bytes) = read_whole(&mut file, job.bytes) else {
-                        continue;
-                    };
-                    let keys = builder.line_keys(bytes.as_slice());
-                    // A file that grew since the walk counts its real size against the budget,
-                    // or is read again by the main pass.
-                    let grown = bytes.len() as u64 - job.bytes.min(bytes.len() as u64);
-                    if grown == 0 || take(grown) {
-                        *job.cached.lock().unwrap() = Some(bytes);
+                let keys = keys_of(job);
+                let done = {
+                    let mut open = open.lock().unwrap();
+                    let (files, counts) = open.get_mut(&dir).expect("counted folders stay open");
+                    if let Some(keys) = &keys {
+                        counts.add_keys(keys);
                     }
-                    keys
-                } else {
-                    builder.line_keys(file)
+                    *files -= 1;
+                    if *files == 0 {
+                        open.remove(&dir).map(|(_, counts)| counts)
+                    } else {
+                        None
+                    }
                 };
-                let Ok(keys) = keys else {
-                    continue;
-                };
-                counts
-                    .lock()
-                    .unwrap()
-                    .entry(folder(job))
-                    .or_default()
-                    .add_keys(&keys);
+                if let Some(counts) = done {
+                    let set = counts.repeated(args.repeated_lines);
+                    if !set.is_empty() {
+                        out.lock().unwrap().insert(dir, Arc::new(set));
+                    }
+                }
             });
         }
     });
-    for (dir, c) in counts.into_inner().unwrap() {
-        let set = c.repeated(args.repeated_lines);
-        if !set.is_empty() {
-            out.insert(dir, Arc::new(set));
-        }
-    }
-    out
+    out.into_inner().unwrap()
 }
 
 /// What folder mode knows of the output folders and of the process, shared by the threads.
