@@ -486,6 +486,16 @@ fn lines_repeated_across_a_folder_are_boilerplate() {
         .collect();
     assert!(big.len() > 300 * 1024);
     fs::write(src.join("big.txt"), format!("{big}{footer}\n")).unwrap();
+    // A subfolder's files sort between the folder's own (`4.txt`, `a/...`, `big.txt`): each
+    // folder counts its own lines. Two files are too few to repeat a line three times.
+    let sub_footer = "本频道责任编辑 联系电话 投稿邮箱 2024";
+    for (folder, n) in [("a", 3), ("pair", 2)] {
+        fs::create_dir_all(src.join(folder)).unwrap();
+        for (i, body) in bodies[..n].iter().enumerate() {
+            let text = format!("{body}\n{sub_footer}\n");
+            fs::write(src.join(folder).join(format!("{i}.txt")), text).unwrap();
+        }
+    }
     let out = dir.path().join("out");
     zhtidy()
         .arg("--out-dir")
@@ -503,6 +513,14 @@ fn lines_repeated_across_a_folder_are_boilerplate() {
             format!("{body}\n"),
             "the site template goes, the article stays"
         );
+    }
+    for i in 0..3 {
+        let a = fs::read_to_string(out.join("a").join(format!("{i}.txt"))).unwrap();
+        assert_eq!(a, format!("{}\n", bodies[i]));
+    }
+    for i in 0..2 {
+        let pair = fs::read_to_string(out.join("pair").join(format!("{i}.txt"))).unwrap();
+        assert_eq!(pair, format!("{}\n{sub_footer}\n", bodies[i]));
     }
     let kept = dir.path().join("kept");
     zhtidy()
