@@ -514,13 +514,13 @@ fn lines_repeated_across_a_folder_are_boilerplate() {
             "the site template goes, the article stays"
         );
     }
-    for i in 0..3 {
+    for (i, body) in bodies[..3].iter().enumerate() {
         let a = fs::read_to_string(out.join("a").join(format!("{i}.txt"))).unwrap();
-        assert_eq!(a, format!("{}\n", bodies[i]));
+        assert_eq!(a, format!("{body}\n"));
     }
-    for i in 0..2 {
+    for (i, body) in bodies[..2].iter().enumerate() {
         let pair = fs::read_to_string(out.join("pair").join(format!("{i}.txt"))).unwrap();
-        assert_eq!(pair, format!("{}\n{sub_footer}\n", bodies[i]));
+        assert_eq!(pair, format!("{body}\n{sub_footer}\n"));
     }
     let kept = dir.path().join("kept");
     zhtidy()

@@ -18,17 +18,58 @@ use zhtidy::{ErrorKind, PipelineBuilder, Report};
 
 use super::args::Args;
 
-/// One file to process.
+/// One file to process. The job list grows with the tree, so a job is small: its path (one
+/// allocation of the path's length) and 32 bytes.
 struct Job {
-    src: PathBuf,
-    /// Path relative to the input it was found under (for `--out-dir`).
-    rel: PathBuf,
+    src: Box<Path>,
+    /// The length of the path relative to the input it was found under (for `--out-dir`):
+    /// the end of `src`.
+    rel_len: u32,
     bytes: u64,
     /// The source's permissions as the walk saw them (the output gets them).
     perms: Option<fs::Permissions>,
-    /// The file's bytes, when the repeated-lines pass read the whole file and kept it for the
-    /// main pass (taken there): each small file is read once.
-    cached: Mutex<Option<Vec<u8>>>,
+}
+
+impl Job {
+    /// A job for `src`, found as `rel` under its input (`rel` ends `src`, as
+    /// `Path::strip_prefix` and `Path::file_name` cut it).
+    fn new(src: &Path, rel: &Path, meta: Option<&fs::Metadata>) -> Job {
+        let (s, r) = (src.as_os_str().len(), rel.as_os_str().len());
+        debug_assert!(src
+            .as_os_str()
+            .as_encoded_bytes()
+            .ends_with(rel.as_os_str().as_encoded_bytes()));
+        Job {
+            src: src.into(),
+            rel_len: r.min(s) as u32,
+            bytes: meta.map_or(0, |m| m.len()),
+            perms: meta.map(|m| m.permissions()),
+        }
+    }
+
+    /// The path relative to the input it was found under.
+    fn rel(&self) -> &Path {
+        let bytes = self.src.as_os_str().as_encoded_bytes();
+        let rel = &bytes[bytes.len() - self.rel_len as usize..];
+        // SAFETY: the bytes come from `as_encoded_bytes`, cut where a path component starts
+        // (after a separator, an ASCII character) or at the start.
+        Path::new(unsafe { std::ffi::OsStr::from_encoded_bytes_unchecked(rel) })
+    }
+}
+
+/// The bytes the repeated-lines pass read of the files it read whole, kept for the main pass
+/// (which takes them), by job: each small file is read once.
+#[derive(Default)]
+struct Kept(Mutex<HashMap<usize, Vec<u8>>>);
+
+impl Kept {
+    fn keep(&self, job: usize, bytes: Vec<u8>) {
+        self.0.lock().unwrap().insert(job, bytes);
+    }
+
+    fn take(&self, job: usize) -> Option<Vec<u8>> {
+        self.0.lock().unwrap().remove(&job)
+    }
 }
 
 /// How one file ended.
@@ -72,24 +113,6 @@ struct Unwalked {
     failed: Vec<(PathBuf, String)>,
 }
 
-/// What the walk made of one entry.
-enum Walked {
-    File(Job),
-    /// Left out on purpose (a symbolic link), with why.
-    Skipped(PathBuf, String),
-    /// Could not be read, with why.
-    Failed(PathBuf, String),
-}
-
-impl Walked {
-    fn path(&self) -> &Path {
-        match self {
-            Walked::File(job) => &job.src,
-            Walked::Skipped(p, _) | Walked::Failed(p, _) => p,
-        }
-    }
-}
-
 /// The order of paths component by component (as `Path::cmp`, which is several times slower: it
 /// parses the components of both paths at each comparison): bytes, with the separator first.
 /// The walk's paths have no empty or `.` components.
@@ -108,43 +131,39 @@ fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     a.iter().map(sep).cmp(b.iter().map(sep))
 }
 
-/// One entry of the walk under `input`: `None` for folders and whatever else is not a file.
+/// Takes one entry of the walk under `input` into `jobs` or `unwalked` (folders and whatever
+/// else is not a file are left out).
 fn walked(
     entry: std::result::Result<ignore::DirEntry, ignore::Error>,
     input: &Path,
-) -> Option<Walked> {
+    found: &Mutex<(Vec<Job>, Unwalked)>,
+) {
     let entry = match entry {
         Ok(e) => e,
         Err(e) => {
             // An unreadable folder is data the user asked for and did not get.
             let (path, why) = split_walk_error(&e);
             let path = path.unwrap_or(input).to_path_buf();
-            return Some(Walked::Failed(path, format!("cannot read: {why}")));
+            let failed = (path, format!("cannot read: {why}"));
+            found.lock().unwrap().1.failed.push(failed);
+            return;
         }
     };
-    let ft = entry.file_type()?;
+    let Some(ft) = entry.file_type() else { return };
     if ft.is_symlink() {
-        return Some(Walked::Skipped(
+        let skipped = (
             entry.path().to_path_buf(),
             "symbolic link (not followed)".into(),
-        ));
+        );
+        found.lock().unwrap().1.skipped.push(skipped);
+        return;
     }
     if !ft.is_file() {
-        return None;
+        return;
     }
-    let rel = entry
-        .path()
-        .strip_prefix(input)
-        .unwrap_or(entry.path())
-        .to_path_buf();
-    let meta = entry.metadata().ok();
-    Some(Walked::File(Job {
-        src: entry.path().to_path_buf(),
-        rel,
-        bytes: meta.as_ref().map_or(0, |m| m.len()),
-        perms: meta.map(|m| m.permissions()),
-        cached: Mutex::new(None),
-    }))
+    let rel = entry.path().strip_prefix(input).unwrap_or(entry.path());
+    let job = Job::new(entry.path(), rel, entry.metadata().ok().as_ref());
+    found.lock().unwrap().0.push(job);
 }
 
 /// Collects the files under `inputs`, with what the walk skipped or could not read.
@@ -157,14 +176,8 @@ fn collect(args: &Args, threads: usize) -> Result<(Vec<Job>, Unwalked)> {
         }
         let meta = fs::symlink_metadata(input).with_context(|| format!("{}", input.display()))?;
         if meta.is_file() {
-            let rel = PathBuf::from(input.file_name().context("input has no file name")?);
-            jobs.push(Job {
-                src: input.clone(),
-                rel,
-                bytes: meta.len(),
-                perms: Some(meta.permissions()),
-                cached: Mutex::new(None),
-            });
+            let rel = Path::new(input.file_name().context("input has no file name")?);
+            jobs.push(Job::new(input, rel, Some(&meta)));
             continue;
         }
         if !meta.is_dir() {
@@ -180,7 +193,7 @@ fn collect(args: &Args, threads: usize) -> Result<(Vec<Job>, Unwalked)> {
         // The walk runs on `threads` threads (most of its time is the kernel's, a `stat` per
         // file, and it runs before any file is converted); its order is then made the order of
         // the paths, which a serial walk would not promise either.
-        let found = Mutex::new(Vec::new());
+        let found = Mutex::new((Vec::new(), Unwalked::default()));
         WalkBuilder::new(input)
             .hidden(!args.hidden)
             .ignore(!args.no_ignore)
@@ -195,21 +208,23 @@ fn collect(args: &Args, threads: usize) -> Result<(Vec<Job>, Unwalked)> {
             .build_parallel()
             .run(|| {
                 Box::new(|entry| {
-                    if let Some(f) = walked(entry, input) {
-                        found.lock().unwrap().push(f);
-                    }
+                    walked(entry, input, &found);
                     WalkState::Continue
                 })
             });
-        let mut found = found.into_inner().unwrap();
-        found.sort_unstable_by(|a, b| path_order(a.path(), b.path()));
-        for f in found {
-            match f {
-                Walked::File(job) => jobs.push(job),
-                Walked::Skipped(path, why) => unwalked.skipped.push((path, why)),
-                Walked::Failed(path, why) => unwalked.failed.push((path, why)),
-            }
+        let (mut files, mut other) = found.into_inner().unwrap();
+        files.sort_unstable_by(|a, b| path_order(&a.src, &b.src));
+        other
+            .skipped
+            .sort_unstable_by(|a, b| path_order(&a.0, &b.0));
+        other.failed.sort_unstable_by(|a, b| path_order(&a.0, &b.0));
+        if jobs.is_empty() {
+            jobs = files;
+        } else {
+            jobs.append(&mut files);
         }
+        unwalked.skipped.append(&mut other.skipped);
+        unwalked.failed.append(&mut other.failed);
     }
     Ok((jobs, unwalked))
 }
@@ -234,13 +249,13 @@ fn compression(path: &Path) -> Option<&'static str> {
 fn destination(args: &Args, job: &Job) -> PathBuf {
     match &args.out_dir {
         Some(dir) => {
-            let mut p = dir.join(&job.rel);
+            let mut p = dir.join(job.rel());
             if let Some(ext) = &args.ext {
                 p.set_extension(ext.trim_start_matches('.'));
             }
             p
         }
-        None => job.src.clone(),
+        None => job.src.to_path_buf(),
     }
 }
 
@@ -249,6 +264,9 @@ fn destination(args: &Args, job: &Job) -> PathBuf {
 /// goes): the small files of a tree are read once, larger ones are streamed twice.
 const CACHE_FILE_MAX: u64 = 256 * 1024;
 const CACHE_BUDGET: u64 = 32 << 20;
+/// What keeping a file costs beyond its bytes (its entry in `Kept`, the allocation's rounding),
+/// charged to the budget too: a tree of millions of empty files keeps at most half a million.
+const KEPT_ENTRY: u64 = 64;
 
 /// Reads all of `file`, expected to hold `size` bytes (`File::read_to_end` asks the file's size
 /// and position first: two more system calls per file).
@@ -284,6 +302,7 @@ fn repeated_lines(
     builder: &PipelineBuilder,
     args: &Args,
     jobs: &[Job],
+    kept: &Kept,
     threads: usize,
 ) -> HashMap<PathBuf, Arc<HashSet<u64>>> {
     let out = Mutex::new(HashMap::new());
@@ -309,19 +328,19 @@ fn repeated_lines(
             .is_ok()
     };
     // The line keys of one file, `None` when it is not counted (JSON Lines, unreadable).
-    let keys_of = |job: &Job| -> Option<HashSet<u64>> {
+    let keys_of = |i: usize, job: &Job| -> Option<HashSet<u64>> {
         if args.jsonl && is_jsonl(&job.src) {
             return None;
         }
         let mut file = File::open(&job.src).ok()?;
-        let keys = if job.bytes <= CACHE_FILE_MAX && take(job.bytes) {
+        let keys = if job.bytes <= CACHE_FILE_MAX && take(job.bytes + KEPT_ENTRY) {
             let bytes = read_whole(&mut file, job.bytes).ok()?;
             let keys = builder.line_keys(bytes.as_slice());
             // A file that grew since the walk counts its real size against the budget, or is
             // read again by the main pass.
             let grown = bytes.len() as u64 - job.bytes.min(bytes.len() as u64);
             if grown == 0 || take(grown) {
-                *job.cached.lock().unwrap() = Some(bytes);
+                kept.keep(i, bytes);
             }
             keys
         } else {
@@ -338,7 +357,7 @@ fn repeated_lines(
                 if !open.lock().unwrap().contains_key(&dir) {
                     continue;
                 }
-                let keys = keys_of(job);
+                let keys = keys_of(i, job);
                 let done = {
                     let mut open = open.lock().unwrap();
                     let (files, counts) = open.get_mut(&dir).expect("counted folders stay open");
@@ -450,11 +469,13 @@ impl OutputFolders {
     }
 }
 
-/// Processes one file into a temporary file beside its destination, then renames it into place.
+/// Processes one file (its bytes when the repeated-lines pass kept them) into a temporary file
+/// beside its destination, then renames it into place.
 fn process(
     builder: &PipelineBuilder,
     args: &Args,
     job: &Job,
+    cached: Option<Vec<u8>>,
     jsonl: &JsonlOptions,
     repeated: Option<Arc<HashSet<u64>>>,
     folders: &OutputFolders,
@@ -462,7 +483,6 @@ fn process(
     let dest = destination(args, job);
     let result = (|| -> zhtidy::Result<Option<Vec<Report>>> {
         let name = job.src.display().to_string();
-        let cached = job.cached.lock().unwrap().take();
         let mut input: Box<dyn Read + '_> = match &cached {
             Some(bytes) => Box::new(bytes.as_slice()),
             None => Box::new(File::open(&job.src).map_err(|e| io_err("cannot open", e))?),
@@ -709,7 +729,8 @@ pub fn run(
     // Before any thread starts (it reads the umask by setting it).
     let folders = OutputFolders::new();
     let (jobs, unwalked) = collect(args, threads)?;
-    let repeated = repeated_lines(builder, args, &jobs, threads);
+    let kept = Kept::default();
+    let repeated = repeated_lines(builder, args, &jobs, &kept, threads);
     let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();
     let progress = progress_bar(jobs.len() as u64, total_bytes);
     let done_bytes = AtomicU64::new(0);
@@ -749,6 +770,7 @@ pub fn run(
                             builder,
                             args,
                             job,
+                            kept.take(i),
                             jsonl,
                             repeated.get(folder).cloned(),
                             &folders,
@@ -822,7 +844,7 @@ fn progress_bar(files: u64, bytes: u64) -> Option<indicatif::ProgressBar> {
 #[cfg(test)]
 mod tests {
     use super::{path_order, read_whole, Claims, Job, OutputFolders};
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::sync::Mutex;
 
     #[test]
@@ -833,11 +855,10 @@ mod tests {
         let jobs: Vec<Job> = sizes
             .iter()
             .map(|&bytes| Job {
-                src: PathBuf::new(),
-                rel: PathBuf::new(),
+                src: Path::new("").into(),
+                rel_len: 0,
                 bytes,
                 perms: None,
-                cached: Mutex::new(None),
             })
             .collect();
         for threads in [1, 2, 8] {
