@@ -9,6 +9,8 @@ Usage: scripts/bench-batch.py [ZHTIDY_BINARY] [--jsonl-only]
 """
 import json
 import os
+import resource
+import statistics
 import pathlib
 import shutil
 import subprocess
@@ -22,20 +24,34 @@ BIN = ARGS[0] if ARGS else str(ROOT / "target" / "release" / "zhtidy")
 WORK = ROOT / ".cache" / "bench-batch"
 
 
+# CPU time (user + system) of the last `run`.
+LAST_CPU = [0.0]
+
+
 def run(cmd):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t
+    t = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU[0] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return t
 
 
-def alternate(cmd_a, cmd_b, pairs=7):
+def alternate(cmd_a, cmd_b, pairs=7, cpu=None):
     """Times two commands in alternation (`cmd_a()` and `cmd_b()` give each run's command line):
     the best time of each, and the median of the pairs' ratios a/b. The machine's speed drifts
-    from minute to minute; a pair's two runs are seconds apart."""
-    ta, tb = [], []
+    from minute to minute; a pair's two runs are seconds apart. With a dict `cpu`, also the
+    median CPU time of each command (`cpu["a"]`, `cpu["b"]`) and its median wall time."""
+    ta, tb, ca, cb = [], [], [], []
     for _ in range(pairs):
         ta.append(run(cmd_a()))
+        ca.append(LAST_CPU[0])
         tb.append(run(cmd_b()))
+        cb.append(LAST_CPU[0])
+    if cpu is not None:
+        med = statistics.median
+        cpu.update(a=med(ca), b=med(cb), wall_a=med(ta), wall_b=med(tb))
     ratios = sorted(a / b for a, b in zip(ta, tb))
     return min(ta), min(tb), ratios[len(ratios) // 2]
 
@@ -101,10 +117,18 @@ def trees(text, paragraphs):
         return cmd
 
     def scaling(label, src, cmd, per_file):
-        t1, t2, pair = alternate(cmd(src, 1), cmd(src, 2))
+        cpu = {}
+        t1, t2, pair = alternate(cmd(src, 1), cmd(src, 2), cpu=cpu)
         cost = f" ({t1 / 10_000 * 1000:.3f} ms per file)" if per_file else ""
         print(f"  {label}: -j 1: {t1:.2f} s{cost}, -j 2: {t2:.2f} s; scaling {t1 / t2:.2f}x (best runs), "
               f"{pair:.2f}x (median of 7 alternating pairs)")
+        # Scaling falls short of 2x for two reasons: parts of the run that use one core (the
+        # cores busy at -j 2, from 1 to 2), and work that grows with two threads running
+        # (contention in the kernel and the allocator; on a shared machine, also the
+        # neighbours: the control, which has no shared state, shows how much).
+        print(f"    CPU time (medians): -j 1 {cpu['a']:.2f} s, -j 2 {cpu['b']:.2f} s "
+              f"({cpu['b'] / cpu['a']:.2f}x the work); cores busy at -j 2: "
+              f"{cpu['b'] / cpu['wall_b']:.2f}")
 
     for name, src, desc, per_file in (
         ("small", small, f"10,000 small files ({small_bytes / 1e6:.1f} MB)", True),

@@ -58,7 +58,9 @@ impl Table {
         let blob = outputs
             .get(at + 4..at + 4 + blob_len)
             .ok_or("truncated table")?;
-        let blob: Box<str> = std::str::from_utf8(blob).map_err(|e| e.to_string())?.into();
+        let blob: Box<str> = simdutf8::basic::from_utf8(blob)
+            .map_err(|_| "output text is not UTF-8".to_string())?
+            .into();
         let at = at + 4 + blob_len;
         let pair_start = word(at)?;
         if pair_start > n {
