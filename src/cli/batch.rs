@@ -19,7 +19,7 @@ use zhtidy::{ErrorKind, PipelineBuilder, Report};
 use super::args::Args;
 
 /// One file to process. The job list grows with the tree, so a job is small: its path (one
-/// allocation of the path's length) and 32 bytes.
+/// allocation of the path's length) and 40 bytes.
 struct Job {
     src: Box<Path>,
     /// The length of the path relative to the input it was found under (for `--out-dir`):
@@ -289,6 +289,11 @@ fn read_whole(file: &mut File, size: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// The folder a job's file is in.
+fn folder(job: &Job) -> &Path {
+    job.src.parent().unwrap_or(Path::new(""))
+}
+
 /// Lines repeated across the documents of each folder (`--repeated-lines`): one pass over the
 /// files (decoding and HTML only), in parallel. Small files are kept for the main pass (see
 /// `CACHE_FILE_MAX`). Unreadable files are left to the main pass to report.
@@ -309,11 +314,15 @@ fn repeated_lines(
     if args.repeated_lines == 0 || !builder.has_boilerplate() || jobs.len() < 2 {
         return out.into_inner().unwrap();
     }
-    let folder = |job: &Job| job.src.parent().map(Path::to_path_buf).unwrap_or_default();
     // Per folder: the files not counted yet, and the counts so far.
     let mut open: HashMap<PathBuf, (usize, RepeatedLines)> = HashMap::new();
     for job in jobs {
-        open.entry(folder(job)).or_default().0 += 1;
+        match open.get_mut(folder(job)) {
+            Some((files, _)) => *files += 1,
+            None => {
+                open.insert(folder(job).to_path_buf(), (1, RepeatedLines::new()));
+            }
+        }
     }
     open.retain(|_, (files, _)| *files >= args.repeated_lines.max(2));
     let open = Mutex::new(open);
@@ -354,19 +363,19 @@ fn repeated_lines(
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(job) = jobs.get(i) else { break };
                 let dir = folder(job);
-                if !open.lock().unwrap().contains_key(&dir) {
+                if !open.lock().unwrap().contains_key(dir) {
                     continue;
                 }
                 let keys = keys_of(i, job);
                 let done = {
                     let mut open = open.lock().unwrap();
-                    let (files, counts) = open.get_mut(&dir).expect("counted folders stay open");
+                    let (files, counts) = open.get_mut(dir).expect("counted folders stay open");
                     if let Some(keys) = &keys {
                         counts.add_keys(keys);
                     }
                     *files -= 1;
                     if *files == 0 {
-                        open.remove(&dir).map(|(_, counts)| counts)
+                        open.remove(dir).map(|(_, counts)| counts)
                     } else {
                         None
                     }
@@ -374,7 +383,7 @@ fn repeated_lines(
                 if let Some(counts) = done {
                     let set = counts.repeated(args.repeated_lines);
                     if !set.is_empty() {
-                        out.lock().unwrap().insert(dir, Arc::new(set));
+                        out.lock().unwrap().insert(dir.to_path_buf(), Arc::new(set));
                     }
                 }
             });
@@ -765,14 +774,13 @@ pub fn run(
                 while let Some(run) = claims.claim() {
                     for i in run {
                         let job = &jobs[i];
-                        let folder = job.src.parent().unwrap_or(Path::new(""));
                         let outcome = process(
                             builder,
                             args,
                             job,
                             kept.take(i),
                             jsonl,
-                            repeated.get(folder).cloned(),
+                            repeated.get(folder(job)).cloned(),
                             &folders,
                         );
                         done_bytes.fetch_add(job.bytes, Ordering::Relaxed);
@@ -878,6 +886,22 @@ mod tests {
                 next = run.end;
             }
             assert_eq!(next, jobs.len());
+        }
+    }
+
+    #[test]
+    fn a_job_is_its_path_and_forty_bytes() {
+        assert!(std::mem::size_of::<Job>() <= 40);
+        let meta = std::fs::metadata(env!("CARGO_MANIFEST_DIR")).ok();
+        for (src, rel) in [
+            ("in/a/b.txt", "a/b.txt"),
+            ("b.txt", "b.txt"),
+            ("./in/b.txt", "b.txt"),
+            ("/abs/in/c/文件.txt", "c/文件.txt"),
+        ] {
+            let job = Job::new(Path::new(src), Path::new(rel), meta.as_ref());
+            assert_eq!(&*job.src, Path::new(src));
+            assert_eq!(job.rel(), Path::new(rel));
         }
     }
 
