@@ -117,21 +117,28 @@ fn rare_characters() -> String {
     text
 }
 
-/// Output encodings (GBK for Simplified text, Big5 for Traditional), through the pipeline's
-/// encoder alone.
+/// Output encodings (GBK for Simplified text, Big5 and GB18030 for Traditional, Big5 for
+/// Simplified with the lossy fallback), through the pipeline's encoder alone.
 fn encode(c: &mut Criterion) {
     let simp = sample("news-simplified.txt");
     let trad = sample("news-traditional-tw.txt");
     let mut g = c.benchmark_group("encode");
-    for (label, text) in [("gbk", &simp), ("big5", &trad)] {
+    // The last: Simplified text in Big5, every character Big5 lacks written as `&#N;`.
+    for (name, label, text) in [
+        ("gbk", "gbk", &simp),
+        ("big5", "big5", &trad),
+        ("gb18030", "gb18030", &trad),
+        ("big5 lossy", "big5", &simp),
+    ] {
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(label, |b| {
+        g.bench_function(name, |b| {
             b.iter(|| {
                 Pipeline::builder()
-                    .only(&["convert"])
+                    .only::<&str>(&[])
                     .unwrap()
                     .output_encoding(label)
                     .unwrap()
+                    .lossy_output(true)
                     .build()
                     .unwrap()
                     .run_bytes(text.as_bytes())

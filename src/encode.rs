@@ -4,8 +4,9 @@
 
 use std::io::Write;
 
-use encoding_rs::{EncoderResult, Encoding, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{EncoderResult, Encoding, BIG5, GBK, UTF_16BE, UTF_16LE, UTF_8};
 
+use crate::codes::{push_big5, push_gbk};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Encoding options.
@@ -42,6 +43,9 @@ pub fn lookup_output(label: &str) -> Result<&'static Encoding> {
 pub struct Encoder {
     opts: EncodeOptions,
     inner: Option<encoding_rs::Encoder>,
+    /// GBK and Big5 are written from build.rs's tables (the same bytes as encoding_rs's encoder,
+    /// without its search of the whole index for each character the encoding lacks).
+    table: Option<fn(char, &mut Vec<u8>) -> bool>,
     buf: Vec<u8>,
     line: u64,
     column: u64,
@@ -54,9 +58,17 @@ impl Encoder {
         let inner =
             (opts.encoding != UTF_8 && opts.encoding != UTF_16LE && opts.encoding != UTF_16BE)
                 .then(|| opts.encoding.new_encoder());
+        let table: Option<fn(char, &mut Vec<u8>) -> bool> = if opts.encoding == GBK {
+            Some(push_gbk)
+        } else if opts.encoding == BIG5 {
+            Some(push_big5)
+        } else {
+            None
+        };
         Encoder {
             opts,
             inner,
+            table,
             buf: Vec::new(),
             line: 1,
             column: 1,
@@ -80,6 +92,9 @@ impl Encoder {
                 self.buf.extend_from_slice(&b);
             }
             &self.buf
+        } else if let Some(push) = self.table {
+            self.encode_table(text, push)?;
+            &self.buf
         } else {
             self.encode_legacy(text, last)?;
             &self.buf
@@ -90,49 +105,112 @@ impl Encoder {
     }
 
     fn encode_legacy(&mut self, text: &str, last: bool) -> Result<()> {
-        let encoder = self.inner.as_mut().expect("legacy encoder");
-        self.buf.clear();
+        // Out of `self` while it runs, for `unmappable_char`.
+        let mut encoder = self.inner.take().expect("legacy encoder");
+        let done = self.encode_with(&mut encoder, text, last);
+        self.inner = Some(encoder);
+        done
+    }
+
+    fn encode_with(
+        &mut self,
+        encoder: &mut encoding_rs::Encoder,
+        text: &str,
+        last: bool,
+    ) -> Result<()> {
+        // The buffer is sized for the rest of the text only when it has too little room left:
+        // sizing (and zeroing) it for the rest at every unrepresentable character would cost
+        // the square of the text's length when there are many.
+        let mut len = 0usize;
         let mut src = text;
         let mut done = 0usize;
         loop {
             let need = encoder
                 .max_buffer_length_from_utf8_without_replacement(src.len())
                 .unwrap_or(src.len() * 4 + 16);
-            let start = self.buf.len();
-            self.buf.resize(start + need, 0);
+            if self.buf.len() < len + need {
+                self.buf.resize((len + need).max(2 * self.buf.len()), 0);
+            }
             let (result, read, written) =
-                encoder.encode_from_utf8_without_replacement(src, &mut self.buf[start..], last);
-            self.buf.truncate(start + written);
+                encoder.encode_from_utf8_without_replacement(src, &mut self.buf[len..], last);
+            len += written;
             done += read;
             src = &src[read..];
             match result {
                 EncoderResult::InputEmpty => break,
                 EncoderResult::OutputFull => continue,
                 EncoderResult::Unmappable(c) => {
-                    if self.opts.lossy {
-                        self.unmappable += 1;
-                        self.buf
-                            .extend_from_slice(format!("&#{};", c as u32).as_bytes());
-                        continue;
+                    let mut reference = Vec::new();
+                    self.unmappable_char(c, text, done - c.len_utf8(), &mut reference)?;
+                    if self.buf.len() < len + reference.len() {
+                        self.buf.resize(2 * (len + reference.len()), 0);
                     }
-                    let at = done - c.len_utf8();
-                    let (line, column) = advance(self.line, self.column, &text[..at]);
-                    return Err(Error::new(
-                        ErrorKind::Unmappable { ch: c, line, column },
-                        format!(
-                            "character {c:?} (U+{:04X}) at line {line}, column {column} cannot be written in {}; use --lossy-output to write it as &#{};",
-                            c as u32,
-                            self.opts.encoding.name(),
-                            c as u32
-                        ),
-                    ));
+                    self.buf[len..len + reference.len()].copy_from_slice(&reference);
+                    len += reference.len();
                 }
             }
         }
+        self.buf.truncate(len);
         let (line, column) = advance(self.line, self.column, text);
         self.line = line;
         self.column = column;
         Ok(())
+    }
+
+    /// Encodes `text` with a table's `push` (see `table`).
+    fn encode_table(&mut self, text: &str, push: fn(char, &mut Vec<u8>) -> bool) -> Result<()> {
+        let mut out = std::mem::take(&mut self.buf);
+        out.clear();
+        out.reserve(text.len());
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        let mut result = Ok(());
+        while i < bytes.len() {
+            // ASCII is itself in both encodings.
+            let ascii = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(bytes.len() - i);
+            out.extend_from_slice(&bytes[i..i + ascii]);
+            i += ascii;
+            let Some(c) = text[i..].chars().next() else {
+                break;
+            };
+            if !push(c, &mut out) {
+                result = self.unmappable_char(c, text, i, &mut out);
+                if result.is_err() {
+                    break;
+                }
+            }
+            i += c.len_utf8();
+        }
+        self.buf = out;
+        result?;
+        let (line, column) = advance(self.line, self.column, text);
+        self.line = line;
+        self.column = column;
+        Ok(())
+    }
+
+    /// A character the output encoding lacks, at byte `at` of `text`: its numeric character
+    /// reference appended to `out` with the lossy fallback, else an error naming its line and
+    /// column.
+    fn unmappable_char(&mut self, c: char, text: &str, at: usize, out: &mut Vec<u8>) -> Result<()> {
+        if self.opts.lossy {
+            self.unmappable += 1;
+            out.extend_from_slice(format!("&#{};", c as u32).as_bytes());
+            return Ok(());
+        }
+        let (line, column) = advance(self.line, self.column, &text[..at]);
+        Err(Error::new(
+            ErrorKind::Unmappable { ch: c, line, column },
+            format!(
+                "character {c:?} (U+{:04X}) at line {line}, column {column} cannot be written in {}; use --lossy-output to write it as &#{};",
+                c as u32,
+                self.opts.encoding.name(),
+                c as u32
+            ),
+        ))
     }
 
     /// (output encoding name, characters written with the lossy fallback).

@@ -32,6 +32,7 @@
 
 pub mod boilerplate;
 mod chars;
+mod codes;
 pub mod convert;
 pub mod decode;
 pub mod encode;

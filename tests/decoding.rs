@@ -368,3 +368,71 @@ mod reads {
         }
     }
 }
+
+/// Output encodings against encoding_rs, character by character: GBK and Big5 are written from
+/// zhtidy's own tables, the others by encoding_rs's encoders; both must write what encoding_rs
+/// writes, with `&#N;` for each character the encoding lacks (lossy), or fail at the first one
+/// (its line and column).
+mod encodes {
+    use proptest::prelude::*;
+    use zhtidy::{ErrorKind, Pipeline};
+
+    const LABELS: [&str; 5] = ["gbk", "big5", "gb18030", "shift_jis", "euc-kr"];
+
+    /// What the output should be: each character as encoding_rs encodes it alone, or its
+    /// reference; and the first character it cannot encode, with its line and column.
+    fn reference(label: &str, text: &str) -> (Vec<u8>, Option<(char, u64, u64)>) {
+        let enc = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap();
+        let (mut out, mut first, mut line, mut column) = (Vec::new(), None, 1, 1);
+        for c in text.chars() {
+            let mut buf = [0; 4];
+            let (bytes, _, unmappable) = enc.encode(c.encode_utf8(&mut buf));
+            if unmappable {
+                out.extend_from_slice(format!("&#{};", c as u32).as_bytes());
+                first = first.or(Some((c, line, column)));
+            } else {
+                out.extend_from_slice(&bytes);
+            }
+            if c == '\n' {
+                (line, column) = (line + 1, 1);
+            } else {
+                column += 1;
+            }
+        }
+        (out, first)
+    }
+
+    fn run(label: &str, text: &str, lossy: bool) -> zhtidy::Result<Vec<u8>> {
+        Pipeline::builder()
+            .only(&["convert"][..0])
+            .unwrap()
+            .output_encoding(label)
+            .unwrap()
+            .lossy_output(lossy)
+            .build()
+            .unwrap()
+            .run_bytes(text.as_bytes())
+            .map(|(out, _)| out)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn lossy_and_strict_outputs_agree_with_encoding_rs(
+            text in "([a-z \n,.]|[\u{4E00}-\u{9FFF}]|[\u{3400}-\u{4DBF}]|[\u{3000}-\u{30FF}]|[\u{AC00}-\u{AC20}]|[\u{1F600}-\u{1F610}]|[\u{20000}-\u{20010}]|€|¥|·|—){0,80}",
+            l in 0usize..LABELS.len(),
+        ) {
+            let label = LABELS[l];
+            let (want, first) = reference(label, &text);
+            prop_assert_eq!(run(label, &text, true).unwrap(), want);
+            match (run(label, &text, false), first) {
+                (Ok(out), None) => prop_assert_eq!(out, reference(label, &text).0),
+                (Err(e), Some((c, line, column))) => {
+                    prop_assert_eq!(e.kind(), &ErrorKind::Unmappable { ch: c, line, column });
+                }
+                (got, want) => prop_assert!(false, "{label}: {:?} against {:?}", got.map(|o| o.len()), want),
+            }
+        }
+    }
+}
