@@ -55,9 +55,6 @@ pub struct Encoder {
 impl Encoder {
     /// An encoder with `opts`.
     pub fn new(opts: EncodeOptions) -> Encoder {
-        let inner =
-            (opts.encoding != UTF_8 && opts.encoding != UTF_16LE && opts.encoding != UTF_16BE)
-                .then(|| opts.encoding.new_encoder());
         let table: Option<fn(char, &mut Vec<u8>) -> bool> = if opts.encoding == GBK {
             Some(push_gbk)
         } else if opts.encoding == BIG5 {
@@ -65,6 +62,11 @@ impl Encoder {
         } else {
             None
         };
+        let inner = (table.is_none()
+            && opts.encoding != UTF_8
+            && opts.encoding != UTF_16LE
+            && opts.encoding != UTF_16BE)
+            .then(|| opts.encoding.new_encoder());
         Encoder {
             opts,
             inner,
