@@ -193,6 +193,10 @@ def instructions(cmd):
     return None
 
 
+# The plain text's count, the same for both record sizes.
+PLAIN_INSTRUCTIONS = {}
+
+
 def instructions_ratio(lines, size):
     # Timings on a shared machine move by 10-30 % from run to run; instruction counts do not
     # (they miss cache effects, which the timings above include). 40,000 paragraphs, about 2 MB.
@@ -203,7 +207,9 @@ def instructions_ratio(lines, size):
         for i in range(0, len(lines), size):
             f.write(json.dumps({"id": i, "text": "\n".join(lines[i : i + size])}, ensure_ascii=False) + "\n")
     ij = instructions([BIN, "--jsonl", "--to", "s2tw", str(jsonl)])
-    ip = instructions([BIN, "--to", "s2tw", str(plain)])
+    if "plain" not in PLAIN_INSTRUCTIONS:
+        PLAIN_INSTRUCTIONS["plain"] = instructions([BIN, "--to", "s2tw", str(plain)])
+    ip = PLAIN_INSTRUCTIONS["plain"]
     if ij and ip:
         print(f"    instructions (valgrind, 2 MB of the text): {ij / 1e6:.0f}M against {ip / 1e6:.0f}M, {ij / ip:.2f}x")
 

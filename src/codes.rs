@@ -19,6 +19,20 @@ fn code_in(table: &[u16; 0x10000], c: char) -> Option<u16> {
     table.get(cp).copied().filter(|&code| code != 0)
 }
 
+/// The table writer for `enc`, when it has one (GBK and Big5): appends a character's bytes and
+/// says whether the encoding has it.
+pub(crate) fn table_encoder(
+    enc: &'static encoding_rs::Encoding,
+) -> Option<fn(char, &mut Vec<u8>) -> bool> {
+    if enc == encoding_rs::GBK {
+        Some(push_gbk)
+    } else if enc == encoding_rs::BIG5 {
+        Some(push_big5)
+    } else {
+        None
+    }
+}
+
 /// Appends `c`'s GBK bytes to `out`; `false` (nothing appended) if GBK cannot encode `c`.
 pub(crate) fn push_gbk(c: char, out: &mut Vec<u8>) -> bool {
     match gbk_code(c) {

@@ -4,9 +4,9 @@
 
 use std::io::Write;
 
-use encoding_rs::{EncoderResult, Encoding, BIG5, GBK, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs::{EncoderResult, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 
-use crate::codes::{push_big5, push_gbk};
+use crate::codes::table_encoder;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Encoding options.
@@ -55,13 +55,7 @@ pub struct Encoder {
 impl Encoder {
     /// An encoder with `opts`.
     pub fn new(opts: EncodeOptions) -> Encoder {
-        let table: Option<fn(char, &mut Vec<u8>) -> bool> = if opts.encoding == GBK {
-            Some(push_gbk)
-        } else if opts.encoding == BIG5 {
-            Some(push_big5)
-        } else {
-            None
-        };
+        let table = table_encoder(opts.encoding);
         let inner = (table.is_none()
             && opts.encoding != UTF_8
             && opts.encoding != UTF_16LE

@@ -310,9 +310,8 @@ fn repeated_lines(
     kept: &Kept,
     threads: usize,
 ) -> HashMap<PathBuf, Arc<HashSet<u64>>> {
-    let out = Mutex::new(HashMap::new());
     if args.repeated_lines == 0 || !builder.has_boilerplate() || jobs.len() < 2 {
-        return out.into_inner().unwrap();
+        return HashMap::new();
     }
     // Per folder: the files not counted yet, and the counts so far.
     let mut open: HashMap<PathBuf, (usize, RepeatedLines)> = HashMap::new();
@@ -326,6 +325,7 @@ fn repeated_lines(
     }
     open.retain(|_, (files, _)| *files >= args.repeated_lines.max(2));
     let open = Mutex::new(open);
+    let out = Mutex::new(HashMap::new());
     let next = AtomicUsize::new(0);
     let budget = AtomicU64::new(CACHE_BUDGET);
     // Takes `n` bytes of the budget, if there are that many left.

@@ -23,9 +23,10 @@
 //! **Known false positives.** None seen on the clean-text corpus; a short line with `?` followed
 //! by rare characters could in principle be rewritten if a candidate happens to form words.
 
-use super::model::{decode_gbk_strict, gbk_bytes, is_cjk_punct, is_han, plausibility, push_gbk};
+use super::model::{decode_gbk_strict, gbk_bytes, is_cjk_punct, is_han, plausibility};
 use super::pinyin::is_reading;
 use super::Found;
+use crate::codes::push_gbk;
 
 /// How many characters after `?` are re-decoded at most.
 const WINDOW: usize = 24;

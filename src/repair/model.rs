@@ -6,7 +6,6 @@ use std::sync::OnceLock;
 use encoding_rs::GBK;
 
 use crate::codes::{charsets, gbk_code};
-pub(crate) use crate::codes::{push_big5, push_gbk};
 
 /// Whether `c` is a CJK unified ideograph (basic block or extension A/B..).
 pub(crate) fn is_han(c: char) -> bool {

@@ -23,8 +23,9 @@
 
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8, WINDOWS_1252};
 
-use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility, push_big5, push_gbk};
+use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility};
 use super::Found;
+use crate::codes::table_encoder;
 
 /// Shortest Han run tried for the Han-to-Han cases.
 const MIN_HAN_RUN: usize = 4;
@@ -63,13 +64,9 @@ fn encode(enc: &'static Encoding, s: &str) -> Option<Vec<u8>> {
             })
             .collect();
     }
-    // Looked up in tables (encoding_rs searches its whole index for a character the encoding
-    // lacks, which rare-character text is full of).
-    let push = if enc == GBK {
-        push_gbk
-    } else if enc == BIG5 {
-        push_big5
-    } else {
+    // GBK and Big5 are looked up in tables (encoding_rs searches its whole index for a
+    // character the encoding lacks, which rare-character text is full of).
+    let Some(push) = table_encoder(enc) else {
         let (b, _, bad) = enc.encode(s);
         return (!bad).then(|| b.into_owned());
     };
@@ -201,12 +198,14 @@ fn han_runs(line: &str, found: &mut Found) {
             continue;
         }
         // Structural test first (cheap): the run must re-decode strictly into CJK text.
+        // Each wrong encoding's bytes serve two readings.
+        let (gbk, big5) = (encode(GBK, run), encode(BIG5, run));
         let mut candidates = Vec::new();
-        for (wrong, right) in [(GBK, UTF_8), (BIG5, UTF_8), (GBK, BIG5), (BIG5, GBK)] {
-            let Some(bytes) = encode(wrong, run) else {
+        for (bytes, right) in [(&gbk, UTF_8), (&big5, UTF_8), (&gbk, BIG5), (&big5, GBK)] {
+            let Some(bytes) = bytes else {
                 continue;
             };
-            let Some(fixed) = decode_strict(right, &bytes) else {
+            let Some(fixed) = decode_strict(right, bytes) else {
                 continue;
             };
             if fixed != run && all_cjk(&fixed) {
