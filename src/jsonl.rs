@@ -1,5 +1,6 @@
 //! JSON Lines for corpus pipelines: clean one string field of every record, pass every other
-//! field through byte for byte, one line out per line in, in order.
+//! field through byte for byte, one line out per line in, in order, each with the line ending it
+//! came with (`\n` or `\r\n`; `\n` after a last line that had none).
 //!
 //! A malformed line (not a JSON object, or without the text field as a string) is an error that
 //! names its line number; with `skip_bad_lines` it is written out unchanged instead (and
@@ -52,7 +53,8 @@ pub struct JsonlSummary {
 }
 
 /// Cleans every record of `input` into `output`; `on_report` receives each record's report
-/// (with `input` set to `name:LINE`).
+/// (with `input` set to `name:LINE`). A malformed line's error names its line number, not
+/// `name` (the caller says which input it was).
 pub fn run_jsonl<R: BufRead, W: Write>(
     builder: &PipelineBuilder,
     name: &str,
@@ -209,7 +211,7 @@ fn run_jsonl_with<R: BufRead, W: Write>(
                     return Err(Error::new(
                         ErrorKind::Usage,
                         format!(
-                            "{name}: line {n}: {why} (use --skip-bad-lines to pass such lines through)"
+                            "line {n}: {why} (use --skip-bad-lines to pass such lines through)"
                         ),
                     ));
                 }
@@ -217,7 +219,11 @@ fn run_jsonl_with<R: BufRead, W: Write>(
                 summary.bad_lines += 1;
                 out.extend_from_slice(body);
             }
-            out.push(b'\n');
+            // The line's own ending (`\r\n` stays `\r\n`); a last line without one gets `\n`.
+            out.extend_from_slice(match &line[body.len()..] {
+                b"" => b"\n",
+                end => end,
+            });
             output
                 .write_all(&out)
                 .map_err(|e| Error::io("writing output", e))?;
@@ -503,6 +509,20 @@ mod tests {
             run(input, &opts).unwrap(),
             "{\"text\":\"漢\"}\nnot json\n{\"other\":1}\n"
         );
+    }
+
+    #[test]
+    fn line_endings_are_kept() {
+        let input = "{\"text\":\"汉\"}\r\n\r\n{\"text\":\"汉\"}\n{\"text\":\"汉\"}";
+        assert_eq!(
+            run(input, &JsonlOptions::default()).unwrap(),
+            "{\"text\":\"漢\"}\r\n\r\n{\"text\":\"漢\"}\n{\"text\":\"漢\"}\n"
+        );
+        let opts = JsonlOptions {
+            skip_bad_lines: true,
+            ..Default::default()
+        };
+        assert_eq!(run("bad\r\n", &opts).unwrap(), "bad\r\n");
     }
 
     #[test]
