@@ -50,6 +50,9 @@ pub struct JsonlSummary {
     pub bytes_in: u64,
     /// Bytes written.
     pub bytes_out: u64,
+    /// Each stage's changes over all cleaned records, by stage name in pipeline order (as
+    /// [`crate::report::StageReport`] counts them).
+    pub changes: Vec<(&'static str, u64)>,
 }
 
 /// Cleans every record of `input` into `output`; `on_report` receives each record's report
@@ -159,6 +162,11 @@ fn run_jsonl_with<R: BufRead, W: Write>(
                 c.clear();
             }
             let errors = Pipeline::run_batch(&mut pipes[..texts.len()], &texts, &mut cleaned);
+            for (p, e) in pipes.iter().zip(&errors) {
+                if e.is_none() {
+                    p.add_changes(&mut summary.changes);
+                }
+            }
             for (i, p) in parsed.iter().enumerate() {
                 if let (Ok(Some(_)), Some(e)) = (p, &errors.get(slot[i]).and_then(|e| e.as_ref())) {
                     failed[i] = Some(e.to_string());
@@ -167,11 +175,15 @@ fn run_jsonl_with<R: BufRead, W: Write>(
         } else {
             for (i, p) in parsed.iter().enumerate() {
                 let done = match p {
-                    Ok(Some(rec)) => {
-                        clean_one(builder, template.as_ref(), on_report.is_some(), &rec.value)
-                            .map_err(|e| failed[i] = Some(e))
-                            .ok()
-                    }
+                    Ok(Some(rec)) => clean_one(
+                        builder,
+                        template.as_ref(),
+                        on_report.is_some(),
+                        &rec.value,
+                        &mut summary.changes,
+                    )
+                    .map_err(|e| failed[i] = Some(e))
+                    .ok(),
                     _ => None,
                 };
                 single.push(done);
@@ -355,26 +367,27 @@ fn write_record(body: &[u8], rec: &Record, cleaned: &str, out: &mut Vec<u8>) {
 }
 
 /// Cleans one record's text with a pipeline of its own (forked from the template, or built when
-/// the stages must detect something), with its report when asked.
+/// the stages must detect something), with its report when asked; adds its changes to `totals`.
 fn clean_one(
     builder: &PipelineBuilder,
     template: Option<&Pipeline>,
     want_report: bool,
     text: &str,
+    totals: &mut Vec<(&'static str, u64)>,
 ) -> std::result::Result<(String, Option<Report>), String> {
-    let pipeline = match template.and_then(|t| t.fork()) {
-        Some(p) => Ok(p),
-        None => builder.build(),
+    let mut p = match template.and_then(|t| t.fork()) {
+        Some(p) => p,
+        None => builder.build().map_err(|e| e.to_string())?,
     };
-    pipeline
-        .and_then(|p| {
-            if want_report {
-                p.run_str(text).map(|(c, r)| (c, Some(r)))
-            } else {
-                p.run_text(text).map(|c| (c, None))
-            }
-        })
-        .map_err(|e| e.to_string())
+    let mut out = String::with_capacity(text.len());
+    p.push_text(text, &mut out, true)
+        .map_err(|e| e.to_string())?;
+    p.add_changes(totals);
+    let report = want_report.then(|| {
+        p.add_bytes_out(out.len() as u64);
+        p.finish(text.len() as u64)
+    });
+    Ok((out, report))
 }
 
 /// The value of a JSON string's contents (between the quotes) that the parser has checked:

@@ -31,6 +31,12 @@ pub trait Stage: Send {
     /// What the stage did so far.
     fn report(&self) -> StageReport;
 
+    /// The `changes` of [`Stage::report`], without building the rest of the report (counted for
+    /// every JSON Lines record).
+    fn changes(&self) -> u64 {
+        self.report().changes
+    }
+
     /// Whether the output for each line depends only on that line, so that a document can be
     /// cut at newlines and the pieces processed independently (`-j`).
     fn line_local(&self) -> bool {
@@ -789,6 +795,21 @@ impl Pipeline {
             }
         }
         mine
+    }
+
+    /// Adds each stage's changes so far to `totals`, which is empty or was filled by pipelines
+    /// of the same builder (the same stages in the same order).
+    pub(crate) fn add_changes(&self, totals: &mut Vec<(&'static str, u64)>) {
+        if totals.is_empty() {
+            totals.extend(self.stages.iter().map(|s| (s.name(), 0)));
+        }
+        debug_assert!(totals
+            .iter()
+            .map(|t| t.0)
+            .eq(self.stages.iter().map(|s| s.name())));
+        for (t, s) in totals.iter_mut().zip(&self.stages) {
+            t.1 += s.changes();
+        }
     }
 
     pub(crate) fn stage_reports(&self) -> Vec<StageReport> {

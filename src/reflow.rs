@@ -713,10 +713,14 @@ impl Stage for ReflowStage {
         Ok(pos)
     }
 
+    fn changes(&self) -> u64 {
+        self.joins + self.unspaced
+    }
+
     fn report(&self) -> StageReport {
         StageReport {
             stage: "reflow".into(),
-            changes: self.joins + self.unspaced,
+            changes: self.changes(),
             detail: json!({
                 "joined_lines": self.joins,
                 "joined_over_blank_lines": self.joins_over_blank,

@@ -388,6 +388,52 @@ fn jsonl_round_trip_with_unicode_escapes_and_compression() {
 }
 
 #[test]
+fn the_summary_counts_jsonl_changes_with_or_without_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(
+        src.join("a.jsonl"),
+        "{\"text\":\"<p>软件</p><!-- x -->开发\"}\n{\"text\":\"國家郵政局召開快遞業(yè)務(wù)會議\"}\n{\"text\":\"鼠标\"}\n",
+    )
+    .unwrap();
+    fs::write(src.join("b.txt"), "软件开发\n").unwrap();
+    let summary = |extra: &[&str], out: &str| {
+        let assert = zhtidy()
+            .args(["--jsonl", "--html", "--to", "tw", "-j", "1", "--out-dir"])
+            .arg(dir.path().join(out))
+            .args(extra)
+            .arg(&src)
+            .assert()
+            .success();
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        stderr.split("changes: ").nth(1).unwrap().trim().to_string()
+    };
+    let report = dir.path().join("report.jsonl");
+    let with_reports = summary(&[&format!("--report={}", report.display())], "o1");
+    // What the reports count, per stage.
+    let mut expected = std::collections::BTreeMap::<String, u64>::new();
+    for line in fs::read_to_string(&report).unwrap().lines() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        for st in r["stages"].as_array().unwrap() {
+            let n = st["changes"].as_u64().unwrap();
+            if n > 0 {
+                *expected
+                    .entry(st["stage"].as_str().unwrap().into())
+                    .or_default() += n;
+            }
+        }
+    }
+    let expected: Vec<String> = expected.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let expected = expected.join(", ");
+    // Two tags and a comment; two pinyin annotations.
+    assert!(expected.contains("html 3, repair 2"), "{expected}");
+    assert_eq!(with_reports, expected);
+    assert_eq!(summary(&[], "o2"), expected);
+    assert_eq!(summary(&["--line-buffered"], "o3"), expected);
+}
+
+#[test]
 fn malformed_jsonl_is_an_error_with_the_line_number_or_passed_through() {
     let input = "{\"text\":\"汉\"}\n{broken\n{\"text\":\"字\"}\n";
     zhtidy()

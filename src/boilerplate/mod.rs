@@ -399,13 +399,17 @@ impl Stage for BoilerplateStage {
         Ok(pos)
     }
 
+    fn changes(&self) -> u64 {
+        self.removed_count
+    }
+
     fn report(&self) -> StageReport {
         // Held lines are judged later than the lines after them: list in document order.
         let mut removed = self.removed.clone();
         removed.sort_by_key(|r| r.line);
         StageReport {
             stage: "boilerplate".into(),
-            changes: self.removed_count,
+            changes: self.changes(),
             detail: json!({
                 "by_rule": self.by_rule,
                 "removed": removed,

@@ -74,11 +74,16 @@ impl Kept {
 
 /// How one file ended.
 enum Outcome {
-    Done(Vec<Report>),
+    /// Converted: the reports (one per JSON Lines record only with `--report` or `--check`),
+    /// and each stage's changes.
+    Done(Vec<Report>, Vec<(String, u64)>),
     /// Skipped, with why (binary, a symlink, ...).
     Skipped(String),
     Failed(String),
 }
+
+/// A converted file's reports and each stage's changes (see [`Outcome::Done`]).
+type Done = (Vec<Report>, Vec<(String, u64)>);
 
 /// Whether the arguments ask for folder mode.
 pub fn wanted(args: &Args) -> bool {
@@ -490,7 +495,7 @@ fn process(
     folders: &OutputFolders,
 ) -> Outcome {
     let dest = destination(args, job);
-    let result = (|| -> zhtidy::Result<Option<Vec<Report>>> {
+    let result = (|| -> zhtidy::Result<Option<Done>> {
         let name = job.src.display().to_string();
         let mut input: Box<dyn Read + '_> = match &cached {
             Some(bytes) => Box::new(bytes.as_slice()),
@@ -514,7 +519,7 @@ fn process(
                 exact,
             })
         };
-        let reports = if args.jsonl && is_jsonl(&job.src) {
+        let done = if args.jsonl && is_jsonl(&job.src) {
             let out: Box<dyn Write + '_> = match &tmp {
                 None => Box::new(io::sink()),
                 Some(t) => Box::new(BufWriter::with_capacity(64 * 1024, t.file.as_file())),
@@ -539,11 +544,11 @@ fn process(
                 ),
                 _ => out,
             };
-            if args.report.is_some() || args.check {
+            let summary = if args.report.is_some() || args.check {
                 run_jsonl(builder, &name, BufReader::new(reader), writer, jsonl, |r| {
                     reports.push(r);
                     Ok(())
-                })?;
+                })?
             } else {
                 zhtidy::jsonl::run_jsonl_quiet(
                     builder,
@@ -551,9 +556,10 @@ fn process(
                     BufReader::new(reader),
                     writer,
                     jsonl,
-                )?;
-            }
-            reports
+                )?
+            };
+            let changes = summary.changes.iter();
+            (reports, changes.map(|&(s, n)| (s.to_string(), n)).collect())
         } else {
             let mut p = builder.build_with_repeated(repeated)?;
             p.set_name(name);
@@ -563,15 +569,17 @@ fn process(
                 None => p.run(&mut input, io::sink())?,
                 Some(t) => p.run(&mut input, t.file.as_file())?,
             };
-            vec![r]
+            let changes = r.stages.iter().map(|s| (s.stage.clone(), s.changes));
+            let changes = changes.collect();
+            (vec![r], changes)
         };
         if let Some(t) = tmp {
             finish_atomic(t, job, &dest, args.backup.as_deref())?;
         }
-        Ok(Some(reports))
+        Ok(Some(done))
     })();
     match result {
-        Ok(Some(r)) => Outcome::Done(r),
+        Ok(Some((r, changes))) => Outcome::Done(r, changes),
         Ok(None) => Outcome::Skipped("nothing to do".into()),
         Err(e) if *e.kind() == ErrorKind::Binary => Outcome::Skipped(format!("binary file: {e}")),
         Err(e) => Outcome::Failed(e.to_string()),
@@ -692,16 +700,16 @@ impl Emitter {
 
     fn emit(&mut self, job: &Job, outcome: Outcome, args: &Args) -> Result<()> {
         match outcome {
-            Outcome::Done(reports) => {
+            Outcome::Done(reports, changes) => {
                 self.ok += 1;
+                for (stage, n) in changes {
+                    if n > 0 {
+                        *self.fixes.entry(stage).or_default() += n;
+                    }
+                }
                 for r in &reports {
                     if let Some(w) = self.report_sink.as_mut() {
                         writeln!(w, "{}", r.to_json_line())?;
-                    }
-                    for st in &r.stages {
-                        if st.changes > 0 {
-                            *self.fixes.entry(st.stage.clone()).or_default() += st.changes;
-                        }
                     }
                     if args.check {
                         self.changed |=

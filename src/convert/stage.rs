@@ -172,6 +172,10 @@ impl Stage for ConvertStage {
         true
     }
 
+    fn changes(&self) -> u64 {
+        self.conv.changes.replaced + self.conv.changes.normalized
+    }
+
     fn report(&self) -> StageReport {
         let config = self.config().map(|c| c.name());
         let mut detail = json!({
@@ -190,7 +194,7 @@ impl Stage for ConvertStage {
         }
         StageReport {
             stage: "convert".into(),
-            changes: self.conv.changes.replaced + self.conv.changes.normalized,
+            changes: self.changes(),
             detail,
         }
     }

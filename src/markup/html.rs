@@ -301,6 +301,12 @@ impl HtmlText {
         l.out.clear();
     }
 
+    /// Tags and comments removed so far.
+    pub(crate) fn changes(&self) -> u64 {
+        let sink = self.tokenizer.sink.0.borrow();
+        sink.counts.tags + sink.counts.comments
+    }
+
     pub(crate) fn counts(&self) -> Counts {
         self.tokenizer.sink.0.borrow().counts.clone()
     }

@@ -301,6 +301,13 @@ impl Stage for MarkupStage {
         Ok(input.len())
     }
 
+    fn changes(&self) -> u64 {
+        match &self.state {
+            State::Html(h) => h.changes(),
+            _ => self.counts.tags + self.counts.comments,
+        }
+    }
+
     fn report(&self) -> StageReport {
         let html = matches!(self.state, State::Html(_)) || self.main_content_outcome.is_some();
         let counts = match &self.state {
@@ -309,7 +316,7 @@ impl Stage for MarkupStage {
         };
         StageReport {
             stage: "html".into(),
-            changes: counts.tags + counts.comments,
+            changes: self.changes(),
             detail: json!({
                 "html": html,
                 "front_matter": self.found_front_matter,

@@ -536,10 +536,14 @@ impl Stage for RepairStage {
         true
     }
 
+    fn changes(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
     fn report(&self) -> StageReport {
         StageReport {
             stage: "repair".into(),
-            changes: self.counts.values().sum(),
+            changes: self.changes(),
             detail: json!({
                 "fixes": self.counts,
                 "unsure": self.unsure,
