@@ -601,7 +601,26 @@ impl Pipeline {
     ///
     /// On error, output written so far stays written (this is a stream); the error says what
     /// failed. Callers writing to a file should write to a temporary file and rename it.
-    pub fn run<R: Read, W: Write>(mut self, mut input: R, mut output: W) -> Result<Report> {
+    pub fn run<R: Read, W: Write>(mut self, input: R, output: W) -> Result<Report> {
+        let bytes_in = self.stream(input, output)?;
+        Ok(self.finish(bytes_in))
+    }
+
+    /// Like [`Pipeline::run`] without building the report (cheaper for many small files): each
+    /// stage's changes, by stage name in pipeline order.
+    pub fn run_quiet<R: Read, W: Write>(
+        mut self,
+        input: R,
+        output: W,
+    ) -> Result<Vec<(&'static str, u64)>> {
+        self.stream(input, output)?;
+        let mut changes = Vec::new();
+        self.add_changes(&mut changes);
+        Ok(changes)
+    }
+
+    /// Runs the whole document from `input` to `output`; returns the bytes read.
+    fn stream<R: Read, W: Write>(&mut self, mut input: R, mut output: W) -> Result<u64> {
         // UTF-8 input is validated where it was read and the first stage reads it there; what
         // that stage leaves stays at the front of the buffer for the next round.
         let mut buf = InputBuf::default();
@@ -631,7 +650,7 @@ impl Pipeline {
             }
         }
         output.flush().map_err(|e| Error::io("writing output", e))?;
-        Ok(self.finish(bytes_in))
+        Ok(bytes_in)
     }
 
     /// Runs a whole document held in memory.

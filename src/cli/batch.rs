@@ -565,13 +565,24 @@ fn process(
             p.set_name(name);
             // Straight into the file: the pipeline writes once per read of the input (a
             // buffer would only copy, and one per file costs more than a small file).
-            let r = match &tmp {
-                None => p.run(&mut input, io::sink())?,
-                Some(t) => p.run(&mut input, t.file.as_file())?,
-            };
-            let changes = r.stages.iter().map(|s| (s.stage.clone(), s.changes));
-            let changes = changes.collect();
-            (vec![r], changes)
+            // Reports only when they are written or checked (building them costs as much as
+            // converting a small file does).
+            if args.report.is_some() || args.check {
+                let r = match &tmp {
+                    None => p.run(&mut input, io::sink())?,
+                    Some(t) => p.run(&mut input, t.file.as_file())?,
+                };
+                let changes = r.stages.iter().map(|s| (s.stage.clone(), s.changes));
+                let changes = changes.collect();
+                (vec![r], changes)
+            } else {
+                let changes = match &tmp {
+                    None => p.run_quiet(&mut input, io::sink())?,
+                    Some(t) => p.run_quiet(&mut input, t.file.as_file())?,
+                };
+                let changes = changes.into_iter().map(|(s, n)| (s.to_string(), n));
+                (Vec::new(), changes.collect())
+            }
         };
         if let Some(t) = tmp {
             finish_atomic(t, job, &dest, args.backup.as_deref())?;
