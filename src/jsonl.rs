@@ -25,8 +25,12 @@ pub struct JsonlOptions {
     pub text_key: String,
     /// Write malformed lines out unchanged instead of failing.
     pub skip_bad_lines: bool,
-    /// Flush after every output line (for a caller that feeds one record at a time).
+    /// Flush after every output line (for a caller that feeds one record at a time); records
+    /// are then cleaned one at a time on the calling thread.
     pub line_buffered: bool,
+    /// Threads cleaning records (batches of them) in parallel; output, reports and messages
+    /// are the same whatever the number. 1: the calling thread cleans them. 0 counts as 1.
+    pub threads: usize,
 }
 
 impl Default for JsonlOptions {
@@ -35,6 +39,7 @@ impl Default for JsonlOptions {
             text_key: "text".into(),
             skip_bad_lines: false,
             line_buffered: false,
+            threads: 1,
         }
     }
 }
@@ -46,7 +51,9 @@ pub struct JsonlSummary {
     pub records: u64,
     /// Malformed lines passed through unchanged (`skip_bad_lines`).
     pub bad_lines: u64,
-    /// Bytes read and written.
+    /// Lines read.
+    pub lines: u64,
+    /// Bytes read.
     pub bytes_in: u64,
     /// Bytes written.
     pub bytes_out: u64,
@@ -95,31 +102,148 @@ fn run_jsonl_with<R: BufRead, W: Write>(
     opts: &JsonlOptions,
     mut on_report: Option<impl FnMut(Report) -> Result<()>>,
 ) -> Result<JsonlSummary> {
-    // Records are many small documents: when the stages need no detection, one pipeline is
-    // built and forked for each record (cheaper than building).
-    let template = builder.build()?.fork();
-    // Without reports or line buffering, records are read ahead in batches and cleaned stage by
-    // stage across the batch (see `Pipeline::run_batch`): each stage's tables stay in cache.
-    // A co-process feeding one record at a time asks for `line_buffered`, and gets one at a time.
-    let batching = template.is_some() && on_report.is_none() && !opts.line_buffered;
-    let (max_lines, max_bytes) = if batching {
-        (BATCH_RECORDS, BATCH_BYTES)
-    } else {
-        (1, 0)
-    };
+    let mut cleaner = Cleaner::new(builder, name, opts, on_report.is_some())?;
     let mut summary = JsonlSummary::default();
-    let mut lines: Vec<Vec<u8>> = Vec::new();
-    let mut pipes: Vec<Pipeline> = Vec::new();
-    let mut cleaned: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    let mut n = 0u64;
-    loop {
+    // A co-process feeding one record at a time asks for `line_buffered`, and gets one at a
+    // time: no batch waits for a line that has not come, and no thread runs ahead.
+    let threads = if opts.line_buffered {
+        1
+    } else {
+        opts.threads.max(1)
+    };
+    let limits = if opts.line_buffered || (threads == 1 && !cleaner.batching) {
+        (1, 0)
+    } else {
+        (BATCH_RECORDS, BATCH_BYTES)
+    };
+    let mut emit = |done: &mut Cleaned, summary: &mut JsonlSummary| {
+        done.emit(name, &mut output, opts, on_report.as_mut(), summary)
+    };
+    if threads == 1 {
+        let (mut batch, mut done) = (Batch::default(), Cleaned::default());
+        while batch.read(&mut input, limits, &mut summary)? > 0 {
+            cleaner.clean(&batch, &mut done);
+            emit(&mut done, &mut summary)?;
+        }
+    } else {
+        run_parallel(
+            builder,
+            cleaner,
+            threads,
+            &mut input,
+            limits,
+            &mut summary,
+            &mut emit,
+        )?;
+    }
+    output.flush().map_err(|e| Error::io("writing output", e))?;
+    Ok(summary)
+}
+
+/// Cleans batches on `threads` threads (`cleaner` and one more per thread) while this thread
+/// reads the input and emits the cleaned batches in input order. At most two batches per
+/// thread are read ahead, so memory does not grow with the input.
+fn run_parallel<R: BufRead>(
+    builder: &PipelineBuilder,
+    cleaner: Cleaner,
+    threads: usize,
+    input: &mut R,
+    limits: (usize, usize),
+    summary: &mut JsonlSummary,
+    emit: &mut dyn FnMut(&mut Cleaned, &mut JsonlSummary) -> Result<()>,
+) -> Result<()> {
+    use std::collections::BTreeMap;
+    use std::sync::{mpsc, Mutex};
+    let (name, opts, want_reports) = (cleaner.name, cleaner.opts, cleaner.want_reports);
+    let (work_tx, work_rx) = mpsc::channel::<(usize, Batch, Cleaned)>();
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Batch, Cleaned)>();
+    let work_rx = Mutex::new(work_rx);
+    std::thread::scope(|s| -> Result<()> {
+        // Dropping `work_tx` (on any return) stops the threads.
+        let work_tx = work_tx;
+        let mut first = Some(cleaner);
+        for _ in 0..threads {
+            let mut cleaner = match first.take() {
+                Some(c) => c,
+                None => Cleaner::new(builder, name, opts, want_reports)?,
+            };
+            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+            s.spawn(move || loop {
+                // The lock is held only while waiting for the next batch.
+                let next = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, batch, mut done))) = next else {
+                    return;
+                };
+                // A panic (a bug) fails the run at this batch instead of leaving the reader
+                // waiting for it.
+                let clean = || cleaner.clean(&batch, &mut done);
+                let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(clean));
+                if panicked.is_err() {
+                    done.clear();
+                    let n = batch.first;
+                    done.fatal = Some(format!("line {n}: internal error (a bug in zhtidy)"));
+                }
+                if done_tx.send((seq, batch, done)).is_err() || panicked.is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        let (mut sent, mut emitted, mut eof) = (0usize, 0usize, false);
+        let mut spare: Vec<(Batch, Cleaned)> = Vec::new();
+        let mut waiting = BTreeMap::new();
+        loop {
+            while !eof && sent - emitted < 2 * threads {
+                let (mut batch, done) = spare.pop().unwrap_or_default();
+                if batch.read(input, limits, summary)? == 0 {
+                    eof = true;
+                    break;
+                }
+                work_tx
+                    .send((sent, batch, done))
+                    .expect("the cleaning threads run until the sender is dropped");
+                sent += 1;
+            }
+            if emitted == sent {
+                return Ok(());
+            }
+            let (seq, batch, done) = done_rx
+                .recv()
+                .expect("a cleaning thread sends back every batch it takes");
+            waiting.insert(seq, (batch, done));
+            while let Some(mut next) = waiting.remove(&emitted) {
+                emit(&mut next.1, summary)?;
+                emitted += 1;
+                spare.push(next);
+            }
+        }
+    })
+}
+
+/// Input lines (endings included) read as one batch; `first` is the number of the first.
+#[derive(Default)]
+struct Batch {
+    first: u64,
+    lines: Vec<Vec<u8>>,
+    count: usize,
+}
+
+impl Batch {
+    /// Reads the next batch: up to `max_lines` lines, and no more once `max_bytes` are read.
+    /// Returns the number of lines (0 at the end of the input).
+    fn read<R: BufRead>(
+        &mut self,
+        input: &mut R,
+        (max_lines, max_bytes): (usize, usize),
+        summary: &mut JsonlSummary,
+    ) -> Result<usize> {
+        self.first = summary.lines + 1;
         let (mut count, mut bytes) = (0, 0);
         while count < max_lines && (count == 0 || bytes < max_bytes) {
-            if lines.len() == count {
-                lines.push(Vec::new());
+            if self.lines.len() == count {
+                self.lines.push(Vec::new());
             }
-            let line = &mut lines[count];
+            let line = &mut self.lines[count];
             line.clear();
             let read = input
                 .read_until(b'\n', line)
@@ -131,21 +255,135 @@ fn run_jsonl_with<R: BufRead, W: Write>(
             bytes += read;
             count += 1;
         }
-        if count == 0 {
-            break;
+        self.count = count;
+        summary.lines += count as u64;
+        Ok(count)
+    }
+
+    fn lines(&self) -> &[Vec<u8>] {
+        &self.lines[..self.count]
+    }
+}
+
+/// A cleaned batch, to be emitted in input order.
+#[derive(Default)]
+struct Cleaned {
+    /// The output lines, up to the first fatal one.
+    out: Vec<u8>,
+    /// The cleaned records' reports (when asked), `input` set.
+    reports: Vec<Report>,
+    /// Lines passed through unchanged (`skip_bad_lines`): number, why.
+    bad: Vec<(u64, String)>,
+    /// What stopped the run at a line (a malformed one without `skip_bad_lines`).
+    fatal: Option<String>,
+    records: u64,
+    changes: Vec<(&'static str, u64)>,
+}
+
+impl Cleaned {
+    fn clear(&mut self) {
+        self.out.clear();
+        self.reports.clear();
+        self.bad.clear();
+        self.fatal = None;
+        self.records = 0;
+        self.changes.iter_mut().for_each(|c| c.1 = 0);
+    }
+
+    /// Writes the batch out and adds it to `summary`; the fatal line's error, after the lines
+    /// before it.
+    fn emit<W: Write>(
+        &mut self,
+        name: &str,
+        output: &mut W,
+        opts: &JsonlOptions,
+        on_report: Option<&mut impl FnMut(Report) -> Result<()>>,
+        summary: &mut JsonlSummary,
+    ) -> Result<()> {
+        for (n, why) in &self.bad {
+            eprintln!("zhtidy: {name}:{n}: {why}; line passed through unchanged");
         }
-        let batch = &lines[..count];
-        let parsed: Vec<_> = batch
+        summary.bad_lines += self.bad.len() as u64;
+        summary.records += self.records;
+        if summary.changes.is_empty() {
+            summary.changes = self.changes.clone();
+        } else {
+            for (t, c) in summary.changes.iter_mut().zip(&self.changes) {
+                t.1 += c.1;
+            }
+        }
+        output
+            .write_all(&self.out)
+            .map_err(|e| Error::io("writing output", e))?;
+        summary.bytes_out += self.out.len() as u64;
+        if opts.line_buffered {
+            output.flush().map_err(|e| Error::io("writing output", e))?;
+        }
+        if let Some(f) = on_report {
+            for r in self.reports.drain(..) {
+                f(r)?;
+            }
+        }
+        if let Some(why) = &self.fatal {
+            output.flush().map_err(|e| Error::io("writing output", e))?;
+            return Err(Error::new(ErrorKind::Usage, why.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// A thread's pipelines and buffers for cleaning batches of records.
+struct Cleaner<'a> {
+    builder: &'a PipelineBuilder,
+    name: &'a str,
+    opts: &'a JsonlOptions,
+    want_reports: bool,
+    /// Records are many small documents: when the stages need no detection, one pipeline is
+    /// built and forked for each record (cheaper than building).
+    template: Option<Pipeline>,
+    /// Without reports, a batch is cleaned stage by stage across its records (see
+    /// `Pipeline::run_batch`): each stage's tables stay in cache.
+    batching: bool,
+    pipes: Vec<Pipeline>,
+    cleaned: Vec<String>,
+}
+
+impl<'a> Cleaner<'a> {
+    fn new(
+        builder: &'a PipelineBuilder,
+        name: &'a str,
+        opts: &'a JsonlOptions,
+        want_reports: bool,
+    ) -> Result<Cleaner<'a>> {
+        let template = builder.build()?.fork();
+        Ok(Cleaner {
+            builder,
+            name,
+            opts,
+            want_reports,
+            batching: template.is_some() && !want_reports,
+            template,
+            pipes: Vec::new(),
+            cleaned: Vec::new(),
+        })
+    }
+
+    /// Cleans the records of `batch` into `done`.
+    fn clean(&mut self, batch: &Batch, done: &mut Cleaned) {
+        done.clear();
+        let lines = batch.lines();
+        let count = lines.len();
+        let parsed: Vec<_> = lines
             .iter()
-            .map(|l| parse_record(body_of(l), &opts.text_key))
+            .map(|l| parse_record(body_of(l), &self.opts.text_key))
             .collect();
         // Each record's cleaning: its text in `cleaned[slot[i]]` when batching, else in
         // `single[i]` with its report; or why it failed.
         let mut failed: Vec<Option<String>> = vec![None; count];
         let mut slot = vec![0usize; count];
         let mut single: Vec<Option<(String, Option<Report>)>> = Vec::new();
-        if batching {
-            let template = template.as_ref().expect("batching needs the template");
+        if self.batching {
+            let template = self.template.as_ref().expect("batching needs the template");
             let mut texts: Vec<&str> = Vec::new();
             for (i, p) in parsed.iter().enumerate() {
                 if let Ok(Some(rec)) = p {
@@ -153,18 +391,20 @@ fn run_jsonl_with<R: BufRead, W: Write>(
                     texts.push(&rec.value);
                 }
             }
-            while pipes.len() < texts.len() {
-                pipes.push(template.fork().expect("the template forks"));
-                cleaned.push(String::new());
+            while self.pipes.len() < texts.len() {
+                self.pipes
+                    .push(template.fork().expect("the template forks"));
+                self.cleaned.push(String::new());
             }
-            for (p, c) in pipes.iter_mut().zip(&mut cleaned).take(texts.len()) {
+            let (pipes, cleaned) = (&mut self.pipes, &mut self.cleaned);
+            for (p, c) in pipes.iter_mut().zip(cleaned.iter_mut()).take(texts.len()) {
                 p.refork(template);
                 c.clear();
             }
-            let errors = Pipeline::run_batch(&mut pipes[..texts.len()], &texts, &mut cleaned);
+            let errors = Pipeline::run_batch(&mut pipes[..texts.len()], &texts, cleaned);
             for (p, e) in pipes.iter().zip(&errors) {
                 if e.is_none() {
-                    p.add_changes(&mut summary.changes);
+                    p.add_changes(&mut done.changes);
                 }
             }
             for (i, p) in parsed.iter().enumerate() {
@@ -174,79 +414,65 @@ fn run_jsonl_with<R: BufRead, W: Write>(
             }
         } else {
             for (i, p) in parsed.iter().enumerate() {
-                let done = match p {
+                let one = match p {
                     Ok(Some(rec)) => clean_one(
-                        builder,
-                        template.as_ref(),
-                        on_report.is_some(),
+                        self.builder,
+                        self.template.as_ref(),
+                        self.want_reports,
                         &rec.value,
-                        &mut summary.changes,
+                        &mut done.changes,
                     )
                     .map_err(|e| failed[i] = Some(e))
                     .ok(),
                     _ => None,
                 };
-                single.push(done);
+                single.push(one);
             }
         }
-        for (i, line) in batch.iter().enumerate() {
-            n += 1;
+        for (i, line) in lines.iter().enumerate() {
+            let n = batch.first + i as u64;
             let body = body_of(line);
-            out.clear();
-            let outcome = match (&parsed[i], &failed[i]) {
-                (Err(why), _) | (Ok(_), Some(why)) => Err(why.clone()),
+            let why = match (&parsed[i], &failed[i]) {
+                (Err(why), _) | (Ok(_), Some(why)) => Some(why),
                 (Ok(None), None) => {
-                    out.extend_from_slice(body);
-                    Ok(())
+                    done.out.extend_from_slice(body);
+                    None
                 }
                 (Ok(Some(rec)), None) => {
                     let text = match &single.get(i) {
                         Some(Some((t, _))) => t,
-                        _ => &cleaned[slot[i]],
+                        _ => &self.cleaned[slot[i]],
                     };
-                    write_record(body, rec, text, &mut out);
+                    write_record(body, rec, text, &mut done.out);
                     let report = single
                         .get_mut(i)
                         .and_then(|s| s.as_mut())
                         .and_then(|s| s.1.take());
-                    if let (Some(f), Some(mut r)) = (on_report.as_mut(), report) {
-                        r.input = Some(format!("{name}:{n}"));
-                        f(r)?;
+                    if let Some(mut r) = report {
+                        r.input = Some(format!("{}:{n}", self.name));
+                        done.reports.push(r);
                     }
-                    summary.records += 1;
-                    Ok(())
+                    done.records += 1;
+                    None
                 }
             };
-            if let Err(why) = outcome {
-                if !opts.skip_bad_lines {
-                    output.flush().map_err(|e| Error::io("writing output", e))?;
-                    return Err(Error::new(
-                        ErrorKind::Usage,
-                        format!(
-                            "line {n}: {why} (use --skip-bad-lines to pass such lines through)"
-                        ),
+            if let Some(why) = why {
+                if !self.opts.skip_bad_lines {
+                    done.fatal = Some(format!(
+                        "line {n}: {why} (use --skip-bad-lines to pass such lines through)"
                     ));
+                    return;
                 }
-                eprintln!("zhtidy: {name}:{n}: {why}; line passed through unchanged");
-                summary.bad_lines += 1;
-                out.extend_from_slice(body);
+                done.bad.push((n, why.clone()));
+                done.out.extend_from_slice(body);
             }
             // The line's own ending (`\r\n` stays `\r\n`); a last line without one gets `\n`.
-            out.extend_from_slice(match &line[body.len()..] {
+            done.out.extend_from_slice(match &line[body.len()..] {
                 b"" => b"\n",
                 end => end,
             });
-            output
-                .write_all(&out)
-                .map_err(|e| Error::io("writing output", e))?;
-            summary.bytes_out += out.len() as u64;
-            if opts.line_buffered {
-                output.flush().map_err(|e| Error::io("writing output", e))?;
-            }
         }
     }
-    output.flush().map_err(|e| Error::io("writing output", e))?;
-    Ok(summary)
 }
 
 /// At most this many records, or records past this many bytes, are cleaned as one batch.
@@ -637,6 +863,88 @@ mod tests {
             String::from_utf8(fresh).unwrap()
         );
         assert!(input.lines().count() > 50);
+    }
+
+    /// Records of the samples' lines (cut into records of 1 to 9 lines), with blank, CRLF and
+    /// (from line `bad_from` on) malformed lines among them: `lines` lines in all.
+    fn mixed_records(lines: usize, bad_from: usize) -> String {
+        let docs = [
+            include_str!("../samples/clean/004-pdf-newspaper.txt"),
+            include_str!("../samples/clean/002-cms-article.md"),
+            include_str!("../samples/repair/001-garbled-traditional.txt"),
+        ];
+        let all: Vec<&str> = docs.iter().flat_map(|d| d.lines()).collect();
+        let (mut input, mut at) = (String::new(), 0);
+        for n in 0..lines {
+            let line = match n % 97 {
+                13 if n >= bad_from => "not json".to_string(),
+                40 => String::new(),
+                71 if n >= bad_from => "{\"id\":1}".to_string(),
+                _ => {
+                    let size = 1 + n % 9;
+                    let text = (0..size)
+                        .map(|k| all[(at + k) % all.len()])
+                        .collect::<Vec<_>>();
+                    at += size;
+                    serde_json::json!({ "n": n, "text": text.join("\n") }).to_string()
+                }
+            };
+            input.push_str(&line);
+            input.push_str(if n % 5 == 0 { "\r\n" } else { "\n" });
+        }
+        input
+    }
+
+    #[test]
+    fn threads_change_nothing() {
+        let b = crate::Pipeline::builder().target(Target::Config(Config::S2tw));
+        let run = |threads: usize, skip: bool, reports: bool, line_buffered: bool| {
+            // Without `skip`, the first malformed line is some batches in.
+            let input = mixed_records(2500, if skip { 0 } else { 1000 });
+            let opts = JsonlOptions {
+                threads,
+                skip_bad_lines: skip,
+                line_buffered,
+                ..Default::default()
+            };
+            let (mut out, mut lines) = (Vec::new(), Vec::new());
+            let result = if reports {
+                run_jsonl(&b, "t", input.as_bytes(), &mut out, &opts, |r| {
+                    lines.push(r.to_json_line());
+                    Ok(())
+                })
+            } else {
+                run_jsonl_quiet(&b, "t", input.as_bytes(), &mut out, &opts)
+            };
+            let result = result.map_err(|e| e.to_string());
+            (String::from_utf8(out).unwrap(), result, lines)
+        };
+        for (skip, reports) in [(true, false), (true, true), (false, false), (false, true)] {
+            let serial = run(1, skip, reports, false);
+            if skip {
+                let summary = serial.1.as_ref().unwrap();
+                assert_eq!(summary.lines, 2500);
+                assert!(
+                    summary.bad_lines > 40 && summary.records > 2000,
+                    "{summary:?}"
+                );
+                assert_eq!(
+                    serial.2.len() as u64,
+                    if reports { summary.records } else { 0 }
+                );
+            } else {
+                let err = serial.1.as_ref().unwrap_err();
+                assert!(err.starts_with("line 1042: no field"), "{err}");
+                assert_eq!(serial.0.lines().count(), 1041);
+            }
+            for threads in [2, 3] {
+                assert!(
+                    run(threads, skip, reports, false) == serial,
+                    "{threads} threads"
+                );
+            }
+        }
+        assert!(run(3, true, false, true) == run(1, true, false, false));
     }
 
     proptest::proptest! {

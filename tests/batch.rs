@@ -434,6 +434,44 @@ fn the_summary_counts_jsonl_changes_with_or_without_reports() {
 }
 
 #[test]
+fn jsonl_on_several_threads_equals_one_thread() {
+    let mut input = String::new();
+    for n in 0..3000 {
+        match n % 500 {
+            7 => input.push_str("{broken\n"),
+            _ => input.push_str(&format!(
+                "{{\"n\":{n},\"text\":\"第{n}条：软件开发<br>业(yè)务\"}}\n"
+            )),
+        }
+    }
+    let run = |j: &str| {
+        let report = tempfile::NamedTempFile::new().unwrap();
+        let out = zhtidy()
+            .args([
+                "--jsonl",
+                "--html",
+                "--skip-bad-lines",
+                "--to",
+                "tw",
+                "-j",
+                j,
+            ])
+            .arg(format!("--report={}", report.path().display()))
+            .write_stdin(input.clone())
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        (out.stdout, out.stderr, fs::read(report.path()).unwrap())
+    };
+    let serial = run("1");
+    assert_eq!(serial.0.iter().filter(|&&b| b == b'\n').count(), 3000);
+    assert!(String::from_utf8_lossy(&serial.1).contains("6 malformed lines"));
+    assert_eq!(run("3"), serial);
+    assert_eq!(run("0"), serial);
+}
+
+#[test]
 fn malformed_jsonl_is_an_error_with_the_line_number_or_passed_through() {
     let input = "{\"text\":\"汉\"}\n{broken\n{\"text\":\"字\"}\n";
     zhtidy()
@@ -494,7 +532,7 @@ fn works_with_an_empty_environment_and_line_by_line() {
     );
     // JSON Lines too: records are read ahead in batches only without --line-buffered.
     exchange_line_by_line(
-        &["--jsonl", "--line-buffered", "--to", "s2t"],
+        &["--jsonl", "--line-buffered", "-j", "4", "--to", "s2t"],
         &[
             ("{\"text\":\"汉字\"}\n", "{\"text\":\"漢字\"}\n"),
             (

@@ -97,7 +97,8 @@ pub struct Args {
 
     /// Threads. For folders: files processed in parallel (default: all cores). For one large
     /// input: it is cut into blocks at newlines, converted in parallel and written in order
-    /// (default 1). Output is identical to a serial run either way. 0 means all cores.
+    /// (default 1); with --jsonl, its records are cleaned in parallel in batches (default 1).
+    /// Output is identical to a serial run either way. 0 means all cores.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 

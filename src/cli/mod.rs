@@ -115,11 +115,14 @@ pub(crate) fn report_sink(args: &Args) -> Result<Option<Box<dyn Write + Send>>> 
     })
 }
 
-fn jsonl_options(args: &Args) -> zhtidy::jsonl::JsonlOptions {
+/// JSON Lines options; `threads` clean the records of one input (folder mode runs files in
+/// parallel instead, and passes 1).
+fn jsonl_options(args: &Args, threads: usize) -> zhtidy::jsonl::JsonlOptions {
     zhtidy::jsonl::JsonlOptions {
         text_key: args.text_key.clone(),
         skip_bad_lines: args.skip_bad_lines,
         line_buffered: args.line_buffered,
+        threads,
     }
 }
 
@@ -159,7 +162,7 @@ fn run(args: Args) -> Result<i32> {
             None | Some(0) => all_cores(),
             Some(n) => n,
         };
-        return batch::run(&builder, &args, threads, &jsonl_options(&args));
+        return batch::run(&builder, &args, threads, &jsonl_options(&args, 1));
     }
     if args.check {
         return check(&builder, &args);
@@ -180,7 +183,8 @@ fn run(args: Args) -> Result<i32> {
     for file in &files {
         let name = file.display().to_string();
         let result = if args.jsonl {
-            run_jsonl_one(&builder, file, out.writer(), &args, reports.as_mut())
+            let opts = jsonl_options(&args, threads);
+            run_jsonl_one(&builder, file, out.writer(), &name, &opts, reports.as_mut())
         } else {
             run_one(&builder, file, out.writer(), threads).map(|r| vec![r])
         };
@@ -230,10 +234,10 @@ fn run_jsonl_one(
     builder: &PipelineBuilder,
     file: &Path,
     out: &mut (dyn Write + Send),
-    args: &Args,
+    name: &str,
+    opts: &zhtidy::jsonl::JsonlOptions,
     mut reports: Option<&mut Box<dyn Write + Send>>,
 ) -> Result<Vec<zhtidy::Report>> {
-    let name = file.display().to_string();
     let input: Box<dyn Read> = if file == Path::new("-") {
         Box::new(io::stdin().lock())
     } else {
@@ -241,13 +245,11 @@ fn run_jsonl_one(
     };
     let input = io::BufReader::with_capacity(256 * 1024, input);
     let summary = match reports.as_mut() {
-        Some(w) => {
-            zhtidy::jsonl::run_jsonl(builder, &name, input, out, &jsonl_options(args), |r| {
-                writeln!(w, "{}", r.to_json_line())
-                    .map_err(|e| zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string()))
-            })?
-        }
-        None => zhtidy::jsonl::run_jsonl_quiet(builder, &name, input, out, &jsonl_options(args))?,
+        Some(w) => zhtidy::jsonl::run_jsonl(builder, name, input, out, opts, |r| {
+            writeln!(w, "{}", r.to_json_line())
+                .map_err(|e| zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string()))
+        })?,
+        None => zhtidy::jsonl::run_jsonl_quiet(builder, name, input, out, opts)?,
     };
     if summary.bad_lines > 0 {
         eprintln!(
