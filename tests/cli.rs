@@ -402,10 +402,26 @@ fn parallel_output_and_report_equal_serial() {
             .repeat(6 * 1024 * 1024 / sample.len()),
     )
     .unwrap();
+    // Only line-local stages run in blocks: html, reflow and boilerplate read the document whole
+    // (with them, -j says it has no effect).
+    zhtidy()
+        .args(["-j", "3", "--to", "tw"])
+        .arg(&multi)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("-j has no effect"));
     for (input, target) in [(&multi, "tw-phrases"), (&multi, "s2hk"), (&single, "s2twp")] {
         let run = |j: &str| {
             let out = zhtidy()
-                .args(["-j", j, "--to", target, "--report"])
+                .args([
+                    "-j",
+                    j,
+                    "--only",
+                    "repair,convert",
+                    "--to",
+                    target,
+                    "--report",
+                ])
                 .arg(input)
                 .assert()
                 .success();

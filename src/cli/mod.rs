@@ -177,6 +177,14 @@ fn run(args: Args) -> Result<i32> {
     } else {
         args.files.clone()
     };
+    if threads > 1 && !args.jsonl && !builder.build()?.line_local() {
+        // Asked for and not given: say why, once.
+        eprintln!(
+            "zhtidy: note: -j has no effect on a single document while the html, reflow or \
+             boilerplate stage runs (each reads the document whole; --no-html --no-reflow \
+             --keep-boilerplate, or --only repair,convert, lets it run in blocks)"
+        );
+    }
     let mut reports = report_sink(&args)?;
     let mut out = Output::open(args.output.as_deref(), args.line_buffered)?;
     let mut failed = false;
