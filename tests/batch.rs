@@ -469,6 +469,34 @@ fn jsonl_on_several_threads_equals_one_thread() {
     assert!(String::from_utf8_lossy(&serial.1).contains("6 malformed lines"));
     assert_eq!(run("3"), serial);
     assert_eq!(run("0"), serial);
+    // Folder mode with one shard: its records get the threads.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(src.join("shard.jsonl"), &input).unwrap();
+    let folder = |j: &str| {
+        let out = dir.path().join(format!("out{j}"));
+        let assert = zhtidy()
+            .args([
+                "--jsonl",
+                "--html",
+                "--skip-bad-lines",
+                "--to",
+                "tw",
+                "-j",
+                j,
+            ])
+            .arg("--out-dir")
+            .arg(&out)
+            .arg(&src)
+            .assert()
+            .success();
+        let stderr = assert.get_output().stderr.clone();
+        (fs::read(out.join("shard.jsonl")).unwrap(), stderr)
+    };
+    let one = folder("1");
+    assert_eq!(one.0, serial.0);
+    assert_eq!(folder("3"), one);
 }
 
 #[test]

@@ -757,6 +757,12 @@ pub fn run(
     // Before any thread starts (it reads the umask by setting it).
     let folders = OutputFolders::new();
     let (jobs, unwalked) = collect(args, threads)?;
+    // Fewer files than threads (a few large JSON Lines shards): each file's records share the
+    // threads the files leave idle.
+    let jsonl = &JsonlOptions {
+        threads: (threads / jobs.len().max(1)).max(1),
+        ..jsonl.clone()
+    };
     let kept = Kept::default();
     let repeated = repeated_lines(builder, args, &jobs, &kept, threads);
     let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();

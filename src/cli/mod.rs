@@ -116,7 +116,7 @@ pub(crate) fn report_sink(args: &Args) -> Result<Option<Box<dyn Write + Send>>> 
 }
 
 /// JSON Lines options; `threads` clean the records of one input (folder mode runs files in
-/// parallel instead, and passes 1).
+/// parallel, and decides how many threads each file's records get).
 fn jsonl_options(args: &Args, threads: usize) -> zhtidy::jsonl::JsonlOptions {
     zhtidy::jsonl::JsonlOptions {
         text_key: args.text_key.clone(),
