@@ -5,11 +5,17 @@
 //! A malformed line (not a JSON object, or without the text field as a string) is an error that
 //! names its line number; with `skip_bad_lines` it is written out unchanged instead (and
 //! counted), never dropped.
+//!
+//! Input is UTF-8 (a byte order mark before the first line is skipped), or the encoding the
+//! builder names if it is ASCII-compatible (GBK, GB18030, Big5, ...: a line feed byte is a line
+//! feed in all of them), decoded line by line; a line that does not decode is malformed. Output
+//! is UTF-8, as JSON text must be.
 
 use std::io::{BufRead, Write};
 
 use std::borrow::Cow;
 
+use encoding_rs::Encoding;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -238,6 +244,17 @@ impl Batch {
         summary: &mut JsonlSummary,
     ) -> Result<usize> {
         self.first = summary.lines + 1;
+        if summary.lines == 0 {
+            // A byte order mark is not JSON: skip it (counted as read).
+            if input
+                .fill_buf()
+                .map_err(|e| Error::io("reading input", e))?
+                .starts_with(b"\xEF\xBB\xBF")
+            {
+                input.consume(3);
+                summary.bytes_in += 3;
+            }
+        }
         let (mut count, mut bytes) = (0, 0);
         while count < max_lines && (count == 0 || bytes < max_bytes) {
             if self.lines.len() == count {
@@ -346,6 +363,8 @@ struct Cleaner<'a> {
     batching: bool,
     pipes: Vec<Pipeline>,
     cleaned: Vec<String>,
+    /// The input encoding when not UTF-8.
+    legacy: Option<&'static Encoding>,
 }
 
 impl<'a> Cleaner<'a> {
@@ -355,8 +374,28 @@ impl<'a> Cleaner<'a> {
         opts: &'a JsonlOptions,
         want_reports: bool,
     ) -> Result<Cleaner<'a>> {
+        if builder.output_encoding_of() != encoding_rs::UTF_8 {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "JSON Lines is written as UTF-8 (JSON text must be): no output encoding applies",
+            ));
+        }
+        let legacy = builder
+            .input_encoding()
+            .filter(|&e| e != encoding_rs::UTF_8);
+        if let Some(e) = legacy.filter(|e| !e.is_ascii_compatible()) {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!(
+                    "JSON Lines cannot be read as {} (lines are cut at line feed bytes): \
+                     convert it to UTF-8 first",
+                    e.name()
+                ),
+            ));
+        }
         let template = builder.build()?.fork();
         Ok(Cleaner {
+            legacy,
             builder,
             name,
             opts,
@@ -373,9 +412,27 @@ impl<'a> Cleaner<'a> {
         done.clear();
         let lines = batch.lines();
         let count = lines.len();
-        let parsed: Vec<_> = lines
+        // Each line's body as UTF-8 (decoded when the input is in another encoding).
+        let bodies: Vec<std::result::Result<Cow<[u8]>, String>> = lines
             .iter()
-            .map(|l| parse_record(body_of(l), &self.opts.text_key))
+            .map(|l| {
+                let body = body_of(l);
+                match self.legacy {
+                    None => Ok(Cow::Borrowed(body)),
+                    Some(e) => match e.decode_without_bom_handling_and_without_replacement(body) {
+                        Some(Cow::Borrowed(s)) => Ok(Cow::Borrowed(s.as_bytes())),
+                        Some(Cow::Owned(s)) => Ok(Cow::Owned(s.into_bytes())),
+                        None => Err(format!("not {}", e.name())),
+                    },
+                }
+            })
+            .collect();
+        let parsed: Vec<_> = bodies
+            .iter()
+            .map(|b| match b {
+                Ok(body) => parse_record(body, &self.opts.text_key),
+                Err(why) => Err(why.clone()),
+            })
             .collect();
         // Each record's cleaning: its text in `cleaned[slot[i]]` when batching, else in
         // `single[i]` with its report; or why it failed.
@@ -431,7 +488,7 @@ impl<'a> Cleaner<'a> {
         }
         for (i, line) in lines.iter().enumerate() {
             let n = batch.first + i as u64;
-            let body = body_of(line);
+            let (raw, body) = (body_of(line), bodies[i].as_deref().unwrap_or_default());
             let why = match (&parsed[i], &failed[i]) {
                 (Err(why), _) | (Ok(_), Some(why)) => Some(why),
                 (Ok(None), None) => {
@@ -464,10 +521,10 @@ impl<'a> Cleaner<'a> {
                     return;
                 }
                 done.bad.push((n, why.clone()));
-                done.out.extend_from_slice(body);
+                done.out.extend_from_slice(raw);
             }
             // The line's own ending (`\r\n` stays `\r\n`); a last line without one gets `\n`.
-            done.out.extend_from_slice(match &line[body.len()..] {
+            done.out.extend_from_slice(match &line[raw.len()..] {
                 b"" => b"\n",
                 end => end,
             });
@@ -762,6 +819,41 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(run("bad\r\n", &opts).unwrap(), "bad\r\n");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_and_legacy_encodings_are_decoded() {
+        let run_with = |b: PipelineBuilder, input: &[u8], skip: bool| {
+            let opts = JsonlOptions {
+                skip_bad_lines: skip,
+                ..Default::default()
+            };
+            let mut out = Vec::new();
+            let r = run_jsonl_quiet(&b, "t", input, &mut out, &opts).map_err(|e| e.to_string());
+            (out, r)
+        };
+        let s2t = || crate::Pipeline::builder().target(Target::Config(Config::S2t));
+        let bom = "\u{feff}{\"text\":\"汉\"}\n{\"text\":\"汉\"}\n";
+        let (out, r) = run_with(s2t(), bom.as_bytes(), false);
+        assert_eq!(out, "{\"text\":\"漢\"}\n{\"text\":\"漢\"}\n".as_bytes());
+        assert_eq!(r.unwrap().bytes_in, bom.len() as u64);
+        // GBK in, UTF-8 out; a line that is not GBK is passed through as it came.
+        let (gbk, _, _) = encoding_rs::GBK.encode("{\"text\":\"软件\",\"k\":\"键\"}\n");
+        let mut input = gbk.into_owned();
+        input.extend_from_slice(b"{\"text\":\"\xff\xff\"}\n");
+        let b = s2t().encoding("gbk").unwrap();
+        let (out, r) = run_with(b.clone(), &input, true);
+        let mut expected = "{\"text\":\"軟件\",\"k\":\"键\"}\n".as_bytes().to_vec();
+        expected.extend_from_slice(b"{\"text\":\"\xff\xff\"}\n");
+        assert_eq!(out, expected);
+        assert_eq!(r.unwrap().bad_lines, 1);
+        let (_, r) = run_with(b, &input, false);
+        assert!(r.unwrap_err().starts_with("line 2: not GBK"));
+        // Encodings that a line feed byte does not cut into lines, and output encodings.
+        let (_, r) = run_with(s2t().encoding("utf-16le").unwrap(), b"", false);
+        assert!(r.unwrap_err().contains("cannot be read as UTF-16LE"));
+        let (_, r) = run_with(s2t().output_encoding("big5").unwrap(), b"", false);
+        assert!(r.unwrap_err().contains("written as UTF-8"));
     }
 
     #[test]

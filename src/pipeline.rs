@@ -217,6 +217,16 @@ impl PipelineBuilder {
         Ok(self)
     }
 
+    /// The input encoding set with [`PipelineBuilder::encoding`], if any.
+    pub fn input_encoding(&self) -> Option<&'static encoding_rs::Encoding> {
+        self.decode.encoding
+    }
+
+    /// The output encoding (UTF-8 unless set with [`PipelineBuilder::output_encoding`]).
+    pub fn output_encoding_of(&self) -> &'static encoding_rs::Encoding {
+        self.encode.encoding
+    }
+
     /// Sets the output encoding (UTF-8 by default).
     pub fn output_encoding(mut self, label: &str) -> Result<Self> {
         self.encode.encoding = crate::encode::lookup_output(label)?;

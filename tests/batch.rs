@@ -500,6 +500,32 @@ fn jsonl_on_several_threads_equals_one_thread() {
 }
 
 #[test]
+fn jsonl_reads_gbk_when_told_and_refuses_output_encodings() {
+    let (gbk, _, _) = encoding_rs::GBK.encode("{\"text\":\"软件\"}\n");
+    zhtidy()
+        .args(["--jsonl", "--to", "s2t"])
+        .write_stdin(gbk.clone().into_owned())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("line 1: not UTF-8"));
+    zhtidy()
+        .args(["--jsonl", "--encoding", "gbk", "--to", "s2t"])
+        .write_stdin(gbk.into_owned())
+        .assert()
+        .success()
+        .stdout("{\"text\":\"軟件\"}\n");
+    for bad in [["--output-encoding", "big5"], ["--encoding", "utf-16be"]] {
+        zhtidy()
+            .args(["--jsonl", "--to", "s2t"])
+            .args(bad)
+            .write_stdin("{\"text\":\"软件\"}\n")
+            .assert()
+            .code(2)
+            .stdout("");
+    }
+}
+
+#[test]
 fn malformed_jsonl_is_an_error_with_the_line_number_or_passed_through() {
     let input = "{\"text\":\"汉\"}\n{broken\n{\"text\":\"字\"}\n";
     zhtidy()

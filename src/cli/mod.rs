@@ -52,7 +52,21 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
         b = b.encoding("utf-8")?;
     }
     if let Some(e) = &args.output_encoding {
+        if args.jsonl {
+            anyhow::bail!(
+                "--output-encoding does not apply to --jsonl (JSON Lines is written as UTF-8)"
+            );
+        }
         b = b.output_encoding(e)?;
+    }
+    if let Some(e) = b
+        .input_encoding()
+        .filter(|e| args.jsonl && !e.is_ascii_compatible())
+    {
+        anyhow::bail!(
+            "--jsonl reads UTF-8 or an ASCII-compatible encoding (GBK, GB18030, Big5, ...), not {}",
+            e.name()
+        );
     }
     b = b.lossy_output(args.lossy_output);
     if let Some(to) = &args.to {
