@@ -496,10 +496,15 @@ impl<'a> Cleaner<'a> {
                     None
                 }
                 (Ok(Some(rec)), None) => {
-                    let text = match &single.get(i) {
+                    let mut text: &str = match &single.get(i) {
                         Some(Some((t, _))) => t,
                         _ => &self.cleaned[slot[i]],
                     };
+                    // HTML made text ends its last line; a field that did not end with a line
+                    // break does not get one.
+                    if !rec.value.ends_with('\n') {
+                        text = text.trim_end_matches(['\n', '\r']);
+                    }
                     write_record(body, rec, text, &mut done.out);
                     let report = single
                         .get_mut(i)
@@ -854,6 +859,28 @@ mod tests {
         assert!(r.unwrap_err().contains("cannot be read as UTF-16LE"));
         let (_, r) = run_with(s2t().output_encoding("big5").unwrap(), b"", false);
         assert!(r.unwrap_err().contains("written as UTF-8"));
+    }
+
+    #[test]
+    fn html_in_a_field_does_not_gain_a_line_break_at_its_end() {
+        let b = crate::Pipeline::builder()
+            .target(Target::Config(Config::S2t))
+            .html(crate::pipeline::Html::Always);
+        let mut out = Vec::new();
+        let input = "{\"text\":\"<p>汉</p><p>字</p>\"}\n{\"text\":\"<p>汉</p>\\n\"}\n{\"text\":\"汉\\n\\n\"}\n";
+        run_jsonl_quiet(
+            &b,
+            "t",
+            input.as_bytes(),
+            &mut out,
+            &JsonlOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            // (Line breaks in HTML are spaces: the last field's two make one.)
+            "{\"text\":\"漢\\n\\n字\"}\n{\"text\":\"漢\\n\"}\n{\"text\":\"漢\\n\"}\n"
+        );
     }
 
     #[test]
