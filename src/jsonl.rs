@@ -374,7 +374,7 @@ impl<'a> Cleaner<'a> {
         opts: &'a JsonlOptions,
         want_reports: bool,
     ) -> Result<Cleaner<'a>> {
-        if builder.output_encoding_of() != encoding_rs::UTF_8 {
+        if builder.written_encoding() != encoding_rs::UTF_8 {
             return Err(Error::new(
                 ErrorKind::Usage,
                 "JSON Lines is written as UTF-8 (JSON text must be): no output encoding applies",

@@ -222,8 +222,9 @@ impl PipelineBuilder {
         self.decode.encoding
     }
 
-    /// The output encoding (UTF-8 unless set with [`PipelineBuilder::output_encoding`]).
-    pub fn output_encoding_of(&self) -> &'static encoding_rs::Encoding {
+    /// The encoding output is written in (UTF-8 unless set with
+    /// [`PipelineBuilder::output_encoding`]).
+    pub fn written_encoding(&self) -> &'static encoding_rs::Encoding {
         self.encode.encoding
     }
 
