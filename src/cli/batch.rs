@@ -620,7 +620,9 @@ fn finish_atomic(tmp: Temp, job: &Job, dest: &Path, backup: Option<&str>) -> zht
         fs::metadata(dest).ok()
     };
     // Replacing a file that exists (in place, or over an earlier output) must survive a crash
-    // too: fsync first. A new file in an output tree needs no fsync to be complete or absent.
+    // too: fsync first. A new file in an output tree is not synced: a killed process leaves it
+    // complete or absent (the rename follows the last write); a power cut before the kernel
+    // writes it back may leave it empty, as any file written without fsync.
     if existing.is_some() {
         tmp.file
             .as_file()
