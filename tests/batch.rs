@@ -444,18 +444,23 @@ fn jsonl_on_several_threads_equals_one_thread() {
             )),
         }
     }
+    // The same options for stdin and folder mode.
+    let cmd = |j: &str| {
+        let mut c = zhtidy();
+        c.args([
+            "--jsonl",
+            "--html",
+            "--skip-bad-lines",
+            "--to",
+            "tw",
+            "-j",
+            j,
+        ]);
+        c
+    };
     let run = |j: &str| {
         let report = tempfile::NamedTempFile::new().unwrap();
-        let out = zhtidy()
-            .args([
-                "--jsonl",
-                "--html",
-                "--skip-bad-lines",
-                "--to",
-                "tw",
-                "-j",
-                j,
-            ])
+        let out = cmd(j)
             .arg(format!("--report={}", report.path().display()))
             .write_stdin(input.clone())
             .assert()
@@ -476,16 +481,7 @@ fn jsonl_on_several_threads_equals_one_thread() {
     fs::write(src.join("shard.jsonl"), &input).unwrap();
     let folder = |j: &str| {
         let out = dir.path().join(format!("out{j}"));
-        let assert = zhtidy()
-            .args([
-                "--jsonl",
-                "--html",
-                "--skip-bad-lines",
-                "--to",
-                "tw",
-                "-j",
-                j,
-            ])
+        let assert = cmd(j)
             .arg("--out-dir")
             .arg(&out)
             .arg(&src)
