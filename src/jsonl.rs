@@ -365,6 +365,9 @@ struct Cleaner<'a> {
     cleaned: Vec<String>,
     /// The input encoding when not UTF-8.
     legacy: Option<&'static Encoding>,
+    /// How the input encoding was chosen, for the reports: `user` when the builder names one,
+    /// else `default` (JSON text is UTF-8).
+    source: &'static str,
 }
 
 impl<'a> Cleaner<'a> {
@@ -396,6 +399,10 @@ impl<'a> Cleaner<'a> {
         let template = builder.build()?.fork();
         Ok(Cleaner {
             legacy,
+            source: match builder.input_encoding() {
+                Some(_) => "user",
+                None => "default",
+            },
             builder,
             name,
             opts,
@@ -512,6 +519,11 @@ impl<'a> Cleaner<'a> {
                         .and_then(|s| s.1.take());
                     if let Some(mut r) = report {
                         r.input = Some(format!("{}:{n}", self.name));
+                        // The record's pipeline decoded nothing: the line's encoding.
+                        let enc = &mut r.encoding;
+                        enc.name = self.legacy.unwrap_or(encoding_rs::UTF_8).name().into();
+                        enc.source = self.source.into();
+                        enc.confidence = 1.0;
                         done.reports.push(r);
                     }
                     done.records += 1;

@@ -25,7 +25,8 @@ pub struct Report {
 pub struct EncodingReport {
     /// The encoding's WHATWG name (`UTF-8`, `GBK`, `gb18030`, `Big5`, `UTF-16LE`, ...).
     pub name: String,
-    /// `bom`, `user` (named with `--encoding`), `detected`, or `default` (empty input).
+    /// `bom`, `user` (named with `--encoding`), `detected`, or `default` (empty input, or a
+    /// JSON Lines record read as UTF-8 without `--encoding`).
     pub source: String,
     /// How sure the choice is, from 0 to 1 (1 for a BOM, a user choice or valid UTF-8).
     pub confidence: f64,

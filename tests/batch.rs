@@ -522,6 +522,39 @@ fn jsonl_reads_gbk_when_told_and_refuses_output_encodings() {
 }
 
 #[test]
+fn check_reads_jsonl_as_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean");
+    fs::create_dir_all(&clean).unwrap();
+    fs::write(clean.join("a.jsonl"), "{\"text\":\"軟體開發\"}\n").unwrap();
+    // A clean tree and a clean file: nothing to say, exit 0 (every JSON Lines file used to
+    // show an encoding change, and the file was checked as one plain text).
+    for path in [clean.clone(), clean.join("a.jsonl")] {
+        zhtidy()
+            .args(["--check", "--jsonl", "--to", "tw"])
+            .arg(&path)
+            .assert()
+            .code(0)
+            .stdout("");
+    }
+    let dirty = dir.path().join("dirty.jsonl");
+    fs::write(&dirty, "{\"text\":\"軟體開發\"}\n{\"text\":\"软件\"}\n").unwrap();
+    zhtidy()
+        .args(["--check", "--jsonl", "--to", "tw"])
+        .arg(&dirty)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("dirty.jsonl: convert: 1 changes"));
+    let (gbk, _, _) = encoding_rs::GBK.encode("{\"text\":\"軟體\"}\n");
+    zhtidy()
+        .args(["--check", "--jsonl", "--encoding", "gbk", "--to", "tw"])
+        .write_stdin(gbk.into_owned())
+        .assert()
+        .code(1)
+        .stdout("-: encoding: GBK (user) -> UTF-8, 0 invalid sequences\n");
+}
+
+#[test]
 fn malformed_jsonl_is_an_error_with_the_line_number_or_passed_through() {
     let input = "{\"text\":\"汉\"}\n{broken\n{\"text\":\"字\"}\n";
     zhtidy()

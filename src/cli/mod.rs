@@ -206,7 +206,16 @@ fn run(args: Args) -> Result<i32> {
         let name = file.display().to_string();
         let result = if args.jsonl {
             let opts = jsonl_options(&args, threads);
-            run_jsonl_one(&builder, file, out.writer(), &name, &opts, reports.as_mut())
+            let mut sink = reports.as_mut();
+            let wanted = sink.is_some();
+            let mut write = |r: zhtidy::Report| -> zhtidy::Result<()> {
+                let w = sink.as_mut().expect("only called with a report sink");
+                writeln!(w, "{}", r.to_json_line())
+                    .map_err(|e| zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string()))
+            };
+            let on_report = wanted.then_some(&mut write as &mut dyn FnMut(_) -> _);
+            run_jsonl_one(&builder, file, out.writer(), &name, &opts, on_report)
+                .map(|()| Vec::new())
         } else {
             run_one(&builder, file, out.writer(), threads).map(|r| vec![r])
         };
@@ -252,25 +261,30 @@ fn run(args: Args) -> Result<i32> {
     Ok(if failed { 1 } else { 0 })
 }
 
+/// Standard input for `-`, else the file.
+fn open_input(file: &Path) -> Result<Box<dyn Read>> {
+    if file == Path::new("-") {
+        return Ok(Box::new(io::stdin().lock()));
+    }
+    if file.is_dir() {
+        anyhow::bail!("is a directory");
+    }
+    Ok(Box::new(File::open(file).context("cannot open")?))
+}
+
+/// Cleans one input as JSON Lines into `out`; `on_report`, when given, receives each record's
+/// report.
 fn run_jsonl_one(
     builder: &PipelineBuilder,
     file: &Path,
-    out: &mut (dyn Write + Send),
+    out: &mut dyn Write,
     name: &str,
     opts: &zhtidy::jsonl::JsonlOptions,
-    mut reports: Option<&mut Box<dyn Write + Send>>,
-) -> Result<Vec<zhtidy::Report>> {
-    let input: Box<dyn Read> = if file == Path::new("-") {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(File::open(file).context("cannot open")?)
-    };
-    let input = io::BufReader::with_capacity(256 * 1024, input);
-    let summary = match reports.as_mut() {
-        Some(w) => zhtidy::jsonl::run_jsonl(builder, name, input, out, opts, |r| {
-            writeln!(w, "{}", r.to_json_line())
-                .map_err(|e| zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string()))
-        })?,
+    on_report: Option<&mut dyn FnMut(zhtidy::Report) -> zhtidy::Result<()>>,
+) -> Result<()> {
+    let input = io::BufReader::with_capacity(256 * 1024, open_input(file)?);
+    let summary = match on_report {
+        Some(f) => zhtidy::jsonl::run_jsonl(builder, name, input, out, opts, f)?,
         None => zhtidy::jsonl::run_jsonl_quiet(builder, name, input, out, opts)?,
     };
     if summary.bad_lines > 0 {
@@ -279,7 +293,7 @@ fn run_jsonl_one(
             summary.bad_lines
         );
     }
-    Ok(Vec::new())
+    Ok(())
 }
 
 /// Prints what `report` says would change; returns whether anything would.
@@ -359,8 +373,31 @@ fn check(builder: &PipelineBuilder, args: &Args) -> Result<i32> {
     let (mut changed, mut failed) = (false, false);
     for file in &files {
         let name = file.display().to_string();
-        match run_one(builder, file, &mut io::sink(), 1) {
-            Ok(report) => changed |= print_check(&mut out, &name, &report)?,
+        // JSON Lines: each record's report, checked as it comes.
+        let result = if args.jsonl {
+            let mut print = |r: zhtidy::Report| -> zhtidy::Result<()> {
+                changed |= print_check(&mut out, &name, &r).map_err(|e| {
+                    zhtidy::Error::new(zhtidy::ErrorKind::Io(io::ErrorKind::Other), e.to_string())
+                })?;
+                Ok(())
+            };
+            let opts = jsonl_options(args, 1);
+            run_jsonl_one(
+                builder,
+                file,
+                &mut io::sink(),
+                &name,
+                &opts,
+                Some(&mut print),
+            )
+        } else {
+            run_one(builder, file, &mut io::sink(), 1).and_then(|report| {
+                changed |= print_check(&mut out, &name, &report)?;
+                Ok(())
+            })
+        };
+        match result {
+            Ok(()) => {}
             Err(e) => {
                 failed = true;
                 eprintln!("zhtidy: {name}: {e:#}");
@@ -384,14 +421,7 @@ fn run_one(
     threads: usize,
 ) -> Result<zhtidy::Report> {
     let name = file.display().to_string();
-    let input: Box<dyn Read> = if file == Path::new("-") {
-        Box::new(io::stdin().lock())
-    } else {
-        if file.is_dir() {
-            anyhow::bail!("is a directory");
-        }
-        Box::new(File::open(file).context("cannot open")?)
-    };
+    let input = open_input(file)?;
     Ok(zhtidy::parallel::run_parallel(
         builder,
         Some(&name),
