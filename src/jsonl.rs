@@ -20,7 +20,7 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::pipeline::{Pipeline, PipelineBuilder};
+use crate::pipeline::{add_counts, Pipeline, PipelineBuilder};
 use crate::report::Report;
 use crate::swar::{has_byte, has_byte_below};
 
@@ -322,12 +322,8 @@ impl Cleaned {
         }
         summary.bad_lines += self.bad.len() as u64;
         summary.records += self.records;
-        if summary.changes.is_empty() {
-            summary.changes = self.changes.clone();
-        } else {
-            for (t, c) in summary.changes.iter_mut().zip(&self.changes) {
-                t.1 += c.1;
-            }
+        if !self.changes.is_empty() {
+            add_counts(&mut summary.changes, self.changes.iter().copied());
         }
         output
             .write_all(&self.out)
@@ -346,6 +342,28 @@ impl Cleaned {
             return Err(Error::new(ErrorKind::Usage, why.clone()));
         }
         Ok(())
+    }
+}
+
+/// Whether JSON Lines can be read and written with `builder`'s encodings: the input UTF-8 or
+/// ASCII-compatible (lines are cut at line feed bytes), the output UTF-8 (JSON text must be).
+pub fn check_encodings(builder: &PipelineBuilder) -> Result<()> {
+    if builder.written_encoding() != encoding_rs::UTF_8 {
+        return Err(Error::new(
+            ErrorKind::Usage,
+            "JSON Lines is written as UTF-8 (JSON text must be): no output encoding applies",
+        ));
+    }
+    match builder.input_encoding() {
+        Some(e) if !e.is_ascii_compatible() => Err(Error::new(
+            ErrorKind::Usage,
+            format!(
+                "JSON Lines cannot be read as {} (lines are cut at line feed bytes): \
+                 convert it to UTF-8 first",
+                e.name()
+            ),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -377,25 +395,10 @@ impl<'a> Cleaner<'a> {
         opts: &'a JsonlOptions,
         want_reports: bool,
     ) -> Result<Cleaner<'a>> {
-        if builder.written_encoding() != encoding_rs::UTF_8 {
-            return Err(Error::new(
-                ErrorKind::Usage,
-                "JSON Lines is written as UTF-8 (JSON text must be): no output encoding applies",
-            ));
-        }
+        check_encodings(builder)?;
         let legacy = builder
             .input_encoding()
             .filter(|&e| e != encoding_rs::UTF_8);
-        if let Some(e) = legacy.filter(|e| !e.is_ascii_compatible()) {
-            return Err(Error::new(
-                ErrorKind::Usage,
-                format!(
-                    "JSON Lines cannot be read as {} (lines are cut at line feed bytes): \
-                     convert it to UTF-8 first",
-                    e.name()
-                ),
-            ));
-        }
         let template = builder.build()?.fork();
         Ok(Cleaner {
             legacy,

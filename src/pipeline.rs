@@ -674,7 +674,7 @@ impl Pipeline {
     }
 
     /// Runs already-decoded text through the stages and returns the result, without building a
-    /// report (cheaper for many small documents, such as JSON Lines records).
+    /// report.
     pub fn run_text(mut self, input: &str) -> Result<String> {
         let mut out = String::with_capacity(input.len());
         self.push_text(input, &mut out, true)?;
@@ -830,16 +830,7 @@ impl Pipeline {
     /// Adds each stage's changes so far to `totals`, which is empty or was filled by pipelines
     /// of the same builder (the same stages in the same order).
     pub(crate) fn add_changes(&self, totals: &mut Vec<(&'static str, u64)>) {
-        if totals.is_empty() {
-            totals.extend(self.stages.iter().map(|s| (s.name(), 0)));
-        }
-        debug_assert!(totals
-            .iter()
-            .map(|t| t.0)
-            .eq(self.stages.iter().map(|s| s.name())));
-        for (t, s) in totals.iter_mut().zip(&self.stages) {
-            t.1 += s.changes();
-        }
+        add_counts(totals, self.stages.iter().map(|s| (s.name(), s.changes())));
     }
 
     pub(crate) fn stage_reports(&self) -> Vec<StageReport> {
@@ -867,6 +858,21 @@ impl Pipeline {
     pub fn finish(self, bytes_in: u64) -> Report {
         let stages = self.stage_reports();
         self.finish_with(bytes_in, stages)
+    }
+}
+
+/// Adds per-stage counts to `totals`, which is empty (it takes their names) or has the same
+/// stages in the same order.
+pub(crate) fn add_counts(
+    totals: &mut Vec<(&'static str, u64)>,
+    counts: impl ExactSizeIterator<Item = (&'static str, u64)> + Clone,
+) {
+    if totals.is_empty() {
+        totals.extend(counts.clone().map(|(name, _)| (name, 0)));
+    }
+    debug_assert!(totals.iter().map(|t| t.0).eq(counts.clone().map(|c| c.0)));
+    for (t, (_, n)) in totals.iter_mut().zip(counts) {
+        t.1 += n;
     }
 }
 

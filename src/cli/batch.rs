@@ -567,19 +567,18 @@ fn process(
             // buffer would only copy, and one per file costs more than a small file).
             // Reports only when they are written or checked (building them costs as much as
             // converting a small file does).
+            let (mut sink, mut file) = (io::sink(), tmp.as_ref().map(|t| t.file.as_file()));
+            let out: &mut dyn Write = match file.as_mut() {
+                Some(f) => f,
+                None => &mut sink,
+            };
             if args.report.is_some() || args.check {
-                let r = match &tmp {
-                    None => p.run(&mut input, io::sink())?,
-                    Some(t) => p.run(&mut input, t.file.as_file())?,
-                };
+                let r = p.run(&mut input, out)?;
                 let changes = r.stages.iter().map(|s| (s.stage.clone(), s.changes));
                 let changes = changes.collect();
                 (vec![r], changes)
             } else {
-                let changes = match &tmp {
-                    None => p.run_quiet(&mut input, io::sink())?,
-                    Some(t) => p.run_quiet(&mut input, t.file.as_file())?,
-                };
+                let changes = p.run_quiet(&mut input, out)?;
                 let changes = changes.into_iter().map(|(s, n)| (s.to_string(), n));
                 (Vec::new(), changes.collect())
             }

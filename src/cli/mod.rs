@@ -52,21 +52,11 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
         b = b.encoding("utf-8")?;
     }
     if let Some(e) = &args.output_encoding {
-        if args.jsonl {
-            anyhow::bail!(
-                "--output-encoding does not apply to --jsonl (JSON Lines is written as UTF-8)"
-            );
-        }
         b = b.output_encoding(e)?;
     }
-    if let Some(e) = b
-        .input_encoding()
-        .filter(|e| args.jsonl && !e.is_ascii_compatible())
-    {
-        anyhow::bail!(
-            "--jsonl reads UTF-8 or an ASCII-compatible encoding (GBK, GB18030, Big5, ...), not {}",
-            e.name()
-        );
+    if args.jsonl {
+        // Before any input is read (a usage error, exit 2).
+        zhtidy::jsonl::check_encodings(&b)?;
     }
     b = b.lossy_output(args.lossy_output);
     if let Some(to) = &args.to {
@@ -206,14 +196,14 @@ fn run(args: Args) -> Result<i32> {
         let name = file.display().to_string();
         let result = if args.jsonl {
             let opts = jsonl_options(&args, threads);
-            let mut sink = reports.as_mut();
-            let wanted = sink.is_some();
-            let mut write = |r: zhtidy::Report| -> zhtidy::Result<()> {
-                let w = sink.as_mut().expect("only called with a report sink");
-                writeln!(w, "{}", r.to_json_line())
-                    .map_err(|e| zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string()))
-            };
-            let on_report = wanted.then_some(&mut write as &mut dyn FnMut(_) -> _);
+            let mut write = reports.as_mut().map(|w| {
+                move |r: zhtidy::Report| -> zhtidy::Result<()> {
+                    writeln!(w, "{}", r.to_json_line()).map_err(|e| {
+                        zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string())
+                    })
+                }
+            });
+            let on_report = write.as_mut().map(|f| f as &mut dyn FnMut(_) -> _);
             run_jsonl_one(&builder, file, out.writer(), &name, &opts, on_report)
                 .map(|()| Vec::new())
         } else {
