@@ -318,7 +318,11 @@ impl Cleaned {
         summary: &mut JsonlSummary,
     ) -> Result<()> {
         for (n, why) in &self.bad {
-            eprintln!("zhtidy: {name}:{n}: {why}; line passed through unchanged");
+            // Lost when standard error cannot be written; never a panic.
+            let _ = writeln!(
+                std::io::stderr(),
+                "zhtidy: {name}:{n}: {why}; line passed through unchanged"
+            );
         }
         summary.bad_lines += self.bad.len() as u64;
         summary.records += self.records;

@@ -316,6 +316,19 @@ impl PipelineBuilder {
         Ok(keys.keys)
     }
 
+    /// The same configuration with only the `convert` stage (when this one converts) between
+    /// decoding and encoding: for structured text (data files, subtitles, code), whose line
+    /// breaks and punctuation the other stages could change.
+    pub fn convert_only(mut self) -> Self {
+        let converts = self.wants("convert") && self.target.is_some();
+        self.only = Some(if converts {
+            vec!["convert".to_string()]
+        } else {
+            Vec::new()
+        });
+        self
+    }
+
     /// Whether the pipeline has a `boilerplate` stage.
     pub fn has_boilerplate(&self) -> bool {
         self.wants("boilerplate") && (!self.keep_boilerplate || self.only.is_some())

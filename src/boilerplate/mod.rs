@@ -98,19 +98,15 @@ pub struct BoilerplateStage {
     repeated: Option<Arc<HashSet<u64>>>,
 }
 
-/// Lines repeated across documents: boilerplate anywhere from this many characters, in the
-/// header or footer only when shorter (a short heading may recur in every article).
-const REPEATED_ANYWHERE: usize = 10;
-
+/// Lines repeated across the documents of a folder. The rule is weak: such a line goes only in
+/// the header (before the first real paragraph) or the footer (after the last), never between
+/// two paragraphs, so that documents sharing text (re-posts, near-duplicates) keep their body;
+/// and a real paragraph is never taken for a template.
 static REPEATED: Rule = Rule::new_computed(
     "repeated",
-    Kind::Strong,
-    "lines repeated across the documents of a folder (folder mode), after CCNet normalisation",
-);
-static REPEATED_SHORT: Rule = Rule::new_computed(
-    "repeated",
     Kind::Weak,
-    "short lines repeated across the documents of a folder: header and footer only",
+    "lines repeated across the documents of a folder (folder mode), after CCNet normalisation: \
+     header and footer only",
 );
 
 impl BoilerplateStage {
@@ -277,13 +273,13 @@ impl BoilerplateStage {
             return rules::RULES.iter().find(|r| r.name == "disclaimer");
         }
         self.disclaimer = false;
+        // A real paragraph is never taken for a template, however many documents share it
+        // (re-posts, near-duplicates): the rule may only remove page furniture.
         if let Some(set) = &self.repeated {
-            if repeated::line_key(text).is_some_and(|k| set.contains(&k)) {
-                return Some(if text.chars().count() >= REPEATED_ANYWHERE {
-                    &REPEATED
-                } else {
-                    &REPEATED_SHORT
-                });
+            if repeated::line_key(text).is_some_and(|k| set.contains(&k))
+                && !rules::is_paragraph(text)
+            {
+                return Some(&REPEATED);
             }
         }
         let rule = rules::classify(text);

@@ -2,7 +2,55 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::Parser;
+
+use zhtidy::convert::{Config, TARGET_ALIASES};
+use zhtidy::pipeline::STAGE_NAMES;
+use zhtidy::repair::{FIXES, OPTIONAL};
+
+/// `--help`'s text after the options: the fix list comes from the repair stage's table.
+fn after_long_help() -> String {
+    let mut fixes = String::new();
+    for (name, what) in FIXES {
+        let optional = if OPTIONAL.contains(name) {
+            " (optional: off unless --fix names it)"
+        } else {
+            ""
+        };
+        fixes.push_str(&format!("  {name:<18} {what}{optional}\n"));
+    }
+    AFTER_HELP.replace("{fixes}\n", &fixes)
+}
+
+/// Accepted values of `--to`: the configs and the aliases (`_` may stand for `-`).
+fn targets() -> PossibleValuesParser {
+    let names = Config::ALL
+        .iter()
+        .map(|c| c.name())
+        .chain(TARGET_ALIASES.iter().copied());
+    PossibleValuesParser::new(names.map(|n| {
+        let v = PossibleValue::new(n);
+        if n.contains('-') {
+            // Built once per run: the few bytes of these names live as long as the process.
+            v.alias(&*Box::leak(n.replace('-', "_").into_boxed_str()))
+        } else {
+            v
+        }
+    }))
+}
+
+fn fix_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(FIXES.iter().map(|(n, _)| *n))
+}
+
+fn optional_fixes() -> PossibleValuesParser {
+    PossibleValuesParser::new(OPTIONAL.iter().copied())
+}
+
+fn stages() -> PossibleValuesParser {
+    PossibleValuesParser::new(STAGE_NAMES.iter().copied())
+}
 
 const AFTER_HELP: &str = "\
 TARGETS (--to):
@@ -28,9 +76,9 @@ STAGES (--only), in pipeline order; all run by default (convert when --to is giv
   With --line-buffered or --jsonl each line or record is its own text: html (unless --html),
   reflow and boilerplate are off for --line-buffered.
 
-REPAIR FIXES (--no-fix): html_entity compat_ideograph radical lost_byte pinyin_annotation punctuation
-  debug_fill; optional (--fix): st_mix. Each fix changes text only when it is sure; unsure cases
-  are listed in --report.
+REPAIR FIXES (--no-fix NAME switches one off; --fix NAME switches an optional one on):
+{fixes}
+  Each fix changes text only when it is sure; unsure cases are listed in --report.
 
 EXAMPLES:
   curl -s https://example.com/news.txt | zhtidy --to tw
@@ -48,31 +96,48 @@ EXIT STATUS: 0 on success (also when the reader of the output goes away), 1 when
 /// Turns messy Chinese text into clean text: decodes any encoding and converts between
 /// Simplified and Traditional Chinese exactly like OpenCC.
 #[derive(Parser, Debug)]
-#[command(name = "zhtidy", version, about, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "zhtidy",
+    version,
+    about,
+    after_help = "Targets, stages, repair fixes, examples and exit status: zhtidy --help",
+    after_long_help = after_long_help(),
+    max_term_width = 100
+)]
 pub struct Args {
-    /// Input files; none or `-` reads standard input. Each file is one document.
+    /// Input files or folders (none or `-`: standard input).
+    ///
+    /// Each file is one document. A folder needs --out-dir, --in-place or --check.
     pub files: Vec<PathBuf>,
 
-    /// Convert to TARGET: an OpenCC config (s2twp) or an alias (tw, simplified, ...), see below.
-    #[arg(short = 't', long = "to", value_name = "TARGET")]
+    /// Convert to TARGET: an OpenCC config (s2twp) or an alias (tw, simplified, ...).
+    ///
+    /// See TARGETS below.
+    #[arg(short = 't', long = "to", value_name = "TARGET", value_parser = targets(),
+          ignore_case = true, hide_possible_values = true)]
     pub to: Option<String>,
 
-    /// Source script for an alias target (simplified, traditional, tw, hk, jp); detected when
-    /// not given.
+    /// Source script for an alias target (simplified, traditional, tw, hk, jp).
+    ///
+    /// Detected when not given.
     #[arg(long = "from", value_name = "SOURCE")]
     pub from: Option<String>,
 
-    /// Run only these stages (comma-separated). `--only convert --to s2twp` is a pure
-    /// OpenCC-equivalent converter.
-    #[arg(long, value_name = "STAGE[,STAGE...]", value_delimiter = ',')]
+    /// Run only these stages (comma-separated).
+    ///
+    /// `--only convert --to s2twp` is a pure OpenCC-equivalent converter.
+    #[arg(long, value_name = "STAGE[,STAGE...]", value_delimiter = ',', value_parser = stages())]
     pub only: Option<Vec<String>>,
 
-    /// Input encoding (utf-8, gb18030, gbk, gb2312, big5, utf-16le, utf-16be, ...); detected
-    /// when not given.
+    /// Input encoding (utf-8, gb18030, gbk, gb2312, big5, utf-16le, utf-16be, ...).
+    ///
+    /// Detected when not given.
     #[arg(short = 'e', long, value_name = "NAME")]
     pub encoding: Option<String>,
 
-    /// Output encoding (UTF-8 by default; gb18030, gbk, big5, utf-16le, ...).
+    /// Output encoding (UTF-8 by default).
+    ///
+    /// Also gb18030, gbk, big5, utf-16le, ...
     #[arg(long, value_name = "NAME")]
     pub output_encoding: Option<String>,
 
@@ -80,25 +145,31 @@ pub struct Args {
     #[arg(long)]
     pub lossy_output: bool,
 
-    /// Write output to FILE (atomically: it appears complete or not at all; a device or named
-    /// pipe such as /dev/null is written directly).
+    /// Write output to FILE, atomically.
+    ///
+    /// It appears complete or not at all; a device or named pipe such as /dev/null is written
+    /// directly.
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// Write a JSON line per document (encoding, script, changes per stage) to stderr, or to
-    /// FILE with --report=FILE.
+    /// Write a JSON line per document to stderr, or to FILE with --report=FILE.
+    ///
+    /// Each line gives the encoding, the script and the changes of each stage.
     #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
     pub report: Option<PathBuf>,
 
-    /// Extra conversion entries in OpenCC's text format (key<TAB>value per line); they override
-    /// built-in ones. Repeatable.
+    /// Extra conversion entries in OpenCC's text format (key<TAB>value per line).
+    ///
+    /// They override built-in ones. Repeatable.
     #[arg(long = "dict", value_name = "FILE")]
     pub dicts: Vec<PathBuf>,
 
-    /// Threads. For folders: files processed in parallel (default: all cores). For one large
-    /// input: it is cut into blocks at newlines, converted in parallel and written in order
-    /// (default 1); with --jsonl, its records are cleaned in parallel in batches (default 1).
-    /// Output is identical to a serial run either way. 0 means all cores.
+    /// Threads (0: all cores).
+    ///
+    /// For folders: files processed in parallel (default: all cores). For one large input: it is
+    /// cut into blocks at newlines, converted in parallel and written in order (default 1); with
+    /// --jsonl, its records are cleaned in parallel in batches (default 1). Output is identical to
+    /// a serial run either way. 0 means all cores.
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 
@@ -106,11 +177,18 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
 
-    /// Folder mode: rewrite files in place (temporary file, fsync, rename; permissions kept).
+    /// Folder mode: rewrite files in place.
+    ///
+    /// Each file is written to a temporary file, synced and renamed over the original; owner
+    /// and permissions are kept.
     #[arg(long)]
     pub in_place: bool,
 
     /// With --in-place (or --out-dir over existing files): keep the old file as NAME+SUFFIX.
+    ///
+    /// Keep the old file as NAME+SUFFIX (made atomically before the file is replaced; a file whose
+    /// new content is identical is not rewritten, so its backup keeps the earlier version). Backups
+    /// are never inputs.
     #[arg(long, value_name = "SUFFIX")]
     pub backup: Option<String>,
 
@@ -118,8 +196,9 @@ pub struct Args {
     #[arg(long, value_name = "EXT")]
     pub ext: Option<String>,
 
-    /// Folder mode: include files matching GLOB, or exclude them with !GLOB (repeatable, as in
-    /// ripgrep).
+    /// Folder mode: include files matching GLOB, or exclude them with !GLOB.
+    ///
+    /// Repeatable; globs win over ignore files, as in ripgrep.
     #[arg(short = 'g', long = "glob", value_name = "GLOB")]
     pub globs: Vec<String>,
 
@@ -131,9 +210,22 @@ pub struct Args {
     #[arg(long)]
     pub no_ignore: bool,
 
-    /// Read JSON Lines: clean the --text-key field of each record, pass the other fields through
-    /// untouched, one line out per line in. In folder mode, *.jsonl, *.jsonl.gz and *.jsonl.zst
-    /// files are processed this way.
+    /// Folder mode: how structured files (JSON, CSV, subtitles, code) are cleaned.
+    ///
+    /// What happens to structured text files (JSON, CSV/TSV, subtitles, YAML, TOML, XML, gettext
+    /// catalogs, TeX, source code; by extension). convert (default): only the convert stage runs
+    /// (and decoding), so their structure stays; prose: cleaned like any text file (repair, reflow,
+    /// boilerplate may change their layout); skip: left out, with a note. Files named *.jsonl are
+    /// always cleaned as JSON Lines, record by record.
+    #[arg(long, value_name = "convert|prose|skip", default_value = "convert",
+          value_parser = ["convert", "prose", "skip"])]
+    pub structured: String,
+
+    /// Read JSON Lines: clean one field of each record.
+    ///
+    /// Clean the --text-key field of each record, pass the other fields through untouched, one line
+    /// out per line in. In folder mode, only *.jsonl, *.jsonl.gz and *.jsonl.zst files are
+    /// processed (or those that --glob selects), all as JSON Lines.
     #[arg(long)]
     pub jsonl: bool,
 
@@ -141,13 +233,16 @@ pub struct Args {
     #[arg(long, value_name = "KEY", default_value = "text")]
     pub text_key: String,
 
-    /// With --jsonl: pass malformed lines through unchanged (with a warning) instead of failing.
+    /// With --jsonl: pass malformed lines through unchanged instead of failing.
+    ///
+    /// Pass malformed lines through unchanged (with a warning) instead of failing.
     #[arg(long)]
     pub skip_bad_lines: bool,
 
     /// Flush every output line at once, for a caller that feeds one record (line) at a time.
-    /// Input is then read as UTF-8 unless --encoding says otherwise (detection would wait for
-    /// 64 KiB), and a script alias (--to tw) needs --from or --jsonl.
+    ///
+    /// Input is then read as UTF-8 unless --encoding says otherwise (detection would wait for 64
+    /// KiB), and a script alias (--to tw) needs --from or --jsonl.
     #[arg(long)]
     pub line_buffered: bool,
 
@@ -155,17 +250,22 @@ pub struct Args {
     #[arg(long, conflicts_with = "no_html")]
     pub html: bool,
 
-    /// Never treat the input as HTML (no html stage: tags stay, front matter stays).
+    /// Never treat the input as HTML (no html stage).
+    ///
+    /// Tags stay, front matter stays.
     #[arg(long)]
     pub no_html: bool,
 
-    /// Markdown/YAML front matter (--- ... --- at the top): keep it, drop it, or replace it by
-    /// its title line (default).
+    /// Markdown/YAML front matter: keep it, drop it, or replace it by its title line (default).
+    ///
+    /// Front matter is a block between two `---` lines at the top of the document.
     #[arg(long, value_name = "keep|drop|title", default_value = "title")]
     pub front_matter: String,
 
-    /// For whole web pages: keep only the article body (readability-style, with dom_smoothie)
-    /// before cleaning. Reads the whole page into memory.
+    /// For whole web pages: keep only the article body.
+    ///
+    /// Keep only the article body (readability-style, with dom_smoothie) before cleaning. Reads the
+    /// whole page into memory.
     #[arg(long)]
     pub main_content: bool,
 
@@ -177,36 +277,40 @@ pub struct Args {
     #[arg(long)]
     pub keep_boilerplate: bool,
 
-    /// Folder mode: a line (normalised as CCNet does: digits folded, punctuation removed) found
-    /// in at least N documents of the same folder, and in at least a fifth of them, is
-    /// boilerplate (site templates); costs one more read of every file. 0 switches it off.
+    /// Folder mode: lines in at least N documents of a folder are boilerplate (0: off).
+    ///
+    /// A line (normalised as CCNet does: digits folded, punctuation removed) found in at least N
+    /// documents of the same folder, and in at least a fifth of them, is boilerplate (site
+    /// templates); costs one more read of every file. 0 switches it off.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub repeated_lines: usize,
 
-    /// Keep bylines, datelines and photo credits (the boilerplate stage removes them by
-    /// default).
+    /// Keep bylines, datelines and photo credits (the boilerplate stage removes them by default).
     #[arg(long)]
     pub keep_bylines: bool,
 
-    /// Switch off a repair fix (repeatable or comma-separated): html_entity, compat_ideograph, radical,
-    /// lost_byte, pinyin_annotation, punctuation, debug_fill.
-    #[arg(long = "no-fix", value_name = "NAME", value_delimiter = ',')]
+    /// Switch off a repair fix (repeatable or comma-separated).
+    ///
+    /// The fixes are listed under REPAIR FIXES below.
+    #[arg(long = "no-fix", value_name = "NAME", value_delimiter = ',', value_parser = fix_names(),
+          hide_possible_values = true)]
     pub no_fix: Vec<String>,
 
-    /// Switch on an optional repair fix (repeatable or comma-separated): st_mix (naive
-    /// Simplified-to-Traditional character choices where OpenCC's phrase table says otherwise,
-    /// 頭發 -> 頭髮; off by default because OpenCC's phrase choices are sometimes wrong).
-    #[arg(long = "fix", value_name = "NAME", value_delimiter = ',')]
+    /// Switch on an optional repair fix (repeatable or comma-separated).
+    ///
+    /// st_mix: naive Simplified-to-Traditional character choices where OpenCC's phrase table says
+    /// otherwise (頭發 -> 頭髮), off by default because OpenCC's phrase choices are sometimes wrong.
+    #[arg(long = "fix", value_name = "NAME", value_delimiter = ',', value_parser = optional_fixes())]
     pub fix: Vec<String>,
 
-    /// Report what would change (per file: each repair with line, column, before and after;
-    /// conversion and encoding changes) without writing output. Exit status 1 if anything would
-    /// change, 0 if all is clean, 2 on errors.
+    /// Report what would change, without writing output.
+    ///
+    /// Per file: each repair with line, column, before and after; conversion and encoding
+    /// changes. Exit status 1 if anything would change, 0 if all is clean, 2 on errors.
     #[arg(long)]
     pub check: bool,
 
-    /// Print shell completions (bash, zsh, fish, elvish, powershell) or the man page (man) to
-    /// standard output and exit.
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) or the man page (man).
     #[arg(long, value_name = "SHELL|man")]
     pub generate: Option<String>,
 

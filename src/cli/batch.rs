@@ -17,6 +17,7 @@ use zhtidy::jsonl::{run_jsonl, JsonlOptions};
 use zhtidy::{ErrorKind, PipelineBuilder, Report};
 
 use super::args::Args;
+use super::temps;
 
 /// One file to process. The job list grows with the tree, so a job is small: its path (one
 /// allocation of the path's length) and 40 bytes.
@@ -60,16 +61,24 @@ impl Job {
 /// The bytes the repeated-lines pass read of the files it read whole, kept for the main pass
 /// (which takes them), by job: each small file is read once.
 #[derive(Default)]
-struct Kept(Mutex<HashMap<usize, Vec<u8>>>);
+struct Kept(Mutex<HashMap<usize, (Vec<u8>, Option<Stamp>)>>);
 
 impl Kept {
-    fn keep(&self, job: usize, bytes: Vec<u8>) {
-        self.0.lock().unwrap().insert(job, bytes);
+    fn keep(&self, job: usize, bytes: Vec<u8>, seen: Option<Stamp>) {
+        self.0.lock().unwrap().insert(job, (bytes, seen));
     }
 
-    fn take(&self, job: usize) -> Option<Vec<u8>> {
+    fn take(&self, job: usize) -> Option<(Vec<u8>, Option<Stamp>)> {
         self.0.lock().unwrap().remove(&job)
     }
+}
+
+/// A file's size and modification time when it was read: an in-place run replaces a file only
+/// if it still has them (else it was changed during the run, and is left as it is).
+type Stamp = (u64, Option<std::time::SystemTime>);
+
+fn stamp(file: &File) -> Option<Stamp> {
+    file.metadata().ok().map(|m| (m.len(), m.modified().ok()))
 }
 
 /// How one file ended.
@@ -141,6 +150,7 @@ fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
 fn walked(
     entry: std::result::Result<ignore::DirEntry, ignore::Error>,
     input: &Path,
+    select: &Select,
     found: &Mutex<(Vec<Job>, Unwalked)>,
 ) {
     let entry = match entry {
@@ -163,7 +173,7 @@ fn walked(
         found.lock().unwrap().1.skipped.push(skipped);
         return;
     }
-    if !ft.is_file() {
+    if !ft.is_file() || !select.candidate(entry.path()) {
         return;
     }
     let rel = entry.path().strip_prefix(input).unwrap_or(entry.path());
@@ -179,10 +189,19 @@ fn collect(args: &Args, threads: usize) -> Result<(Vec<Job>, Unwalked)> {
         if input == Path::new("-") {
             bail!("standard input cannot be combined with --out-dir or --in-place");
         }
-        let meta = fs::symlink_metadata(input).with_context(|| format!("{}", input.display()))?;
+        // A missing or unreadable input is reported; the others are processed.
+        let meta = match fs::symlink_metadata(input) {
+            Ok(m) => m,
+            Err(e) => {
+                unwalked.failed.push((input.clone(), e.to_string()));
+                continue;
+            }
+        };
         if meta.is_file() {
-            let rel = Path::new(input.file_name().context("input has no file name")?);
-            jobs.push(Job::new(input, rel, Some(&meta)));
+            let Some(name) = input.file_name() else {
+                bail!("{}: input has no file name", input.display());
+            };
+            jobs.push(Job::new(input, Path::new(name), Some(&meta)));
             continue;
         }
         if !meta.is_dir() {
@@ -199,6 +218,10 @@ fn collect(args: &Args, threads: usize) -> Result<(Vec<Job>, Unwalked)> {
         // file, and it runs before any file is converted); its order is then made the order of
         // the paths, which a serial walk would not promise either.
         let found = Mutex::new((Vec::new(), Unwalked::default()));
+        // An output folder inside the input tree is never walked (a second run would take the
+        // first run's outputs as inputs).
+        let inside = args.out_dir.as_deref().and_then(|o| nested_in(o, input));
+        let select = Select::new(args);
         WalkBuilder::new(input)
             .hidden(!args.hidden)
             .ignore(!args.no_ignore)
@@ -209,11 +232,12 @@ fn collect(args: &Args, threads: usize) -> Result<(Vec<Job>, Unwalked)> {
             .require_git(false)
             .follow_links(false)
             .overrides(overrides.build()?)
+            .filter_entry(move |e| inside.as_deref() != Some(e.path()))
             .threads(threads.max(1))
             .build_parallel()
             .run(|| {
                 Box::new(|entry| {
-                    walked(entry, input, &found);
+                    walked(entry, input, &select, &found);
                     WalkState::Continue
                 })
             });
@@ -232,6 +256,163 @@ fn collect(args: &Args, threads: usize) -> Result<(Vec<Job>, Unwalked)> {
         unwalked.failed.append(&mut other.failed);
     }
     Ok((jobs, unwalked))
+}
+
+/// Which files a folder walk takes.
+struct Select {
+    /// `--jsonl` without `--glob`: JSON Lines files only.
+    jsonl_only: bool,
+    /// The `--backup` suffix: backups are never inputs.
+    backup: Option<std::ffi::OsString>,
+}
+
+impl Select {
+    fn new(args: &Args) -> Self {
+        Select {
+            jsonl_only: args.jsonl && args.globs.is_empty(),
+            backup: args
+                .backup
+                .as_deref()
+                .filter(|b| !b.is_empty())
+                .map(Into::into),
+        }
+    }
+
+    fn candidate(&self, path: &Path) -> bool {
+        if let (Some(suffix), Some(name)) = (&self.backup, path.file_name()) {
+            if name.as_encoded_bytes().ends_with(suffix.as_encoded_bytes()) {
+                return false;
+            }
+        }
+        !self.jsonl_only || is_jsonl(path)
+    }
+}
+
+/// `inner` as a path under `outer` (as the walk of `outer` spells it), when `inner` is a folder
+/// inside `outer` or `outer` itself.
+fn nested_in(inner: &Path, outer: &Path) -> Option<PathBuf> {
+    let (i, o) = (fs::canonicalize(inner).ok()?, fs::canonicalize(outer).ok()?);
+    let rel = i.strip_prefix(&o).ok()?;
+    Some(if rel.as_os_str().is_empty() {
+        outer.to_path_buf()
+    } else {
+        outer.join(rel)
+    })
+}
+
+/// Refuses an output folder that would put outputs over their own inputs (`--out-dir X X`, or
+/// `--out-dir .` for a file in the current folder): that is `--in-place`, and must be asked for.
+fn check_out_dir(args: &Args) -> Result<()> {
+    let Some(out) = args.out_dir.as_deref() else {
+        return Ok(());
+    };
+    let Ok(out) = fs::canonicalize(out) else {
+        return Ok(()); // not there yet: it holds no input
+    };
+    for input in &args.files {
+        let Ok(meta) = fs::metadata(input) else {
+            continue;
+        };
+        let home = if meta.is_dir() {
+            fs::canonicalize(input).ok()
+        } else {
+            fs::canonicalize(input)
+                .ok()
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+        };
+        if home.as_deref() == Some(out.as_path()) {
+            bail!(
+                "--out-dir {} would write over the input {} (use --in-place to rewrite files in place)",
+                out.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What a file's name says it holds, for folder mode.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum FileKind {
+    /// Prose: every stage runs.
+    Prose,
+    /// JSON Lines (`*.jsonl`, compressed too): cleaned record by record.
+    Jsonl,
+    /// Structured text (data, subtitles, code): see `--structured`.
+    Structured,
+}
+
+/// Extensions of structured text files: line breaks, separators and punctuation carry structure
+/// there, so reflow, boilerplate removal and punctuation repair would break them.
+const STRUCTURED: &[&str] = &[
+    "json",
+    "geojson",
+    "csv",
+    "tsv",
+    "srt",
+    "vtt",
+    "ass",
+    "ssa",
+    "lrc",
+    "sub",
+    "yaml",
+    "yml",
+    "toml",
+    "ini",
+    "cfg",
+    "conf",
+    "properties",
+    "xml",
+    "xsl",
+    "svg",
+    "po",
+    "pot",
+    "tex",
+    "bib",
+    "rs",
+    "py",
+    "js",
+    "mjs",
+    "cjs",
+    "ts",
+    "tsx",
+    "jsx",
+    "c",
+    "h",
+    "cc",
+    "cpp",
+    "hpp",
+    "java",
+    "kt",
+    "go",
+    "rb",
+    "php",
+    "pl",
+    "sh",
+    "bash",
+    "zsh",
+    "lua",
+    "swift",
+    "cs",
+    "sql",
+    "css",
+    "scss",
+    "r",
+    "ipynb",
+];
+
+fn file_kind(args: &Args, path: &Path) -> FileKind {
+    if is_jsonl(path) || args.jsonl {
+        return FileKind::Jsonl;
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext {
+        Some(e) if STRUCTURED.contains(&e.as_str()) => FileKind::Structured,
+        _ => FileKind::Prose,
+    }
 }
 
 fn is_jsonl(path: &Path) -> bool {
@@ -343,10 +524,11 @@ fn repeated_lines(
     };
     // The line keys of one file, `None` when it is not counted (JSON Lines, unreadable).
     let keys_of = |i: usize, job: &Job| -> Option<HashSet<u64>> {
-        if args.jsonl && is_jsonl(&job.src) {
+        if file_kind(args, &job.src) != FileKind::Prose {
             return None;
         }
         let mut file = File::open(&job.src).ok()?;
+        let seen = if args.in_place { stamp(&file) } else { None };
         let keys = if job.bytes <= CACHE_FILE_MAX && take(job.bytes + KEPT_ENTRY) {
             let bytes = read_whole(&mut file, job.bytes).ok()?;
             let keys = builder.line_keys(bytes.as_slice());
@@ -354,7 +536,7 @@ fn repeated_lines(
             // read again by the main pass.
             let grown = bytes.len() as u64 - job.bytes.min(bytes.len() as u64);
             if grown == 0 || take(grown) {
-                kept.keep(i, bytes);
+                kept.keep(i, bytes, seen);
             }
             keys
         } else {
@@ -434,6 +616,18 @@ impl OutputFolders {
         }
         let fresh = match fs::create_dir(dir) {
             Ok(()) => true,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                // Temporary files a killed run left here go (see `temps::sweep`).
+                let n = temps::sweep(dir);
+                if n > 0 {
+                    super::warn(format_args!(
+                        "{}: removed {n} temporary {} left by an interrupted run",
+                        dir.display(),
+                        if n == 1 { "file" } else { "files" }
+                    ));
+                }
+                false
+            }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 fs::create_dir_all(dir.parent().unwrap_or(Path::new(".")))?;
                 match fs::create_dir(dir) {
@@ -442,9 +636,6 @@ impl OutputFolders {
                     Err(e) => return Err(e),
                 }
             }
-            // Already there: a folder, or something else, and then creating the temporary file
-            // fails with a clear error.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
             Err(e) => return Err(e),
         };
         // Another thread may have made it first: then it is not fresh for this one, which is
@@ -465,7 +656,8 @@ impl OutputFolders {
         perms: Option<&fs::Permissions>,
     ) -> io::Result<(tempfile::NamedTempFile, bool)> {
         let mut b = tempfile::Builder::new();
-        b.prefix(".zhtidy-").suffix(".tmp");
+        let prefix = format!(".{}", temps::marker());
+        b.prefix(&prefix).suffix(".tmp");
         let mut exact = false;
         #[cfg(unix)]
         if let Some(p) = perms {
@@ -485,23 +677,37 @@ impl OutputFolders {
 
 /// Processes one file (its bytes when the repeated-lines pass kept them) into a temporary file
 /// beside its destination, then renames it into place.
+#[allow(clippy::too_many_arguments)]
 fn process(
     builder: &PipelineBuilder,
+    structured: &PipelineBuilder,
     args: &Args,
     job: &Job,
-    cached: Option<Vec<u8>>,
+    cached: Option<(Vec<u8>, Option<Stamp>)>,
     jsonl: &JsonlOptions,
     repeated: Option<Arc<HashSet<u64>>>,
     folders: &OutputFolders,
 ) -> Outcome {
+    let kind = file_kind(args, &job.src);
+    if kind == FileKind::Structured && args.structured == "skip" {
+        return Outcome::Skipped("structured text (--structured skip)".into());
+    }
     let dest = destination(args, job);
     let result = (|| -> zhtidy::Result<Option<Done>> {
         let name = job.src.display().to_string();
-        let mut input: Box<dyn Read + '_> = match &cached {
-            Some(bytes) => Box::new(bytes.as_slice()),
-            None => Box::new(File::open(&job.src).map_err(|e| io_err("cannot open", e))?),
+        let (mut input, seen): (Box<dyn Read + '_>, Option<Stamp>) = match &cached {
+            Some((bytes, seen)) => (Box::new(bytes.as_slice()), *seen),
+            None => {
+                let f = File::open(&job.src).map_err(|e| io_err("cannot open", e))?;
+                let seen = if args.in_place { stamp(&f) } else { None };
+                (Box::new(f), seen)
+            }
         };
-        let dir = dest.parent().unwrap_or(Path::new("."));
+        // A bare file name's folder is the current one.
+        let dir = dest
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         // The temporary file comes first: the output writes to it through a reference (a
         // duplicate descriptor costs two system calls per file).
         let tmp = if args.check {
@@ -513,16 +719,12 @@ fn process(
             let (t, exact) = folders
                 .temp_file(dir, job.perms.as_ref())
                 .map_err(|e| io_err("creating a temporary file", e))?;
-            Some(Temp {
-                file: t,
-                fresh,
-                exact,
-            })
+            Some(Temp::new(t, fresh, exact))
         };
-        let done = if args.jsonl && is_jsonl(&job.src) {
+        let done = if kind == FileKind::Jsonl {
             let out: Box<dyn Write + '_> = match &tmp {
                 None => Box::new(io::sink()),
-                Some(t) => Box::new(BufWriter::with_capacity(64 * 1024, t.file.as_file())),
+                Some(t) => Box::new(BufWriter::with_capacity(64 * 1024, t.file())),
             };
             let mut reports = Vec::new();
             let reader: Box<dyn Read> = match compression(&job.src) {
@@ -561,13 +763,17 @@ fn process(
             let changes = summary.changes.iter();
             (reports, changes.map(|&(s, n)| (s.to_string(), n)).collect())
         } else {
-            let mut p = builder.build_with_repeated(repeated)?;
+            let mut p = if kind == FileKind::Structured && args.structured == "convert" {
+                structured.build()?
+            } else {
+                builder.build_with_repeated(repeated)?
+            };
             p.set_name(name);
             // Straight into the file: the pipeline writes once per read of the input (a
             // buffer would only copy, and one per file costs more than a small file).
             // Reports only when they are written or checked (building them costs as much as
             // converting a small file does).
-            let (mut sink, mut file) = (io::sink(), tmp.as_ref().map(|t| t.file.as_file()));
+            let (mut sink, mut file) = (io::sink(), tmp.as_ref().map(|t| t.file()));
             let out: &mut dyn Write = match file.as_mut() {
                 Some(f) => f,
                 None => &mut sink,
@@ -584,7 +790,8 @@ fn process(
             }
         };
         if let Some(t) = tmp {
-            finish_atomic(t, job, &dest, args.backup.as_deref())?;
+            let expect = if args.in_place { seen } else { None };
+            finish_atomic(t, job, &dest, args.backup.as_deref(), expect)?;
         }
         Ok(Some(done))
     })();
@@ -600,51 +807,190 @@ fn io_err(what: &str, e: io::Error) -> zhtidy::Error {
     zhtidy::Error::new(ErrorKind::Io(e.kind()), format!("{what}: {e}"))
 }
 
-/// A file's output, written to a temporary file beside its destination.
+/// A file's output, written to a temporary file beside its destination. The file is registered
+/// for removal on an interrupt (see [`temps`]) while it exists under its temporary name.
 struct Temp {
-    file: tempfile::NamedTempFile,
+    file: Option<tempfile::NamedTempFile>,
+    path: PathBuf,
     /// The destination's folder was made by this run: no file is there to replace.
     fresh: bool,
     /// The temporary file was created with the source's permissions.
     exact: bool,
 }
 
-/// fsync the temporary file (when it replaces a file), give it the permissions of the file it
-/// replaces (or of the source), keep a backup if asked, and rename it over the destination: the
-/// destination is either complete or untouched.
-fn finish_atomic(tmp: Temp, job: &Job, dest: &Path, backup: Option<&str>) -> zhtidy::Result<()> {
+impl Temp {
+    fn new(file: tempfile::NamedTempFile, fresh: bool, exact: bool) -> Self {
+        let path = file.path().to_path_buf();
+        temps::register(&path);
+        Temp {
+            file: Some(file),
+            path,
+            fresh,
+            exact,
+        }
+    }
+
+    fn file(&self) -> &File {
+        self.file.as_ref().expect("open temporary file").as_file()
+    }
+}
+
+impl Drop for Temp {
+    fn drop(&mut self) {
+        // Dropping the `NamedTempFile` (if still here) removes the file.
+        drop(self.file.take());
+        temps::forget(&self.path);
+    }
+}
+
+/// Whether the file at `path` holds exactly the bytes of `file` (read from its start).
+fn same_content(file: &Path, path: &Path) -> io::Result<bool> {
+    let (a, b) = (fs::metadata(file)?, fs::metadata(path)?);
+    if a.len() != b.len() {
+        return Ok(false);
+    }
+    let (mut a, mut b) = (File::open(file)?, File::open(path)?);
+    let (mut x, mut y) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let n = read_full(&mut a, &mut x)?;
+        let m = read_full(&mut b, &mut y)?;
+        if n != m || x[..n] != y[..m] {
+            return Ok(false);
+        }
+        if n == 0 {
+            return Ok(true);
+        }
+    }
+}
+
+/// Fills `buf` as far as the file goes; the number of bytes read.
+fn read_full(f: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match f.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Makes `backup` a complete copy of `file`, atomically: a hard link (or, where the file
+/// system has none, a synced copy) under a temporary name, renamed over `backup`. An existing
+/// backup is replaced only by a complete copy.
+fn make_backup(file: &Path, backup: &Path) -> io::Result<()> {
+    let dir = backup
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let prefix = format!(".{}", temps::marker());
+    let mut b = tempfile::Builder::new();
+    b.prefix(&prefix).suffix(".tmp");
+    let linked = b.make_in(dir, |p| {
+        temps::register(p);
+        let r = fs::hard_link(file, p);
+        if r.is_err() {
+            temps::forget(p);
+        }
+        r
+    });
+    let tmp = match linked {
+        Ok(t) => t.into_temp_path(),
+        Err(_) => {
+            let mut t = b.tempfile_in(dir)?;
+            temps::register(t.path());
+            let copied = (|| {
+                io::copy(&mut File::open(file)?, t.as_file_mut())?;
+                t.as_file()
+                    .set_permissions(fs::metadata(file)?.permissions())?;
+                t.as_file().sync_all()
+            })();
+            if let Err(e) = copied {
+                temps::forget(t.path());
+                return Err(e);
+            }
+            t.into_temp_path()
+        }
+    };
+    let path = tmp.to_path_buf();
+    let r = tmp.persist(backup).map_err(|e| e.error);
+    temps::forget(&path);
+    r
+}
+
+/// fsync the temporary file (when it replaces a file), give it the owner and permissions of the
+/// file it replaces (or the source's permissions), keep a backup if asked, and rename it over the
+/// destination: the destination is either complete or untouched.
+///
+/// `expect`: in place, the source's size and modification time when it was read; a file that
+/// no longer has them was changed during the run and is left as it is (an error).
+fn finish_atomic(
+    mut tmp: Temp,
+    job: &Job,
+    dest: &Path,
+    backup: Option<&str>,
+    expect: Option<Stamp>,
+) -> zhtidy::Result<()> {
     let existing = if tmp.fresh {
         None
     } else {
         fs::metadata(dest).ok()
     };
+    if let (Some(expect), Some(meta)) = (expect, &existing) {
+        if (meta.len(), meta.modified().ok()) != expect {
+            return Err(zhtidy::Error::new(
+                ErrorKind::Io(io::ErrorKind::Other),
+                "changed during the run: left as it is (run again to clean it)",
+            ));
+        }
+    }
     // Replacing a file that exists (in place, or over an earlier output) must survive a crash
     // too: fsync first. A new file in an output tree is not synced: a killed process leaves it
     // complete or absent (the rename follows the last write); a power cut before the kernel
     // writes it back may leave it empty, as any file written without fsync.
     if existing.is_some() {
-        tmp.file
-            .as_file()
+        tmp.file()
             .sync_all()
             .map_err(|e| io_err("writing output", e))?;
+    }
+    // The replaced file's owner and group, where the process may set them (as root); changing
+    // the owner may clear set-id bits, so the permissions are set again after it.
+    let mut chowned = false;
+    #[cfg(unix)]
+    if let Some(meta) = &existing {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid and getegid only read the process's ids.
+        let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+        if meta.uid() != uid || meta.gid() != gid {
+            chowned =
+                std::os::unix::fs::fchown(tmp.file(), Some(meta.uid()), Some(meta.gid())).is_ok();
+        }
     }
     let perms = match &existing {
         Some(meta) => Some(meta.permissions()),
         None => job.perms.clone(),
     };
     // A temporary file created with the source's permissions already has them.
-    if let Some(perms) = perms.filter(|p| !(tmp.exact && Some(p) == job.perms.as_ref())) {
-        let _ = tmp.file.as_file().set_permissions(perms);
+    if let Some(perms) = perms.filter(|p| chowned || !(tmp.exact && Some(p) == job.perms.as_ref()))
+    {
+        let _ = tmp.file().set_permissions(perms);
     }
     if let Some(suffix) = backup {
         if existing.is_some() {
+            // Unchanged content is not rewritten: the file and its backup (the version before
+            // an earlier run) stay as they are.
+            if same_content(&tmp.path, dest).unwrap_or(false) {
+                return Ok(());
+            }
             let mut b = dest.as_os_str().to_owned();
             b.push(suffix);
-            fs::copy(dest, PathBuf::from(b)).map_err(|e| io_err("writing the backup", e))?;
+            make_backup(dest, Path::new(&b)).map_err(|e| io_err("writing the backup", e))?;
         }
     }
-    tmp.file
-        .persist(dest)
+    let file = tmp.file.take().expect("open temporary file");
+    file.persist(dest)
         .map_err(|e| io_err("renaming into place", e.error))?;
     Ok(())
 }
@@ -688,7 +1034,7 @@ struct Emitter {
     /// Outcomes of later jobs, waiting for earlier ones.
     waiting: BTreeMap<usize, Outcome>,
     report_sink: Option<Box<dyn Write + Send>>,
-    out: BufWriter<io::Stdout>,
+    out: BufWriter<super::Forgiving<io::Stdout>>,
     ok: u64,
     skipped: u64,
     failed: u64,
@@ -725,17 +1071,17 @@ impl Emitter {
                     }
                     if args.check {
                         self.changed |=
-                            super::print_check(&mut self.out, &job.src.display().to_string(), r)?;
+                            super::print_check(&mut self.out, &super::shown(&job.src), r)?;
                     }
                 }
             }
             Outcome::Skipped(why) => {
                 self.skipped += 1;
-                eprintln!("zhtidy: {}: skipped: {why}", job.src.display());
+                super::warn(format_args!("{}: skipped: {why}", super::shown(&job.src)));
             }
             Outcome::Failed(why) => {
                 self.failed += 1;
-                eprintln!("zhtidy: {}: {why}", job.src.display());
+                super::warn(format_args!("{}: {why}", super::shown(&job.src)));
             }
         }
         Ok(())
@@ -755,8 +1101,14 @@ pub fn run(
     if !args.in_place && args.out_dir.is_none() && !args.check {
         bail!("a folder needs --out-dir DIR, --in-place or --check");
     }
+    check_out_dir(args)?;
+    // Structured files (`--structured convert`): the convert stage only.
+    let structured = builder.clone().convert_only();
     // Before any thread starts (it reads the umask by setting it).
     let folders = OutputFolders::new();
+    if !args.check {
+        temps::install_signal_cleanup();
+    }
     let (jobs, unwalked) = collect(args, threads)?;
     // Fewer files than threads (a few large JSON Lines shards): each file's records share the
     // threads the files leave idle.
@@ -770,10 +1122,10 @@ pub fn run(
     let progress = progress_bar(jobs.len() as u64, total_bytes);
     let done_bytes = AtomicU64::new(0);
     for (path, why) in &unwalked.skipped {
-        eprintln!("zhtidy: {}: skipped: {why}", path.display());
+        super::warn(format_args!("{}: skipped: {why}", super::shown(path)));
     }
     for (path, why) in &unwalked.failed {
-        eprintln!("zhtidy: {}: {why}", path.display());
+        super::warn(format_args!("{}: {why}", super::shown(path)));
     }
     // Reports, check lines and notes come out in input order whatever the threads do: each
     // outcome waits only until those before it are out, so memory does not grow with the tree.
@@ -781,7 +1133,7 @@ pub fn run(
         next: 0,
         waiting: BTreeMap::new(),
         report_sink: super::report_sink(args)?,
-        out: BufWriter::new(io::stdout()),
+        out: BufWriter::new(super::Forgiving::new(io::stdout())),
         ok: 0,
         skipped: unwalked.skipped.len() as u64,
         failed: unwalked.failed.len() as u64,
@@ -802,6 +1154,7 @@ pub fn run(
                         let job = &jobs[i];
                         let outcome = process(
                             builder,
+                            &structured,
                             args,
                             job,
                             kept.take(i),
@@ -836,8 +1189,8 @@ pub fn run(
     }
     let (ok, skipped, failed, changed, fixes) = (e.ok, e.skipped, e.failed, e.changed, e.fixes);
     let changes: Vec<String> = fixes.iter().map(|(k, v)| format!("{k} {v}")).collect();
-    eprintln!(
-        "zhtidy: {ok} files {}, {skipped} skipped, {failed} failed, {:.1} MB read; changes: {}",
+    super::warn(format_args!(
+        "{ok} files {}, {skipped} skipped, {failed} failed, {:.1} MB read; changes: {}",
         if args.check { "checked" } else { "written" },
         total_bytes as f64 / 1e6,
         if changes.is_empty() {
@@ -845,7 +1198,7 @@ pub fn run(
         } else {
             changes.join(", ")
         }
-    );
+    ));
     Ok(if failed > 0 {
         if args.check {
             2
@@ -961,6 +1314,41 @@ mod tests {
         let file = dir.path().join("file");
         std::fs::write(&file, "x").unwrap();
         assert!(folders.make(&file.join("sub")).is_err());
+    }
+
+    #[test]
+    fn a_file_changed_during_the_run_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        std::fs::write(&path, "old content\n").unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        let job = Job::new(&path, Path::new("a.txt"), Some(&meta));
+        let folders = OutputFolders::new();
+        let stamp = |m: &std::fs::Metadata| (m.len(), m.modified().ok());
+        let read_at = stamp(&meta);
+        // Edited (appended to) after it was read.
+        std::fs::write(&path, "old content\nand a new line\n").unwrap();
+        let (t, exact) = folders.temp_file(dir.path(), None).unwrap();
+        std::io::Write::write_all(&mut t.as_file(), b"converted\n").unwrap();
+        let tmp = super::Temp::new(t, false, exact);
+        let err = super::finish_atomic(tmp, &job, &path, None, Some(read_at)).unwrap_err();
+        assert!(err.to_string().contains("changed during the run"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "old content\nand a new line\n"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        // Unchanged since it was read: replaced.
+        let now = stamp(&std::fs::metadata(&path).unwrap());
+        let (t, exact) = folders.temp_file(dir.path(), None).unwrap();
+        std::io::Write::write_all(&mut t.as_file(), b"converted\n").unwrap();
+        let tmp = super::Temp::new(t, false, exact);
+        super::finish_atomic(tmp, &job, &path, None, Some(now)).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "converted\n");
     }
 
     #[test]

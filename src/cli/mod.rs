@@ -4,6 +4,7 @@
 mod args;
 mod batch;
 mod output;
+mod temps;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
@@ -29,8 +30,79 @@ pub fn main() -> i32 {
             if is_broken_pipe(&e) {
                 return 0;
             }
-            eprintln!("zhtidy: {e:#}");
+            warn(format_args!("{e:#}"));
             2
+        }
+    }
+}
+
+/// Writes `zhtidy: MESSAGE` to standard error. A standard error that cannot be written (closed,
+/// a full disk) loses the message; it never ends the run (`eprintln!` would panic).
+pub(crate) fn warn(message: std::fmt::Arguments) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "zhtidy: {message}");
+}
+
+/// A path as it is shown on a terminal: control characters (a newline, ESC) and bidirectional
+/// controls escaped as `\n`, `\u{1b}`, bytes that are not UTF-8 as `\xFF`, so that a hostile file
+/// name can neither forge output lines nor drive the terminal.
+pub(crate) fn shown(path: &Path) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_encoded_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let bidi = matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+            if c.is_control() || bidi {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02X}");
+        }
+    }
+    out
+}
+
+/// A writer whose reader may go away: once a write fails with a broken pipe, later writes are
+/// dropped and succeed, so that work whose result is the exit status (`--check`) is finished
+/// and answers the same whoever reads its output.
+pub(crate) struct Forgiving<W> {
+    inner: W,
+    gone: bool,
+}
+
+impl<W: Write> Forgiving<W> {
+    pub(crate) fn new(inner: W) -> Self {
+        Forgiving { inner, gone: false }
+    }
+}
+
+impl<W: Write> Write for Forgiving<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.gone {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(buf.len())
+            }
+            r => r,
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.gone {
+            return Ok(());
+        }
+        match self.inner.flush() {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(())
+            }
+            r => r,
         }
     }
 }
@@ -108,6 +180,73 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
     Ok(b)
 }
 
+/// Options given that have no effect with the others, each said once: a user who typed one
+/// expected something of it.
+fn ignored_options(args: &Args) -> Vec<String> {
+    let folder = batch::wanted(args);
+    let mut notes = Vec::new();
+    let mut unused = |given: bool, what: &str, needs: &str| {
+        if given {
+            notes.push(format!("{what} has no effect without {needs}"));
+        }
+    };
+    unused(
+        args.backup.is_some() && !args.in_place && args.out_dir.is_none(),
+        "--backup",
+        "--in-place or --out-dir",
+    );
+    unused(
+        args.ext.is_some() && args.out_dir.is_none(),
+        "--ext",
+        "--out-dir",
+    );
+    unused(
+        !args.dicts.is_empty() && args.to.is_none(),
+        "--dict",
+        "--to",
+    );
+    unused(
+        args.skip_bad_lines && !args.jsonl,
+        "--skip-bad-lines",
+        "--jsonl",
+    );
+    unused(
+        args.text_key != "text" && !args.jsonl && !folder,
+        "--text-key",
+        "--jsonl",
+    );
+    unused(
+        args.lossy_output && args.output_encoding.is_none(),
+        "--lossy-output",
+        "--output-encoding",
+    );
+    unused(
+        !folder && (!args.globs.is_empty() || args.hidden || args.no_ignore),
+        "--glob, --hidden and --no-ignore",
+        "a folder",
+    );
+    unused(
+        !folder && args.structured != "convert",
+        "--structured",
+        "a folder",
+    );
+    unused(
+        args.main_content && args.no_html,
+        "--main-content",
+        "the html stage (--no-html is given)",
+    );
+    if args.line_buffered && args.output.is_some() {
+        notes.push(
+            "--line-buffered flushes standard output only; -o FILE is written when the run ends"
+                .into(),
+        );
+    }
+    if args.check && (args.output.is_some() || args.in_place || args.out_dir.is_some()) {
+        notes.push("--check writes no output: -o, --in-place and --out-dir are ignored".into());
+    }
+    notes
+}
+
 /// Where `--report` goes: stderr, a file, or nowhere.
 pub(crate) fn report_sink(args: &Args) -> Result<Option<Box<dyn Write + Send>>> {
     Ok(match args.report.as_deref() {
@@ -161,6 +300,9 @@ fn run(args: Args) -> Result<i32> {
         return Ok(0);
     }
     let builder = builder(&args)?;
+    for note in ignored_options(&args) {
+        warn(format_args!("note: {note}"));
+    }
     if batch::wanted(&args) {
         let threads = match args.threads {
             None | Some(0) => all_cores(),
@@ -181,16 +323,35 @@ fn run(args: Args) -> Result<i32> {
     } else {
         args.files.clone()
     };
+    // Waiting silently for a terminal to type into looks like a hang.
+    if files.iter().any(|f| f == Path::new("-")) && std::io::IsTerminal::is_terminal(&io::stdin()) {
+        warn(format_args!(
+            "reading standard input (end with Ctrl-D; zhtidy FILE reads a file, -h lists options)"
+        ));
+    }
     if threads > 1 && !args.jsonl && !builder.build()?.line_local() {
         // Asked for and not given: say why, once.
-        eprintln!(
-            "zhtidy: note: -j has no effect on a single document while the html, reflow or \
+        warn(format_args!(
+            "note: -j has no effect on a single document while the html, reflow or \
              boilerplate stage runs (each reads the document whole; --no-html --no-reflow \
              --keep-boilerplate, or --only repair,convert, lets it run in blocks)"
-        );
+        ));
     }
     let mut reports = report_sink(&args)?;
-    let mut out = Output::open(args.output.as_deref(), args.line_buffered)?;
+    if let Some(o) = args.output.as_deref() {
+        if o != Path::new("-") && o.file_name().is_none() {
+            anyhow::bail!("-o {}: not a file name", o.display());
+        }
+        temps::install_signal_cleanup();
+    }
+    // An output that cannot be created is an I/O failure about the file the user named.
+    let mut out = match Output::open(args.output.as_deref(), args.line_buffered) {
+        Ok(out) => out,
+        Err(e) => {
+            warn(format_args!("{e:#}"));
+            return Ok(1);
+        }
+    };
     let mut failed = false;
     for file in &files {
         let name = file.display().to_string();
@@ -231,7 +392,7 @@ fn run(args: Args) -> Result<i32> {
                 } else {
                     ""
                 };
-                eprintln!("zhtidy: {name}: {e:#}{note}");
+                warn(format_args!("{}: {e:#}{note}", shown(file)));
             }
         }
     }
@@ -240,7 +401,9 @@ fn run(args: Args) -> Result<i32> {
     }
     if failed && args.output.is_some() {
         out.abandon();
-        eprintln!("zhtidy: output file not written because an input failed");
+        warn(format_args!(
+            "output file not written because an input failed"
+        ));
         return Ok(1);
     }
     match out.commit() {
@@ -278,10 +441,10 @@ fn run_jsonl_one(
         None => zhtidy::jsonl::run_jsonl_quiet(builder, name, input, out, opts)?,
     };
     if summary.bad_lines > 0 {
-        eprintln!(
-            "zhtidy: {name}: {} malformed lines passed through unchanged",
+        warn(format_args!(
+            "{name}: {} malformed lines passed through unchanged",
             summary.bad_lines
-        );
+        ));
     }
     Ok(())
 }
@@ -358,11 +521,11 @@ fn check(builder: &PipelineBuilder, args: &Args) -> Result<i32> {
     } else {
         args.files.clone()
     };
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
+    // The exit status is the answer: a reader that goes away early does not change it.
+    let mut out = BufWriter::new(Forgiving::new(io::stdout().lock()));
     let (mut changed, mut failed) = (false, false);
     for file in &files {
-        let name = file.display().to_string();
+        let name = shown(file);
         // JSON Lines: each record's report, checked as it comes.
         let result = if args.jsonl {
             let mut print = |r: zhtidy::Report| -> zhtidy::Result<()> {
@@ -390,7 +553,7 @@ fn check(builder: &PipelineBuilder, args: &Args) -> Result<i32> {
             Ok(()) => {}
             Err(e) => {
                 failed = true;
-                eprintln!("zhtidy: {name}: {e:#}");
+                warn(format_args!("{name}: {e:#}"));
             }
         }
     }

@@ -64,10 +64,21 @@ impl Output {
             .file_name()
             .context("output path has no file name")?
             .to_string_lossy();
-        let tmp = dir.join(format!(".{base}.zhtidy-{}.tmp", std::process::id()));
-        let file = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        let tmp = dir.join(format!(".{base}.{}out.tmp", super::temps::marker()));
+        // A temporary file that a killed run left beside this output goes.
+        super::temps::sweep(dir);
+        let file =
+            File::create(&tmp).with_context(|| format!("cannot write {}", dest.display()))?;
+        super::temps::register(&tmp);
         // `existing` followed the link, if there was one: these are the replaced file's.
         if let Some(meta) = existing {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                // The replaced file's owner and group, where the process may set them (as
+                // root); before the permissions, which a change of owner may clear.
+                let _ = std::os::unix::fs::chown(&tmp, Some(meta.uid()), Some(meta.gid()));
+            }
             let _ = fs::set_permissions(&tmp, meta.permissions());
         }
         Ok(Output::File {
@@ -107,6 +118,7 @@ impl Output {
         if result.is_err() {
             let _ = fs::remove_file(&*tmp);
         }
+        super::temps::forget(tmp);
         result
     }
 
@@ -115,6 +127,7 @@ impl Output {
         if let Output::File { tmp, file, .. } = &mut self {
             drop(file.take());
             let _ = fs::remove_file(&*tmp);
+            super::temps::forget(tmp);
         }
     }
 }
@@ -125,7 +138,8 @@ impl Drop for Output {
             tmp, file: Some(_), ..
         } = self
         {
-            let _ = fs::remove_file(tmp);
+            let _ = fs::remove_file(&*tmp);
+            super::temps::forget(tmp);
         }
     }
 }

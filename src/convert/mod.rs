@@ -368,6 +368,42 @@ pub enum Source {
     Japanese,
 }
 
+/// The script aliases `--to` accepts besides the config names (case and `_` for `-` do not
+/// matter); [`Target::from_str`] maps each.
+pub const TARGET_ALIASES: &[&str] = &[
+    "simplified",
+    "s",
+    "zh-hans",
+    "zh-cn",
+    "hans",
+    "sc",
+    "cn",
+    "simplified-phrases",
+    "sp",
+    "traditional",
+    "t",
+    "zh-hant",
+    "hant",
+    "tc",
+    "tw",
+    "taiwan",
+    "zh-tw",
+    "tw-phrases",
+    "twp",
+    "taiwan-phrases",
+    "hk",
+    "hongkong",
+    "hong-kong",
+    "zh-hk",
+    "hk-phrases",
+    "hkp",
+    "hongkong-phrases",
+    "jp",
+    "ja",
+    "japanese",
+    "shinjitai",
+];
+
 impl FromStr for Target {
     type Err = Error;
     fn from_str(s: &str) -> Result<Target> {
