@@ -187,13 +187,15 @@ fn errors_have_messages_and_exit_codes() {
         .write_stdin("x")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown target"));
+        .stderr(predicate::str::contains("invalid value 'martian' for '--to"))
+        .stderr(predicate::str::contains("s2twp, tw2sp"));
     zhtidy()
         .args(["--only", "nonsense", "--to", "s2t"])
         .write_stdin("x")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown stage"));
+        .stderr(predicate::str::contains("invalid value 'nonsense' for '--only"))
+        .stderr(predicate::str::contains("boilerplate, convert"));
     zhtidy()
         .args(["--encoding", "klingon"])
         .write_stdin("x")
@@ -511,7 +513,8 @@ fn repair_runs_by_default_and_fixes_can_be_switched_off() {
         .write_stdin("x")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown fix"));
+        .stderr(predicate::str::contains("invalid value 'bogus' for '--no-fix"))
+        .stderr(predicate::str::contains("pinyin_annotation"));
 }
 
 #[test]
@@ -536,4 +539,128 @@ fn completions_and_man_page() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown shell"));
+}
+
+/// `-h` is the short help, `--help` the long one; the lists in them come from the code.
+#[test]
+fn short_and_long_help_with_lists_from_the_code() {
+    let short = zhtidy()
+        .arg("-h")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let long = zhtidy()
+        .arg("--help")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let (short, long) = (
+        String::from_utf8(short).unwrap(),
+        String::from_utf8(long).unwrap(),
+    );
+    assert!(
+        short.lines().count() * 2 < long.lines().count(),
+        "-h is not shorter"
+    );
+    for (fix, _) in zhtidy::repair::FIXES {
+        assert!(long.contains(fix), "--help does not list the fix {fix}");
+    }
+    // Completion of --to offers the configs and aliases, not file names.
+    let bash = zhtidy()
+        .args(["--generate", "bash"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let bash = String::from_utf8(bash).unwrap();
+    for name in ["s2twp", "tw2sp", "zh-hant", "hk-phrases"] {
+        assert!(bash.contains(name), "bash completion lacks {name}");
+    }
+    // Every alias the completion offers is one the converter takes.
+    for alias in zhtidy::convert::TARGET_ALIASES {
+        assert!(alias.parse::<zhtidy::convert::Target>().is_ok(), "{alias}");
+        let alt = alias.replace('-', "_").to_uppercase();
+        zhtidy()
+            .args(["--only", "convert", "--to", &alt])
+            .write_stdin("軟體")
+            .assert()
+            .success();
+    }
+}
+
+/// Options that do nothing with the others are named on stderr, once.
+#[test]
+fn options_without_effect_are_noted() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("my.txt");
+    fs::write(&dict, "软件\t軟體\n").unwrap();
+    let dict = dict.to_str().unwrap();
+    for (args, note) in [
+        (vec!["--backup", ".orig"], "--backup has no effect"),
+        (vec!["--dict", dict], "--dict has no effect"),
+        (vec!["--skip-bad-lines"], "--skip-bad-lines has no effect"),
+        (vec!["--ext", "txt"], "--ext has no effect"),
+    ] {
+        zhtidy()
+            .args(&args)
+            .write_stdin("软件\n")
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(note).count(1));
+    }
+    zhtidy()
+        .args(["--to", "tw"])
+        .write_stdin("软件\n")
+        .assert()
+        .success()
+        .stderr("");
+}
+
+/// UTF-16 without a byte order mark, mostly Chinese: NULs only at its few ASCII characters.
+#[test]
+fn utf16_without_bom_on_cjk_heavy_text_is_text() {
+    let text =
+        "國家郵政局召開會議，部署旺季服務保障工作，要求各地加強協調配合，確保寄遞渠道安全暢通。\n";
+    for le in [true, false] {
+        let bytes: Vec<u8> = text
+            .encode_utf16()
+            .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() })
+            .collect();
+        zhtidy()
+            .args(["--only", "convert", "--to", "t2s"])
+            .write_stdin(bytes)
+            .assert()
+            .success()
+            .stdout(zhtidy::convert::Converter::new(zhtidy::convert::Config::T2s).convert(text));
+    }
+}
+
+/// A small legacy-encoded file cut inside its last character costs one U+FFFD, not the file.
+#[test]
+fn a_truncated_gbk_or_big5_file_keeps_its_encoding() {
+    let text = "繁體中文測試文件，下載到一半";
+    for enc in [encoding_rs::GBK, encoding_rs::BIG5] {
+        let bytes = enc.encode(text).0;
+        let cut = bytes[..bytes.len() - 1].to_vec();
+        let out = zhtidy()
+            .arg("--no-reflow")
+            .write_stdin(cut)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.starts_with("繁體中文測試文件，下載到一"),
+            "{}: {out}",
+            enc.name()
+        );
+        assert_eq!(out.matches('\u{FFFD}').count(), 1, "{}: {out}", enc.name());
+    }
 }

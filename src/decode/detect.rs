@@ -76,12 +76,26 @@ pub fn detect(sample: &[u8], last: bool) -> Result<Detection> {
     } else {
         (sample, last)
     };
-    let mut det = EncodingDetector::new(Iso2022JpDetection::Deny);
-    det.feed(sample, last);
-    let enc = det.guess(None, Utf8Detection::Allow);
+    let guess = |bytes: &[u8]| {
+        let mut det = EncodingDetector::new(Iso2022JpDetection::Deny);
+        det.feed(bytes, last);
+        let enc = det.guess(None, Utf8Detection::Allow);
+        (enc, score(enc, bytes))
+    };
+    let (mut enc, mut confidence) = guess(sample);
+    // A whole input that ends inside a two-byte character (a truncated download): the broken
+    // last byte makes every legacy CJK encoding invalid and the guess falls to a single-byte
+    // one. Guess again without it; the better-scoring guess wins, and decoding then costs the
+    // broken byte one U+FFFD instead of the file.
+    if last && sample.last().is_some_and(|b| *b >= 0x80) {
+        let (e, c) = guess(&sample[..sample.len() - 1]);
+        if c > confidence {
+            (enc, confidence) = (e, c);
+        }
+    }
     Ok(Detection {
         encoding: enc,
-        confidence: score(enc, sample),
+        confidence,
     })
 }
 
@@ -178,7 +192,7 @@ fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
     } else {
         (even, odd, UTF_16BE)
     };
-    if hits * 5 < pairs || other * 20 > hits {
+    if hits == 0 {
         return None;
     }
     // Text, not binary that happens to have NULs in a pattern: no control characters besides
@@ -188,7 +202,24 @@ fn utf16_without_bom(sample: &[u8]) -> Option<&'static Encoding> {
     let controls = text
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c'));
-    (!had_errors && !controls).then_some(enc)
+    if had_errors || controls {
+        return None;
+    }
+    // Mostly ASCII: the NULs of every other byte say it. CJK-heavy text has NULs mostly where
+    // its few ASCII characters are (and at ideographs such as U+4E00), so it must read as text: nearly every character an
+    // ideograph, CJK punctuation, a full-width form or printable ASCII (the other byte order
+    // reads as characters scattered over unrelated blocks).
+    if hits * 5 >= pairs && other * 20 <= hits {
+        return Some(enc);
+    }
+    let (mut chars, mut texty) = (0usize, 0usize);
+    for c in text.chars() {
+        chars += 1;
+        if is_cjkish(c) || c.is_ascii_graphic() || c.is_whitespace() {
+            texty += 1;
+        }
+    }
+    (chars >= 8 && texty * 100 >= chars * 97).then_some(enc)
 }
 
 fn score(enc: &'static Encoding, sample: &[u8]) -> f64 {
@@ -234,6 +265,23 @@ mod tests {
             .flat_map(|u| u.to_be_bytes())
             .collect();
         assert_eq!(utf16_without_bom(&be), Some(UTF_16BE));
+        // CJK-heavy text: NULs only at its few ASCII characters.
+        let cjk = "這是一段以繁體中文為主的文字，其中只有少數 ASCII 字元，例如 2024 年。";
+        for (enc, bytes) in [
+            (
+                UTF_16LE,
+                cjk.encode_utf16()
+                    .flat_map(|u| u.to_le_bytes())
+                    .collect::<Vec<u8>>(),
+            ),
+            (
+                UTF_16BE,
+                cjk.encode_utf16().flat_map(|u| u.to_be_bytes()).collect(),
+            ),
+        ] {
+            assert_eq!(utf16_without_bom(&bytes), Some(enc));
+            assert_eq!(detect(&bytes, true).unwrap().encoding, enc);
+        }
         assert_eq!(utf16_without_bom(b"\x00\x01\x02\x00\x00\x00\x7fELF"), None);
         assert_eq!(utf16_without_bom(b"\x00\x01\x02\x03binary\x00"), None);
     }
@@ -269,6 +317,24 @@ mod tests {
             declared(b"charset=gbk but no meta tag \xd6\xd0", true),
             None
         );
+    }
+
+    #[test]
+    fn a_truncated_legacy_file_keeps_its_encoding() {
+        let gbk = encoding_rs::GBK
+            .encode("繁體中文測試文件的內容，下載到一半就斷了")
+            .0;
+        let big5 = encoding_rs::BIG5
+            .encode("繁體中文測試文件的內容，下載到一半就斷了")
+            .0;
+        for (enc, bytes) in [(encoding_rs::GBK, gbk), (encoding_rs::BIG5, big5)] {
+            let cut = &bytes[..bytes.len() - 1];
+            let det = detect(cut, true).unwrap();
+            assert_eq!(det.encoding, enc, "{}", enc.name());
+            let (text, _) = det.encoding.decode_without_bom_handling(cut);
+            assert_eq!(text.matches('\u{FFFD}').count(), 1);
+            assert!(text.starts_with("繁體中文測試文件的內容"));
+        }
     }
 
     #[test]
