@@ -1,6 +1,6 @@
-//! OpenCC's official test cases (`../shared/opencc/testcases.json`): every case through the
-//! library and through the CLI (`--only convert --to CONFIG`). Skipped, with a message, when
-//! `../shared` is absent (a user's clone).
+//! OpenCC's official test cases (`dict/opencc/tests/testcases.json`, Apache-2.0 data kept with
+//! the dictionaries): every case through the library and through the CLI (`--only convert --to
+//! CONFIG`).
 
 mod common;
 
@@ -9,10 +9,8 @@ use zhtidy::convert::{Config, Converter};
 
 #[test]
 fn all_cases_through_the_library() {
-    let Some(cases) = common::opencc_cases() else {
-        eprintln!("SKIPPED: ../shared/opencc/testcases.json not found");
-        return;
-    };
+    let cases =
+        common::opencc_cases().expect("dict/opencc/tests/testcases.json is in the repository");
     assert_eq!(
         cases.len(),
         543,
@@ -39,10 +37,8 @@ fn all_cases_through_the_library() {
 
 #[test]
 fn all_cases_through_the_cli() {
-    let Some(cases) = common::opencc_cases() else {
-        eprintln!("SKIPPED: ../shared/opencc/testcases.json not found");
-        return;
-    };
+    let cases =
+        common::opencc_cases().expect("dict/opencc/tests/testcases.json is in the repository");
     let mut failures = 0;
     for (id, input, config, expected) in &cases {
         let out = Command::cargo_bin("zhtidy")

@@ -93,7 +93,7 @@ pub fn strip_jsonc(src: &str) -> String {
 
 /// OpenCC's official cases as (id, input, config, expected).
 pub fn opencc_cases() -> Option<Vec<(String, String, String, String)>> {
-    let path = shared_dir()?.join("opencc/testcases.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("dict/opencc/tests/testcases.json");
     let text = std::fs::read_to_string(&path).ok()?;
     let v: serde_json::Value =
         serde_json::from_str(&strip_jsonc(&text)).expect("testcases.json parses");
