@@ -255,7 +255,7 @@ fn a_file_failing_midway_leaves_no_partial_output_and_the_run_goes_on() {
         .code(1)
         .stderr(predicate::str::contains("bad.txt"))
         .stderr(predicate::str::contains(
-            "1 files written, 0 skipped, 1 failed",
+            "1 file written, 0 skipped, 1 failed",
         ));
     assert_eq!(files(&out), ["ok.txt"]);
 }
@@ -768,7 +768,7 @@ fn unreadable_files_and_folders_are_reported_and_the_run_goes_on() {
     assert!(stderr.contains("secret.txt"), "{stderr}");
     assert!(stderr.contains("locked: cannot read"), "{stderr}");
     assert!(
-        stderr.contains("1 files written, 0 skipped, 2 failed"),
+        stderr.contains("1 file written, 0 skipped, 2 failed"),
         "{stderr}"
     );
     assert_eq!(files(&out), ["ok.txt"]);

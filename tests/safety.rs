@@ -57,7 +57,7 @@ fn jsonl_folder_mode_touches_only_json_lines_files() {
         .arg(t)
         .assert()
         .success()
-        .stderr(predicate::str::contains("1 files written"));
+        .stderr(predicate::str::contains("1 file written"));
     assert_eq!(fs::read(t.join("img.png")).unwrap(), PNG);
     assert_eq!(fs::read_to_string(t.join("notes.txt")).unwrap(), "软件\n");
     assert_eq!(
@@ -522,7 +522,7 @@ fn a_missing_input_is_reported_and_the_others_are_processed() {
         .code(1)
         .stderr(predicate::str::contains("missing-input"))
         .stderr(predicate::str::contains(
-            "1 files written, 0 skipped, 1 failed",
+            "1 file written, 0 skipped, 1 failed",
         ));
     assert_eq!(
         fs::read_to_string(dir.path().join("a.txt")).unwrap(),

@@ -61,14 +61,17 @@ impl Job {
 /// The bytes the repeated-lines pass read of the files it read whole, kept for the main pass
 /// (which takes them), by job: each small file is read once.
 #[derive(Default)]
-struct Kept(Mutex<HashMap<usize, (Vec<u8>, Option<Stamp>)>>);
+struct Kept(Mutex<HashMap<usize, KeptFile>>);
+
+/// A file's bytes, and its size and time when they were read (in place only).
+type KeptFile = (Vec<u8>, Option<Stamp>);
 
 impl Kept {
     fn keep(&self, job: usize, bytes: Vec<u8>, seen: Option<Stamp>) {
         self.0.lock().unwrap().insert(job, (bytes, seen));
     }
 
-    fn take(&self, job: usize) -> Option<(Vec<u8>, Option<Stamp>)> {
+    fn take(&self, job: usize) -> Option<KeptFile> {
         self.0.lock().unwrap().remove(&job)
     }
 }
@@ -684,6 +687,7 @@ fn process(
     args: &Args,
     job: &Job,
     cached: Option<(Vec<u8>, Option<Stamp>)>,
+    progress: Option<&indicatif::ProgressBar>,
     jsonl: &JsonlOptions,
     repeated: Option<Arc<HashSet<u64>>>,
     folders: &OutputFolders,
@@ -695,13 +699,18 @@ fn process(
     let dest = destination(args, job);
     let result = (|| -> zhtidy::Result<Option<Done>> {
         let name = job.src.display().to_string();
-        let (mut input, seen): (Box<dyn Read + '_>, Option<Stamp>) = match &cached {
+        let (input, seen): (Box<dyn Read + '_>, Option<Stamp>) = match &cached {
             Some((bytes, seen)) => (Box::new(bytes.as_slice()), *seen),
             None => {
                 let f = File::open(&job.src).map_err(|e| io_err("cannot open", e))?;
                 let seen = if args.in_place { stamp(&f) } else { None };
                 (Box::new(f), seen)
             }
+        };
+        // The progress bar moves as the input is read, also inside one large file.
+        let mut input: Box<dyn Read + '_> = match progress {
+            Some(p) => Box::new(p.wrap_read(input)),
+            None => input,
         };
         // A bare file name's folder is the current one.
         let dir = dest
@@ -1120,7 +1129,7 @@ pub fn run(
     let repeated = repeated_lines(builder, args, &jobs, &kept, threads);
     let total_bytes: u64 = jobs.iter().map(|j| j.bytes).sum();
     let progress = progress_bar(jobs.len() as u64, total_bytes);
-    let done_bytes = AtomicU64::new(0);
+    let files_done = AtomicU64::new(0);
     for (path, why) in &unwalked.skipped {
         super::warn(format_args!("{}: skipped: {why}", super::shown(path)));
     }
@@ -1158,16 +1167,17 @@ pub fn run(
                             args,
                             job,
                             kept.take(i),
+                            progress.as_ref(),
                             jsonl,
                             repeated.get(folder(job)).cloned(),
                             &folders,
                         );
-                        done_bytes.fetch_add(job.bytes, Ordering::Relaxed);
+                        let n = files_done.fetch_add(1, Ordering::Relaxed) + 1;
                         if let Some(p) = &progress {
-                            p.inc(1);
                             p.set_message(format!(
-                                "{} MB",
-                                done_bytes.load(Ordering::Relaxed) / 1_000_000
+                                "{n}/{} {}",
+                                jobs.len(),
+                                plural(jobs.len() as u64, "file")
                             ));
                         }
                         emitter.lock().unwrap().arrive(i, outcome, &jobs, args);
@@ -1190,9 +1200,10 @@ pub fn run(
     let (ok, skipped, failed, changed, fixes) = (e.ok, e.skipped, e.failed, e.changed, e.fixes);
     let changes: Vec<String> = fixes.iter().map(|(k, v)| format!("{k} {v}")).collect();
     super::warn(format_args!(
-        "{ok} files {}, {skipped} skipped, {failed} failed, {:.1} MB read; changes: {}",
+        "{ok} {} {}, {skipped} skipped, {failed} failed, {} read; changes: {}",
+        plural(ok, "file"),
         if args.check { "checked" } else { "written" },
-        total_bytes as f64 / 1e6,
+        size(total_bytes),
         if changes.is_empty() {
             "none".to_string()
         } else {
@@ -1212,25 +1223,50 @@ pub fn run(
     })
 }
 
+/// `word` for one, `words` for any other count.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
+    }
+}
+
+/// A size in the unit that suits it: `512 bytes`, `3.4 KB`, `12.0 MB`, `1.2 GB`.
+fn size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if bytes < 1000 {
+        format!("{bytes} {}", plural(bytes, "byte"))
+    } else if b < 1e6 {
+        format!("{:.1} KB", b / 1e3)
+    } else if b < 1e9 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.2} GB", b / 1e9)
+    }
+}
+
+/// A progress bar over the bytes of the run (on a terminal, for more than one file or a large
+/// one): it moves while a large file is read, and its rate and time left are in bytes.
 fn progress_bar(files: u64, bytes: u64) -> Option<indicatif::ProgressBar> {
     use std::io::IsTerminal;
-    if !io::stderr().is_terminal() || files < 2 {
+    if !io::stderr().is_terminal() || (files < 2 && bytes < 8 << 20) {
         return None;
     }
-    let p = indicatif::ProgressBar::new(files);
+    let p = indicatif::ProgressBar::new(bytes);
     p.set_style(
         indicatif::ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} files, {msg} of {prefix} [{elapsed} < {eta}] {per_sec}",
+            "{bar:30} {decimal_bytes}/{decimal_total_bytes}, {msg} [{elapsed} elapsed, {eta} left] {decimal_bytes_per_sec}",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    p.set_prefix(format!("{} MB", bytes / 1_000_000));
+    p.set_message(format!("0/{files} {}", plural(files, "file")));
     Some(p)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{path_order, read_whole, Claims, Job, OutputFolders};
+    use super::{path_order, plural, read_whole, size, Claims, Job, OutputFolders};
     use std::path::Path;
     use std::sync::Mutex;
 
@@ -1314,6 +1350,17 @@ mod tests {
         let file = dir.path().join("file");
         std::fs::write(&file, "x").unwrap();
         assert!(folders.make(&file.join("sub")).is_err());
+    }
+
+    #[test]
+    fn sizes_and_counts_read_as_english() {
+        assert_eq!(plural(1, "file"), "file");
+        assert_eq!(plural(0, "file"), "files");
+        assert_eq!(size(1), "1 byte");
+        assert_eq!(size(999), "999 bytes");
+        assert_eq!(size(1_500), "1.5 KB");
+        assert_eq!(size(12_000_000), "12.0 MB");
+        assert_eq!(size(3_210_000_000), "3.21 GB");
     }
 
     #[test]
