@@ -50,6 +50,8 @@ pub struct Encoder {
     line: u64,
     column: u64,
     unmappable: u64,
+    /// NUL characters written (see [`Encoder::nul_chars`]).
+    nuls: u64,
 }
 
 impl Encoder {
@@ -69,11 +71,13 @@ impl Encoder {
             line: 1,
             column: 1,
             unmappable: 0,
+            nuls: 0,
         }
     }
 
     /// Encodes `text` and writes it; returns the number of bytes written.
     pub fn write(&mut self, text: &str, w: &mut dyn Write, last: bool) -> Result<u64> {
+        self.nuls += memchr::memchr_iter(0, text.as_bytes()).count() as u64;
         let enc = self.opts.encoding;
         let bytes: &[u8] = if enc == UTF_8 {
             text.as_bytes()
@@ -207,6 +211,13 @@ impl Encoder {
                 c as u32
             ),
         ))
+    }
+
+    /// NUL characters written. Input is called binary when its first 64 KiB hold a NUL byte
+    /// (unless UTF-16 or a named encoding explains it); a NUL further on is text that passes
+    /// through, and this count lets the caller say so.
+    pub fn nul_chars(&self) -> u64 {
+        self.nuls
     }
 
     /// (output encoding name, characters written with the lossy fallback).

@@ -860,6 +860,7 @@ impl Pipeline {
                 let (name, unmappable) = self.encoder.report();
                 e.output = name;
                 e.unmappable = unmappable;
+                e.nul_chars = self.encoder.nul_chars();
                 e
             },
             script: self.script.script().name().to_string(),

@@ -37,6 +37,14 @@ pub struct EncodingReport {
     /// Characters the output encoding could not represent and were written as `&#NNNN;`
     /// (only with a lossy output fallback; otherwise they are an error).
     pub unmappable: u64,
+    /// NUL characters written to the output (a NUL in the first 64 KiB makes input binary;
+    /// later ones pass through and are counted here). Left out of the JSON when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub nul_chars: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What one stage did.

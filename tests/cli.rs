@@ -187,14 +187,18 @@ fn errors_have_messages_and_exit_codes() {
         .write_stdin("x")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("invalid value 'martian' for '--to"))
+        .stderr(predicate::str::contains(
+            "invalid value 'martian' for '--to",
+        ))
         .stderr(predicate::str::contains("s2twp, tw2sp"));
     zhtidy()
         .args(["--only", "nonsense", "--to", "s2t"])
         .write_stdin("x")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("invalid value 'nonsense' for '--only"))
+        .stderr(predicate::str::contains(
+            "invalid value 'nonsense' for '--only",
+        ))
         .stderr(predicate::str::contains("boilerplate, convert"));
     zhtidy()
         .args(["--encoding", "klingon"])
@@ -513,7 +517,9 @@ fn repair_runs_by_default_and_fixes_can_be_switched_off() {
         .write_stdin("x")
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("invalid value 'bogus' for '--no-fix"))
+        .stderr(predicate::str::contains(
+            "invalid value 'bogus' for '--no-fix",
+        ))
         .stderr(predicate::str::contains("pinyin_annotation"));
 }
 
@@ -663,4 +669,53 @@ fn a_truncated_gbk_or_big5_file_keeps_its_encoding() {
         );
         assert_eq!(out.matches('\u{FFFD}').count(), 1, "{}: {out}", enc.name());
     }
+}
+
+/// `--to cn` on Traditional text uses the region's phrases when the text shows its region.
+#[test]
+fn mainland_phrases_from_taiwan_and_hong_kong_text() {
+    for (input, expected, region) in [
+        (
+            "請用滑鼠點選軟體的圖示，然後開啟資料庫\n",
+            "请用鼠标点击软件的图标，然后打开数据库\n",
+            "\"region\":\"tw\"",
+        ),
+        (
+            "國家郵政局召開會議\n",
+            "国家邮政局召开会议\n",
+            "\"region\":\"unclear\"",
+        ),
+    ] {
+        zhtidy()
+            .args(["--to", "cn", "--report"])
+            .write_stdin(input)
+            .assert()
+            .success()
+            .stdout(expected)
+            .stderr(predicate::str::contains(region));
+    }
+}
+
+/// A NUL byte in the first 64 KiB makes input binary; later ones pass through and are reported.
+#[test]
+fn nul_bytes_after_the_first_block_are_reported() {
+    let mut input = "国家邮政局召开会议。\n".repeat(5000).into_bytes();
+    assert!(input.len() > 64 * 1024);
+    input.extend_from_slice(b"tail\x00end\n");
+    let out = zhtidy()
+        .args(["--only", "convert", "--to", "s2t", "--report"])
+        .write_stdin(input)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("1 NUL character passed through"))
+        .stderr(predicate::str::contains("\"nul_chars\":1"))
+        .get_output()
+        .stdout
+        .clone();
+    assert!(out.ends_with(b"tail\x00end\n"));
+    zhtidy()
+        .write_stdin(b"\x00binary at the start".to_vec())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("binary"));
 }

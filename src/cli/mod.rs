@@ -372,6 +372,14 @@ fn run(args: Args) -> Result<i32> {
         };
         match result {
             Ok(rs) => {
+                for r in rs.iter().filter(|r| r.encoding.nul_chars > 0) {
+                    warn(format_args!(
+                        "{}: {} NUL {} passed through (after the first 64 KiB, which decide whether input is binary)",
+                        shown(file),
+                        r.encoding.nul_chars,
+                        if r.encoding.nul_chars == 1 { "character" } else { "characters" }
+                    ));
+                }
                 if let Some(w) = reports.as_mut() {
                     if !args.jsonl {
                         for r in rs {

@@ -16,6 +16,7 @@
 #[doc(hidden)]
 pub mod model;
 mod pack;
+pub mod region;
 pub mod script;
 mod spec_json;
 mod stage;

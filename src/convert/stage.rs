@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use super::{Config, ConvertState, Converter, ScriptCounts, Source, Target};
+use super::region::{detect_region, Region};
+use super::{Config, ConvertState, Converter, ScriptCounts, Source, Target, TargetScript};
 use crate::error::Result;
 use crate::pipeline::Stage;
 use crate::report::StageReport;
@@ -22,6 +23,8 @@ pub struct ConvertStage {
     counts: ScriptCounts,
     scanned: usize,
     conv: ConvertState,
+    /// For `cn` from Traditional text: the regional usage found (see [`super::region`]).
+    region: Option<Region>,
 }
 
 enum State {
@@ -46,6 +49,7 @@ impl ConvertStage {
             counts: ScriptCounts::default(),
             scanned: 0,
             conv: ConvertState::default(),
+            region: None,
         };
         match (target, from) {
             (Target::Config(c), _) => stage.state = State::Converting(stage.converter(c)?),
@@ -71,6 +75,7 @@ impl ConvertStage {
             counts: ScriptCounts::default(),
             scanned: 0,
             conv: ConvertState::default(),
+            region: None,
         }
     }
 
@@ -86,11 +91,12 @@ impl ConvertStage {
         }
     }
 
-    fn decide(&mut self) -> Result<()> {
+    /// Chooses the config from the script counts; `seen` is the text they were counted on.
+    fn decide(&mut self, seen: &str) -> Result<()> {
         let Target::Script(t) = self.target else {
             unreachable!()
         };
-        let source = match self.counts.script() {
+        let mut source = match self.counts.script() {
             super::Script::Simplified => Source::Simplified,
             super::Script::Traditional => Source::Traditional,
             super::Script::Mixed if self.counts.simplified >= self.counts.traditional => {
@@ -99,6 +105,17 @@ impl ConvertStage {
             super::Script::Mixed => Source::Traditional,
             super::Script::None => t.default_source(),
         };
+        // Mainland phrases from Traditional text: Taiwan and Hong Kong words differ, and only
+        // the regional configs know them.
+        if source == Source::Traditional && t == TargetScript::SimplifiedPhrases {
+            let region = detect_region(seen);
+            self.region = Some(region);
+            source = match region {
+                Region::Taiwan => Source::Taiwan,
+                Region::HongKong => Source::HongKong,
+                Region::Unclear => Source::Traditional,
+            };
+        }
         self.how = "detected";
         self.state = match t.config_from(source)? {
             Some(c) => State::Converting(self.converter(c)?),
@@ -117,8 +134,12 @@ impl Stage for ConvertStage {
         if let State::Detecting = self.state {
             // Decide on the shortest prefix with enough telling characters (or the first 64 KiB,
             // or everything): the same prefix however the input is chunked.
+            // Counting stops at the same offset however the input is chunked; the regional
+            // check reads the same prefix.
+            let mut stop = input.len();
             for (off, c) in input[self.scanned..].char_indices() {
                 if self.counts.total() >= DETECT_ENOUGH || self.scanned + off >= DETECT_BYTES {
+                    stop = self.scanned + off;
                     break;
                 }
                 self.counts.add_char(c);
@@ -127,7 +148,7 @@ impl Stage for ConvertStage {
             if !last && self.counts.total() < DETECT_ENOUGH && input.len() < DETECT_BYTES {
                 return Ok(0);
             }
-            self.decide()?;
+            self.decide(&input[..stop])?;
         }
         match &self.state {
             State::Converting(c) => Ok(c.convert_chunk(input, &mut self.conv, out, last)),
@@ -157,6 +178,7 @@ impl Stage for ConvertStage {
             counts: ScriptCounts::default(),
             scanned: 0,
             conv: ConvertState::default(),
+            region: None,
         }))
     }
 
@@ -183,6 +205,9 @@ impl Stage for ConvertStage {
             "chosen_by": self.how,
             "normalized": self.conv.changes.normalized,
         });
+        if let Some(region) = self.region {
+            detail["region"] = json!(region.name());
+        }
         if self.how == "detected" {
             detail["source_counts"] = json!({
                 "simplified": self.counts.simplified,
