@@ -13,7 +13,7 @@ use crate::convert::{ConvertStage, ScriptCounts, Source, Target};
 use crate::decode::{DecodeOptions, Decoder, InputBuf};
 use crate::encode::{EncodeOptions, Encoder};
 use crate::error::{Error, ErrorKind, Result};
-use crate::markup::{FrontMatter, HtmlMode, MarkupStage};
+use crate::markup::{FrontMatter, HtmlMode, MainContent, MarkupStage};
 use crate::reflow::ReflowStage;
 use crate::repair::RepairStage;
 use crate::report::{Report, StageReport};
@@ -206,7 +206,7 @@ pub struct PipelineBuilder {
     no_reflow: bool,
     keep_boilerplate: bool,
     keep_bylines: bool,
-    main_content: bool,
+    main_content: MainContent,
 }
 
 impl PipelineBuilder {
@@ -285,9 +285,21 @@ impl PipelineBuilder {
         self
     }
 
-    /// For whole web pages: keeps only the article body (see [`crate::markup`]).
+    /// Keeps only the article body of every HTML input (`true`), or, by default (`false`), of
+    /// whole pages only (see [`crate::markup::MainContent`]).
     pub fn main_content(mut self, yes: bool) -> Self {
-        self.main_content = yes;
+        self.main_content = if yes {
+            MainContent::Always
+        } else {
+            MainContent::Pages
+        };
+        self
+    }
+
+    /// When to keep only a page's article body (see [`crate::markup::MainContent`]; default:
+    /// whole pages).
+    pub fn main_content_mode(mut self, mode: MainContent) -> Self {
+        self.main_content = mode;
         self
     }
 
@@ -387,7 +399,7 @@ impl PipelineBuilder {
                 Html::Auto | Html::Never => HtmlMode::Auto,
             };
             stages.push(Box::new(
-                MarkupStage::new(mode, self.front_matter).with_main_content(self.main_content),
+                MarkupStage::new(mode, self.front_matter).with_main_content_mode(self.main_content),
             ));
         }
         if self.wants("repair") {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use proptest::prelude::*;
+use zhtidy::markup::MainContent;
 use zhtidy::pipeline::Html;
 use zhtidy::Pipeline;
 
@@ -14,8 +15,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `text` through one stage; the html stage as the streaming converter (no main-content step,
+/// which whole pages get by default and `main_content_on_whole_pages_by_default` tests).
 fn only(stage: &str, text: &str) -> String {
     Pipeline::builder()
+        .main_content_mode(MainContent::Off)
         .only(&[stage])
         .unwrap()
         .build()
@@ -313,21 +317,47 @@ fn main_content_picks_the_article() {
 <p>会议指出，要落实落细党中央的要求，高效统筹疫情防控和邮政快递业改革发展，统筹发展和安全，充分发挥行业服务生产、促进消费和畅通循环的重要作用。</p>
 <p>会议强调，要全面落实总体国家安全观，坚持底线思维，增强风险意识，及时排查化解各领域风险隐患，确保寄递渠道安全畅通和行业安全稳定。</p>
 </article><footer><p>京ICP备18014261号-2</p></footer></body></html>"#;
-    let run = |main: bool| {
+    let run = |mode: MainContent, text: &str| {
         Pipeline::builder()
-            .main_content(main)
+            .main_content_mode(mode)
             .build()
             .unwrap()
-            .run_str(page)
+            .run_str(text)
             .unwrap()
             .0
     };
-    let whole = run(false);
+    let whole = run(MainContent::Off, page);
     assert!(whole.contains("热门文章一"));
-    let main = run(true);
-    assert!(!main.contains("热门文章一"), "{main}");
-    assert!(main.contains("会议强调，要全面落实总体国家安全观"));
-    assert!(main.contains("6月16日"));
+    // A whole page gets its article by default, and with --main-content.
+    for mode in [MainContent::Pages, MainContent::Always] {
+        let main = run(mode, page);
+        assert!(!main.contains("热门文章一"), "{main}");
+        assert!(main.contains("会议强调，要全面落实总体国家安全观"));
+        assert!(main.contains("6月16日"));
+        // The headline without the channel the page title adds.
+        assert!(main.starts_with("会议召开\n"), "{main}");
+    }
+    // A fragment (no doctype, html, head or body) is converted whole unless asked.
+    let fragment = &page[page.find("<nav>").unwrap()..page.find("</body>").unwrap()];
+    assert!(run(MainContent::Pages, fragment).contains("热门文章一"));
+    assert!(!run(MainContent::Always, fragment).contains("热门文章一"));
+}
+
+/// A hostile page nested 20,000 deep is converted whole, at once, instead of stalling the
+/// main-content search.
+#[test]
+fn a_deeply_nested_page_is_converted_whole() {
+    let page = format!(
+        "<!doctype html><html><body>{}国家邮政局召开会议。{}</body></html>",
+        "<div>".repeat(20_000),
+        "</div>".repeat(20_000)
+    );
+    let start = std::time::Instant::now();
+    let (text, report) = Pipeline::builder().build().unwrap().run_str(&page).unwrap();
+    assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+    assert_eq!(text.trim(), "国家邮政局召开会议。");
+    let html = &report.stages[0];
+    assert_eq!(html.detail["main_content"], "nested too deep: whole page");
 }
 
 proptest! {

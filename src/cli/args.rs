@@ -262,12 +262,20 @@ pub struct Args {
     #[arg(long, value_name = "keep|drop|title", default_value = "title")]
     pub front_matter: String,
 
-    /// For whole web pages: keep only the article body.
+    /// Keep only the article body of any HTML input, fragments too.
     ///
-    /// Keep only the article body (readability-style, with dom_smoothie) before cleaning. Reads the
-    /// whole page into memory.
+    /// Whole pages get this by default (see --keep-page); this option extends it to any input
+    /// the html stage reads, up to 64 MiB. Reads the whole page into memory.
     #[arg(long)]
     pub main_content: bool,
+
+    /// Keep every text of a web page (no main-content step).
+    ///
+    /// By default a whole page (a doctype, <html>, <head> or <body> at its start) is reduced to
+    /// its article before cleaning (readability-style, with dom_smoothie; pages over 4 MiB, or
+    /// nested over 512 levels, are converted whole). HTML fragments are always converted whole.
+    #[arg(long, conflicts_with = "main_content")]
+    pub keep_page: bool,
 
     /// Do not join hard-wrapped lines (no reflow stage).
     #[arg(long)]

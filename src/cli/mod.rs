@@ -169,7 +169,13 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
                 .parse::<FrontMatter>()
                 .map_err(anyhow::Error::msg)?,
         )
-        .main_content(args.main_content)
+        .main_content_mode(if args.keep_page || streaming_lines {
+            zhtidy::markup::MainContent::Off
+        } else if args.main_content {
+            zhtidy::markup::MainContent::Always
+        } else {
+            zhtidy::markup::MainContent::Pages
+        })
         .reflow(!args.no_reflow && !streaming_lines)
         .boilerplate(!args.keep_boilerplate && !streaming_lines)
         .keep_bylines(args.keep_bylines);

@@ -184,6 +184,23 @@ impl Layout {
         self.counts.tags += 1;
         let name: &str = &tag.name;
         let start = tag.kind == TagKind::StartTag;
+        // A `select` (or `datalist`) holds only options: a block element's start tag means
+        // its end tag is missing, and the page goes on after it (a page must not vanish into
+        // an unclosed form widget).
+        if start
+            && matches!(
+                self.skip.last().map(String::as_str),
+                Some("select" | "datalist")
+            )
+            && role(name) == Role::Paragraph
+        {
+            while matches!(
+                self.skip.last().map(String::as_str),
+                Some("select" | "datalist")
+            ) {
+                self.skip.pop();
+            }
+        }
         if let Some(top) = self.skip.last() {
             if !start && top == name {
                 self.skip.pop();
@@ -361,6 +378,21 @@ mod tests {
             "<template><p>模板</p></template>正文" => "正文\n";
             "<iframe src=x>不支持</iframe>正文" => "正文\n";
         }
+    }
+
+    #[test]
+    fn an_unclosed_select_does_not_swallow_the_page() {
+        let page = "<form><select name=y><option>2023<option>2024</form>\
+                    <div><p>国家邮政局召开会议。</p><p>第二段。</p></div>";
+        let out = text(page);
+        assert!(
+            out.contains("国家邮政局召开会议。") && out.contains("第二段。"),
+            "{out:?}"
+        );
+        assert!(!out.contains("2023"), "{out:?}");
+        // A closed one is dropped with its options, and nothing after it goes.
+        let out = text("<select><option>甲</option></select><p>正文</p>");
+        assert_eq!(out.trim(), "正文");
     }
 
     #[test]

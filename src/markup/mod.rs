@@ -147,8 +147,28 @@ enum State {
     Plain,
 }
 
-/// Pages larger than this are not searched for their main content.
+/// Pages larger than this are not searched for their main content when it is asked for
+/// (`--main-content`); larger ones are converted whole, as the report says.
 const MAX_MAIN_CONTENT_PAGE: usize = 64 * 1024 * 1024;
+/// The same limit for whole pages searched by default: real pages are far smaller, and a larger
+/// input streams in flat memory instead.
+const MAX_AUTO_PAGE: usize = 4 * 1024 * 1024;
+/// Elements nested deeper than this (at some point of the page) make the main-content search
+/// too slow (its scoring walks ancestors): such a page is converted whole.
+const MAX_DEPTH: usize = 512;
+
+/// When the html stage keeps only a page's main content.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MainContent {
+    /// Never: every text of the page is kept (`--keep-page`).
+    Off,
+    /// For whole pages (a doctype, `<html>`, `<head>` or `<body>` near the start), not for
+    /// fragments such as HTML inside Markdown (the default).
+    #[default]
+    Pages,
+    /// For any HTML input (`--main-content`).
+    Always,
+}
 
 /// The `html` stage (see the module documentation).
 pub struct MarkupStage {
@@ -157,7 +177,7 @@ pub struct MarkupStage {
     state: State,
     found_front_matter: Option<&'static str>,
     counts: html::Counts,
-    main_content: bool,
+    main_content: MainContent,
     titled: bool,
     main_content_outcome: Option<&'static str>,
 }
@@ -171,20 +191,45 @@ impl MarkupStage {
             state: State::Start,
             found_front_matter: None,
             counts: html::Counts::default(),
-            main_content: false,
+            main_content: MainContent::Off,
             titled: false,
             main_content_outcome: None,
         }
     }
 
-    /// Keeps only the main content of HTML pages (see the module documentation).
-    pub fn with_main_content(mut self, yes: bool) -> Self {
-        self.main_content = yes;
+    /// Keeps only the main content of HTML pages (see the module documentation): for every
+    /// HTML input (`true`), or never (`false`).
+    pub fn with_main_content(self, yes: bool) -> Self {
+        self.with_main_content_mode(if yes {
+            MainContent::Always
+        } else {
+            MainContent::Off
+        })
+    }
+
+    /// When to keep only the main content (see [`MainContent`]).
+    pub fn with_main_content_mode(mut self, mode: MainContent) -> Self {
+        self.main_content = mode;
         self
+    }
+
+    /// The size above which a collected page is converted whole.
+    fn page_cap(&self) -> usize {
+        match self.main_content {
+            MainContent::Always => MAX_MAIN_CONTENT_PAGE,
+            _ => MAX_AUTO_PAGE,
+        }
     }
 
     /// The article of a whole page, as text; the whole page when no article is found.
     fn extract(&mut self, page: &str, out: &mut String) {
+        if max_depth(page) > MAX_DEPTH {
+            self.main_content_outcome = Some("nested too deep: whole page");
+            let mut h = html::HtmlText::new(self.titled);
+            h.feed(page, out, true);
+            self.counts = h.counts();
+            return;
+        }
         let article = dom_smoothie::Readability::new(page, None, None)
             .ok()
             .and_then(|mut r| r.parse().ok())
@@ -193,7 +238,11 @@ impl MarkupStage {
         match article {
             Some(a) => {
                 self.main_content_outcome = Some("article");
-                let title = a.title.trim();
+                let found = page_title(page);
+                let title = match found.as_deref() {
+                    Some(t) => t,
+                    None => headline(a.title.trim()),
+                };
                 let mut text = String::new();
                 h.feed(&a.content, &mut text, true);
                 if !title.is_empty() && !self.titled && !text.starts_with(title) {
@@ -235,22 +284,29 @@ impl MarkupStage {
             }
         }
         let rest = &input[consumed..];
+        if rest.len() < SNIFF
+            && !last
+            && !(self.mode == HtmlMode::Always && self.main_content != MainContent::Pages)
+        {
+            return None;
+        }
+        let mut cut = rest.len().min(SNIFF);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
         let is_html = match self.mode {
             HtmlMode::Always => true,
-            HtmlMode::Auto => {
-                if rest.len() < SNIFF && !last {
-                    return None;
-                }
-                let mut cut = rest.len().min(SNIFF);
-                while !rest.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                looks_like_html(&rest[..cut])
-            }
+            HtmlMode::Auto => looks_like_html(&rest[..cut]),
         };
+        let collect = is_html
+            && match self.main_content {
+                MainContent::Off => false,
+                MainContent::Always => true,
+                MainContent::Pages => looks_like_whole_page(&rest[..cut]),
+            };
         out.push_str(&head);
         self.titled = titled;
-        self.state = if is_html && self.main_content {
+        self.state = if collect {
             State::Collect(String::new())
         } else if is_html {
             State::Html(Box::new(html::HtmlText::new(titled)))
@@ -259,6 +315,143 @@ impl MarkupStage {
         };
         Some(consumed)
     }
+}
+
+/// Whether the start of an HTML text is a whole page rather than a fragment: a doctype, or an
+/// `<html>`, `<head>` or `<body>` tag.
+fn looks_like_whole_page(head: &str) -> bool {
+    let lower = head.to_ascii_lowercase();
+    ["<!doctype html", "<html", "<head", "<body"]
+        .iter()
+        .any(|t| lower.contains(t))
+}
+
+/// How deep elements nest at the deepest point of `page`, counted from its tags (void elements
+/// and self-closed tags open nothing; the content of script, style and comments is skipped).
+/// Approximate, and linear: it only has to tell real pages (tens of levels) from hostile ones.
+fn max_depth(page: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr", "p", "li", "option", "td", "tr", "th", "dt", "dd",
+    ];
+    let b = page.as_bytes();
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while let Some(lt) = memchr::memchr(b'<', &b[i..]) {
+        let at = i + lt;
+        let rest = &b[at + 1..];
+        if rest.starts_with(b"!--") {
+            i = memchr::memmem::find(&b[at..], b"-->").map_or(b.len(), |e| at + e + 3);
+            continue;
+        }
+        let close = rest.first() == Some(&b'/');
+        let name_start = at + 1 + usize::from(close);
+        let name_len = b[name_start..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        if name_len == 0 {
+            i = at + 1;
+            continue;
+        }
+        let name = page[name_start..name_start + name_len].to_ascii_lowercase();
+        let end = memchr::memchr(b'>', &b[name_start..]).map_or(b.len(), |e| name_start + e);
+        let self_closed = end > 0 && b.get(end - 1) == Some(&b'/');
+        i = end + 1;
+        if close {
+            if !VOID.contains(&name.as_str()) {
+                depth = depth.saturating_sub(1);
+            }
+        } else if !self_closed && !VOID.contains(&name.as_str()) {
+            if name == "script" || name == "style" {
+                let endtag = format!("</{name}");
+                let lower_from = i.min(b.len());
+                i = find_ascii_ci(&b[lower_from..], endtag.as_bytes())
+                    .map_or(b.len(), |e| lower_from + e);
+                continue;
+            }
+            depth += 1;
+            max = max.max(depth);
+        }
+    }
+    max
+}
+
+/// The first position of `needle` (ASCII lowercase) in `hay`, ignoring ASCII case.
+fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// The page's headline: its `og:title`, else its first `<h1>`, else its `<title>` without the
+/// channel and site names (dom_smoothie's own choice splits titles at separators by counting
+/// space-separated words, which Chinese titles do not have). `None` when the page has none.
+fn page_title(page: &str) -> Option<String> {
+    let head = &page[..floor_boundary(page, 1 << 20)];
+    let og = find_ascii_ci(head.as_bytes(), b"og:title").and_then(|at| {
+        let tag_start = head[..at].rfind('<')?;
+        let tag_end = at + head[at..].find('>')?;
+        attribute(&head[tag_start..tag_end], "content")
+    });
+    let element = |name: &str| -> Option<String> {
+        let open = find_ascii_ci(head.as_bytes(), format!("<{name}").as_bytes())?;
+        let body = open + head[open..].find('>')? + 1;
+        let close = body + find_ascii_ci(head[body..].as_bytes(), format!("</{name}").as_bytes())?;
+        Some(html_text(&head[body..close]))
+    };
+    let title = og
+        .map(|t| html_text(&t))
+        .filter(|t| !t.is_empty())
+        .or_else(|| element("h1").filter(|t| !t.is_empty()))
+        .or_else(|| element("title").map(|t| headline(&t).to_string()))?;
+    (!title.is_empty() && title.chars().count() <= 200).then_some(title)
+}
+
+/// The value of attribute `name` in the text of a start tag (quoted or not).
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let at = find_ascii_ci(tag.as_bytes(), format!("{name}=").as_bytes())? + name.len() + 1;
+    let rest = &tag[at..];
+    let value = match rest.chars().next()? {
+        q @ ('"' | '\'') => &rest[1..1 + rest[1..].find(q)?],
+        _ => rest.split([' ', '/', '>']).next()?,
+    };
+    Some(value.to_string())
+}
+
+/// The text of an HTML fragment on one line (tags dropped, references decoded, white space
+/// collapsed).
+fn html_text(fragment: &str) -> String {
+    let mut h = html::HtmlText::new(false);
+    let mut out = String::new();
+    h.feed(fragment, &mut out, true);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn floor_boundary(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The headline in a page title that also names the channel and the site
+/// (`标题_新闻中心_某某网`, `标题 - 某某网`, `某某网 | 标题`): the longest of its parts.
+fn headline(title: &str) -> &str {
+    let parts: Vec<&str> = title
+        .split(['_', '|', '｜'])
+        .flat_map(|p| p.split(" - "))
+        .flat_map(|p| p.split(" — "))
+        .flat_map(|p| p.split(" – "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() < 2 {
+        return title;
+    }
+    parts
+        .into_iter()
+        .max_by_key(|p| p.chars().count())
+        .unwrap_or(title)
 }
 
 impl Stage for MarkupStage {
@@ -275,6 +468,7 @@ impl Stage for MarkupStage {
             }
         }
         let rest = &input[consumed..];
+        let cap = self.page_cap();
         match &mut self.state {
             State::Html(h) => {
                 h.feed(rest, out, last);
@@ -287,11 +481,23 @@ impl Stage for MarkupStage {
                 if last {
                     let page = std::mem::take(page);
                     self.extract(&page, out);
-                } else if page.len() > MAX_MAIN_CONTENT_PAGE {
+                } else if page.len() > cap {
                     let page = std::mem::take(page);
                     let mut h = html::HtmlText::new(self.titled);
-                    h.feed(&page, out, false);
-                    self.main_content_outcome = Some("page over 64 MiB: whole page");
+                    // In pieces: the tokenizer copies what it is given.
+                    let mut from = 0;
+                    while from < page.len() {
+                        let mut to = (from + 64 * 1024).min(page.len());
+                        while !page.is_char_boundary(to) {
+                            to += 1;
+                        }
+                        h.feed(&page[from..to], out, false);
+                        from = to;
+                    }
+                    self.main_content_outcome = Some(match self.main_content {
+                        MainContent::Always => "page over 64 MiB: whole page",
+                        _ => "page over 4 MiB: whole page",
+                    });
                     self.state = State::Html(Box::new(h));
                 }
             }
@@ -335,12 +541,14 @@ impl Stage for MarkupStage {
 
     fn fork(&self) -> Option<Box<dyn Stage>> {
         Some(Box::new(
-            MarkupStage::new(self.mode, self.front_matter).with_main_content(self.main_content),
+            MarkupStage::new(self.mode, self.front_matter)
+                .with_main_content_mode(self.main_content),
         ))
     }
 
     fn reset(&mut self) -> bool {
-        *self = MarkupStage::new(self.mode, self.front_matter).with_main_content(self.main_content);
+        *self = MarkupStage::new(self.mode, self.front_matter)
+            .with_main_content_mode(self.main_content);
         true
     }
 }
