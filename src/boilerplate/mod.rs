@@ -96,6 +96,9 @@ pub struct BoilerplateStage {
     by_rule: BTreeMap<&'static str, u64>,
     /// Normalised lines repeated across the documents of a folder ([`repeated`]).
     repeated: Option<Arc<HashSet<u64>>>,
+    /// In the body: consecutive label lines held at the end of `held` (a menu when they reach
+    /// `BODY_MENU_RUN`).
+    labels: usize,
 }
 
 /// Lines repeated across the documents of a folder. The rule is weak: such a line goes only in
@@ -129,6 +132,7 @@ impl BoilerplateStage {
             removed_count: 0,
             by_rule: BTreeMap::new(),
             repeated: None,
+            labels: 0,
         }
     }
 
@@ -190,6 +194,11 @@ impl BoilerplateStage {
         let held = std::mem::take(&mut self.held);
         self.held_bytes = 0;
         let texts: Vec<&str> = held.iter().map(|h| h.raw.trim()).collect();
+        let menu = if sure {
+            header_menu_lines(&texts)
+        } else {
+            vec![false; texts.len()]
+        };
         let mut kept = Vec::new();
         for (i, h) in held.iter().enumerate() {
             let t = texts[i];
@@ -201,6 +210,8 @@ impl BoilerplateStage {
                 Some(rules::NAVIGATION.name)
             } else if sure && t.chars().count() >= 8 && texts[i + 1..].contains(&t) {
                 Some("duplicate")
+            } else if menu[i] {
+                Some(rules::MENU.name)
             } else {
                 None
             };
@@ -224,16 +235,47 @@ impl BoilerplateStage {
         self.region = Region::Body;
     }
 
+    /// Ends a run of held labels: a menu when long enough (dropped; blank lines before it stay
+    /// held), else released with everything held before it, as any short line would have been.
+    fn end_labels(&mut self, out: &mut String) {
+        if self.labels >= BODY_MENU_RUN {
+            let from = self.held.len() - self.labels;
+            let run: Vec<Held> = self.held.drain(from..).collect();
+            for h in run {
+                self.held_bytes -= h.raw.len();
+                self.drop_line(h.line, rules::MENU.name, h.raw.trim());
+            }
+            if self.held.iter().any(|h| h.raw.trim().is_empty()) {
+                self.blank_before_drop = true;
+            }
+        } else if self.labels > 0 {
+            self.release(out);
+        }
+        self.labels = 0;
+    }
+
     /// Handles one complete line (with its line ending).
     fn line(&mut self, raw: &str, out: &mut String) {
         self.line_no += 1;
         let text = raw.trim();
         if text.is_empty() {
+            self.end_labels(out);
             // Held even in the body, so that a line dropped after it leaves no double blank.
             self.hold(raw, None);
             return;
         }
         let rule = self.rule_for(text);
+        if rule.is_none() && self.region == Region::Body && !self.footer && rules::is_label(text) {
+            // Possibly one item of a menu: held until the run ends.
+            self.hold(raw, None);
+            self.labels += 1;
+            if self.held.len() > MAX_HELD_LINES || self.held_bytes > MAX_HELD_BYTES {
+                self.end_labels(out);
+                self.release(out);
+            }
+            return;
+        }
+        self.end_labels(out);
         match rule {
             Some(r) if r.kind == Kind::Metadata && self.keep_metadata => self.keep(raw, text, out),
             Some(r) if r.kind == Kind::Weak => {
@@ -350,6 +392,7 @@ impl BoilerplateStage {
 
     /// At the end of the document: held header lines are judged, held footer lines dropped.
     fn finish(&mut self, out: &mut String) {
+        self.end_labels(out);
         match self.region {
             Region::Header => self.end_header(out, false),
             Region::Body if self.footer => {
@@ -366,6 +409,33 @@ impl BoilerplateStage {
     }
 }
 
+/// Runs of labels (see [`rules::is_label`]) in a header that a real paragraph follows: runs
+/// of 3 or more consecutive non-blank lines are menus. The last line before the paragraph is
+/// the headline, not the menu's last item, when it has 6 or more characters.
+fn header_menu_lines(texts: &[&str]) -> Vec<bool> {
+    let mut menu = vec![false; texts.len()];
+    let headline = texts.iter().rposition(|t| !t.is_empty());
+    let mut i = 0;
+    while i < texts.len() {
+        let start = i;
+        while i < texts.len()
+            && rules::is_label(texts[i])
+            && !(Some(i) == headline && texts[i].chars().count() >= 6)
+        {
+            i += 1;
+        }
+        if i - start >= HEADER_MENU_RUN {
+            menu[start..i].iter_mut().for_each(|m| *m = true);
+        }
+        i = i.max(start + 1);
+    }
+    menu
+}
+
+/// Labels in a row that make a menu in the header / after the first paragraph.
+const HEADER_MENU_RUN: usize = 3;
+const BODY_MENU_RUN: usize = 8;
+
 impl Stage for BoilerplateStage {
     fn name(&self) -> &'static str {
         "boilerplate"
@@ -380,6 +450,7 @@ impl Stage for BoilerplateStage {
                 if self.region == Region::Header {
                     self.end_header(out, false);
                 } else {
+                    self.end_labels(out);
                     self.release(out);
                     self.footer = false;
                 }

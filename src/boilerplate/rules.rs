@@ -372,6 +372,30 @@ pub static NAVIGATION: Rule = Rule::new_computed(
     "short channel names (新闻中心, 行业动态) and menu rows before the first paragraph",
 );
 
+/// The rule for runs of menu labels (see [`is_label`]); computed from the run, not one line.
+pub static MENU: Rule = Rule::new_computed(
+    "menu",
+    Kind::Strong,
+    "runs of short labels, one per line, as scrapers save menus, channel rows and link lists: \
+     3 or more before the first paragraph, 8 or more in a row after it",
+);
+
+/// A line that may be a menu label: at most 10 characters, no sentence or clause punctuation
+/// (`，。、；：！？…`, `,.;:!?` at the end), not a numbered item. One such line says nothing
+/// (a subheading, a name); a run of them says menu. Known false positives: a stanza of 8 or
+/// more unpunctuated lines of 10 characters or fewer with no blank line between them.
+pub fn is_label(line: &str) -> bool {
+    let n = line.chars().count();
+    if n == 0 || n > 10 {
+        return false;
+    }
+    let punct = line
+        .chars()
+        .any(|c| matches!(c, '，' | '。' | '、' | '；' | '：' | '！' | '？' | '…'));
+    let ends = line.ends_with(['.', ',', ';', ':', '!', '?']);
+    !punct && !ends && !is_numbered_item(line)
+}
+
 /// Lines after a disclaimer heading: its numbered items.
 pub fn is_numbered_item(line: &str) -> bool {
     NUMBERED.is_match(line)
