@@ -105,11 +105,15 @@ EXIT STATUS: 0 on success (also when the reader of the output goes away), 1 when
     max_term_width = 100
 )]
 pub struct Args {
+    /// Input files or folders (none: stdin).
+    ///
     /// Input files or folders (none or `-`: standard input).
     ///
     /// Each file is one document. A folder needs --out-dir, --in-place or --check.
     pub files: Vec<PathBuf>,
 
+    /// Convert to TARGET (a config or an alias).
+    ///
     /// Convert to TARGET: an OpenCC config (s2twp) or an alias (tw, simplified, ...).
     ///
     /// See TARGETS below.
@@ -117,6 +121,8 @@ pub struct Args {
           ignore_case = true, hide_possible_values = true)]
     pub to: Option<String>,
 
+    /// Source script for an alias target.
+    ///
     /// Source script for an alias target (simplified, traditional, tw, hk, jp).
     ///
     /// Detected when not given.
@@ -126,9 +132,12 @@ pub struct Args {
     /// Run only these stages (comma-separated).
     ///
     /// `--only convert --to s2twp` is a pure OpenCC-equivalent converter.
-    #[arg(long, value_name = "STAGE[,STAGE...]", value_delimiter = ',', value_parser = stages())]
+    #[arg(long, value_name = "STAGES", value_delimiter = ',', value_parser = stages(),
+          hide_possible_values = true)]
     pub only: Option<Vec<String>>,
 
+    /// Input encoding (detected by default).
+    ///
     /// Input encoding (utf-8, gb18030, gbk, gb2312, big5, utf-16le, utf-16be, ...).
     ///
     /// Detected when not given.
@@ -141,6 +150,8 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub output_encoding: Option<String>,
 
+    /// Write unencodable characters as &#NNNN;.
+    ///
     /// Write characters the output encoding cannot represent as &#NNNN; instead of failing.
     #[arg(long)]
     pub lossy_output: bool,
@@ -152,12 +163,16 @@ pub struct Args {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 
+    /// Write a JSON report line per document.
+    ///
     /// Write a JSON line per document to stderr, or to FILE with --report=FILE.
     ///
     /// Each line gives the encoding, the script and the changes of each stage.
     #[arg(long, value_name = "FILE", num_args = 0..=1, require_equals = true, default_missing_value = "-")]
     pub report: Option<PathBuf>,
 
+    /// Extra conversion entries (key<TAB>value).
+    ///
     /// Extra conversion entries in OpenCC's text format (key<TAB>value per line).
     ///
     /// They override built-in ones. Repeatable.
@@ -173,6 +188,8 @@ pub struct Args {
     #[arg(short = 'j', long = "threads", value_name = "N")]
     pub threads: Option<usize>,
 
+    /// Folder mode: mirror the tree into DIR.
+    ///
     /// Folder mode: mirror the input tree into DIR (same relative paths).
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
@@ -184,6 +201,8 @@ pub struct Args {
     #[arg(long)]
     pub in_place: bool,
 
+    /// Keep the old file as NAME+SUFFIX.
+    ///
     /// With --in-place (or --out-dir over existing files): keep the old file as NAME+SUFFIX.
     ///
     /// Keep the old file as NAME+SUFFIX (made atomically before the file is replaced; a file whose
@@ -192,24 +211,34 @@ pub struct Args {
     #[arg(long, value_name = "SUFFIX")]
     pub backup: Option<String>,
 
+    /// With --out-dir: change the extension.
+    ///
     /// With --out-dir: change the extension of the files written (e.g. txt).
     #[arg(long, value_name = "EXT")]
     pub ext: Option<String>,
 
+    /// Folder mode: include (or !exclude) GLOB.
+    ///
     /// Folder mode: include files matching GLOB, or exclude them with !GLOB.
     ///
     /// Repeatable; globs win over ignore files, as in ripgrep.
     #[arg(short = 'g', long = "glob", value_name = "GLOB")]
     pub globs: Vec<String>,
 
+    /// Folder mode: include hidden files.
+    ///
     /// Folder mode: also process hidden files and folders.
     #[arg(long)]
     pub hidden: bool,
 
+    /// Folder mode: ignore .gitignore and .ignore.
+    ///
     /// Folder mode: do not honour .gitignore, .ignore and similar files.
     #[arg(long)]
     pub no_ignore: bool,
 
+    /// Folder mode: how to clean structured files.
+    ///
     /// Folder mode: how structured files (JSON, CSV, subtitles, code) are cleaned.
     ///
     /// What happens to structured text files (JSON, CSV/TSV, subtitles, YAML, TOML, XML, gettext
@@ -217,10 +246,12 @@ pub struct Args {
     /// (and decoding), so their structure stays; prose: cleaned like any text file (repair, reflow,
     /// boilerplate may change their layout); skip: left out, with a note. Files named *.jsonl are
     /// always cleaned as JSON Lines, record by record.
-    #[arg(long, value_name = "convert|prose|skip", default_value = "convert",
-          value_parser = ["convert", "prose", "skip"])]
+    #[arg(long, value_name = "MODE", default_value = "convert",
+          value_parser = ["convert", "prose", "skip"], hide_possible_values = true)]
     pub structured: String,
 
+    /// Read JSON Lines: clean one field per record.
+    ///
     /// Read JSON Lines: clean one field of each record.
     ///
     /// Clean the --text-key field of each record, pass the other fields through untouched, one line
@@ -229,16 +260,22 @@ pub struct Args {
     #[arg(long)]
     pub jsonl: bool,
 
+    /// The JSON field --jsonl cleans.
+    ///
     /// The JSON field to clean with --jsonl (CCNet uses raw_content).
     #[arg(long, value_name = "KEY", default_value = "text")]
     pub text_key: String,
 
+    /// With --jsonl: pass malformed lines through.
+    ///
     /// With --jsonl: pass malformed lines through unchanged instead of failing.
     ///
     /// Pass malformed lines through unchanged (with a warning) instead of failing.
     #[arg(long)]
     pub skip_bad_lines: bool,
 
+    /// Flush each line (for a co-process).
+    ///
     /// Flush every output line at once, for a caller that feeds one record (line) at a time.
     ///
     /// Input is then read as UTF-8 unless --encoding says otherwise (detection would wait for 64
@@ -246,22 +283,30 @@ pub struct Args {
     #[arg(long)]
     pub line_buffered: bool,
 
+    /// Treat the input as HTML.
+    ///
     /// Treat the input as HTML (by default it is sniffed from the content).
     #[arg(long, conflicts_with = "no_html")]
     pub html: bool,
 
+    /// Never treat the input as HTML.
+    ///
     /// Never treat the input as HTML (no html stage).
     ///
     /// Tags stay, front matter stays.
     #[arg(long)]
     pub no_html: bool,
 
+    /// Markdown front matter: keep, drop, title.
+    ///
     /// Markdown/YAML front matter: keep it, drop it, or replace it by its title line (default).
     ///
     /// Front matter is a block between two `---` lines at the top of the document.
-    #[arg(long, value_name = "keep|drop|title", default_value = "title")]
+    #[arg(long, value_name = "MODE", default_value = "title")]
     pub front_matter: String,
 
+    /// Keep only the article of any HTML input.
+    ///
     /// Keep only the article body of any HTML input, fragments too.
     ///
     /// Whole pages get this by default (see --keep-page); this option extends it to any input
@@ -269,6 +314,8 @@ pub struct Args {
     #[arg(long)]
     pub main_content: bool,
 
+    /// Keep every text of a web page.
+    ///
     /// Keep every text of a web page (no main-content step).
     ///
     /// By default a whole page (a doctype, <html>, <head> or <body> at its start) is reduced to
@@ -277,14 +324,20 @@ pub struct Args {
     #[arg(long, conflicts_with = "main_content")]
     pub keep_page: bool,
 
+    /// Do not join hard-wrapped lines.
+    ///
     /// Do not join hard-wrapped lines (no reflow stage).
     #[arg(long)]
     pub no_reflow: bool,
 
+    /// Keep headers, footers and boilerplate.
+    ///
     /// Do not remove headers, footers and other boilerplate (no boilerplate stage).
     #[arg(long)]
     pub keep_boilerplate: bool,
 
+    /// Folder mode: lines in N documents go.
+    ///
     /// Folder mode: lines in at least N documents of a folder are boilerplate (0: off).
     ///
     /// A line (normalised as CCNet does: digits folded, punctuation removed) found in at least N
@@ -293,10 +346,14 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub repeated_lines: usize,
 
+    /// Keep bylines, datelines, photo credits.
+    ///
     /// Keep bylines, datelines and photo credits (the boilerplate stage removes them by default).
     #[arg(long)]
     pub keep_bylines: bool,
 
+    /// Switch off a repair fix.
+    ///
     /// Switch off a repair fix (repeatable or comma-separated).
     ///
     /// The fixes are listed under REPAIR FIXES below.
@@ -304,6 +361,8 @@ pub struct Args {
           hide_possible_values = true)]
     pub no_fix: Vec<String>,
 
+    /// Switch on an optional repair fix.
+    ///
     /// Switch on an optional repair fix (repeatable or comma-separated).
     ///
     /// st_mix: naive Simplified-to-Traditional character choices where OpenCC's phrase table says
@@ -311,6 +370,8 @@ pub struct Args {
     #[arg(long = "fix", value_name = "NAME", value_delimiter = ',', value_parser = optional_fixes())]
     pub fix: Vec<String>,
 
+    /// Report what would change; write nothing.
+    ///
     /// Report what would change, without writing output.
     ///
     /// Per file: each repair with line, column, before and after; conversion and encoding
@@ -318,10 +379,14 @@ pub struct Args {
     #[arg(long)]
     pub check: bool,
 
+    /// Print completions or the man page.
+    ///
     /// Print shell completions (bash, zsh, fish, elvish, powershell) or the man page (man).
-    #[arg(long, value_name = "SHELL|man")]
+    #[arg(long, value_name = "WHAT")]
     pub generate: Option<String>,
 
+    /// List the OpenCC configs.
+    ///
     /// List the OpenCC configs and exit.
     #[arg(long)]
     pub list_configs: bool,
