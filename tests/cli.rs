@@ -572,6 +572,14 @@ fn short_and_long_help_with_lists_from_the_code() {
         short.lines().count() * 2 < long.lines().count(),
         "-h is not shorter"
     );
+    // One line per option: no line of -h continues the one before it.
+    let options = short.split("Options:").nth(1).unwrap();
+    for line in options.lines().filter(|l| !l.trim().is_empty()) {
+        assert!(
+            line.trim_start().starts_with('-') || !line.starts_with("  "),
+            "{line:?}"
+        );
+    }
     for (fix, _) in zhtidy::repair::FIXES {
         assert!(long.contains(fix), "--help does not list the fix {fix}");
     }
