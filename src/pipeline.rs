@@ -865,6 +865,7 @@ impl Pipeline {
     pub(crate) fn finish_with(self, bytes_in: u64, stages: Vec<StageReport>) -> Report {
         Report {
             input: self.name,
+            path_bytes: None,
             bytes_in,
             bytes_out: self.bytes_out,
             encoding: {

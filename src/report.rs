@@ -8,6 +8,10 @@ pub struct Report {
     /// The input's name (a path, or `-` for standard input), when the caller set one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
+    /// The input path's bytes, when they are not UTF-8 (`input` then shows them with U+FFFD):
+    /// a program reading the report can still find the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_bytes: Option<Vec<u8>>,
     /// Input size in bytes.
     pub bytes_in: u64,
     /// Output size in bytes.

@@ -587,3 +587,43 @@ fn hostile_file_names_are_escaped_on_the_terminal() {
         assert!(line.contains("evil"), "a forged line: {line:?}");
     }
 }
+
+/// A file name that is not UTF-8 stays recoverable in the JSON report (`path_bytes`).
+#[cfg(target_os = "linux")]
+#[test]
+fn reports_keep_names_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let raw: &[u8] = b"gbk-\xd6\xd0\xce\xc4.txt";
+    let path = dir.path().join(std::ffi::OsStr::from_bytes(raw));
+    fs::write(&path, "软件\n").unwrap();
+    for folder in [false, true] {
+        let report = dir.path().join(format!("r{folder}.jsonl"));
+        let mut cmd = zhtidy();
+        cmd.arg(format!("--report={}", report.display()))
+            .args(["--to", "tw"]);
+        if folder {
+            cmd.arg("--out-dir")
+                .arg(dir.path().join("out"))
+                .arg(dir.path().join("in"));
+            fs::create_dir_all(dir.path().join("in")).unwrap();
+            fs::copy(
+                &path,
+                dir.path().join("in").join(std::ffi::OsStr::from_bytes(raw)),
+            )
+            .unwrap();
+        } else {
+            cmd.arg(&path);
+        }
+        cmd.assert().success();
+        let line = fs::read_to_string(&report).unwrap();
+        let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+        let bytes: Vec<u8> = v["path_bytes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_u64().unwrap() as u8)
+            .collect();
+        assert!(bytes.ends_with(raw), "{folder}: {v}");
+    }
+}

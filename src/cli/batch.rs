@@ -1067,12 +1067,16 @@ impl Emitter {
 
     fn emit(&mut self, job: &Job, outcome: Outcome, args: &Args) -> Result<()> {
         match outcome {
-            Outcome::Done(reports, changes) => {
+            Outcome::Done(mut reports, changes) => {
                 self.ok += 1;
                 for (stage, n) in changes {
                     if n > 0 {
                         *self.fixes.entry(stage).or_default() += n;
                     }
+                }
+                let bytes = super::path_bytes(&job.src);
+                for r in &mut reports {
+                    r.path_bytes.clone_from(&bytes);
                 }
                 for r in &reports {
                     if let Some(w) = self.report_sink.as_mut() {

@@ -65,6 +65,12 @@ pub(crate) fn shown(path: &Path) -> String {
     out
 }
 
+/// The bytes of `path` when they are not UTF-8 (for a report's `path_bytes`).
+pub(crate) fn path_bytes(path: &Path) -> Option<Vec<u8>> {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    std::str::from_utf8(bytes).is_err().then(|| bytes.to_vec())
+}
+
 /// A writer whose reader may go away: once a write fails with a broken pipe, later writes are
 /// dropped and succeed, so that work whose result is the exit status (`--check`) is finished
 /// and answers the same whoever reads its output.
@@ -374,7 +380,10 @@ fn run(args: Args) -> Result<i32> {
             run_jsonl_one(&builder, file, out.writer(), &name, &opts, on_report)
                 .map(|()| Vec::new())
         } else {
-            run_one(&builder, file, out.writer(), threads).map(|r| vec![r])
+            run_one(&builder, file, out.writer(), threads).map(|mut r| {
+                r.path_bytes = path_bytes(file);
+                vec![r]
+            })
         };
         match result {
             Ok(rs) => {
