@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Bounded memory: streams a 200 MB input that is one single line (no newline at all) through
 `zhtidy --to s2twp` (all default stages), then a 100 MB HTML page that is one single line
-through `zhtidy --html --to s2twp`, and checks each process's peak RSS stays under a limit
+through `zhtidy --html --to s2twp`, then a page whose one attribute value is 100 MB, and checks each process's peak RSS stays under a limit
 (default 100 MB).
 
 Usage: scripts/check-memory.py ZHTIDY_BINARY [MB] [LIMIT_MB]
@@ -51,6 +51,9 @@ html = '<p class="t">鼠标里面的<b>硅二极管</b>坏了&amp;导致光标�
 for label, args, unit, total, start in [
     ("text, one line", [binary, "--to", "s2twp"], text, mb * 1_000_000, b""),
     ("HTML, one line", [binary, "--html", "--to", "s2twp"], html, mb * 1_000_000 // 2, b"<!DOCTYPE html><html><body>"),
+    # A hostile page: one attribute value of half the size (its tag is cut at 64 KiB).
+    ("HTML, one attribute", [binary], b"x" * 4096, mb * 1_000_000 // 2,
+     '<!DOCTYPE html><html><body><p>前文</p><img alt="'.encode()),
 ]:
     sent, received, code, peak = stream(args, unit, total, start)
     good = code == 0 and peak < limit and received > 0

@@ -627,3 +627,35 @@ fn reports_keep_names_that_are_not_utf8() {
         assert!(bytes.ends_with(raw), "{folder}: {v}");
     }
 }
+
+/// A hostile page (one tag with hundreds of thousands of attributes, a huge attribute value,
+/// tag name or comment) is cut at the tag, reported, and costs no more than an ordinary page:
+/// the text around it stays.
+#[test]
+fn hostile_tags_are_cut_and_the_text_stays() {
+    let attrs: String = (0..320_000).map(|i| format!(" a{i}")).collect();
+    let big = "x".repeat(20_000_000);
+    for (what, page) in [
+        ("attributes", format!("<!doctype html><html><body><p>前文</p><div{attrs}>中间</div><p>后文</p></body></html>")),
+        ("value", format!("<!doctype html><html><body><p>前文</p><img alt=\"{big}\"><p>后文</p></body></html>")),
+        ("comment", format!("<html><body><p>前文</p><!--{big}--><p>后文</p></body></html>")),
+        ("name", format!("<html><body><p>前文</p><a{big}><p>后文</p></body></html>")),
+    ] {
+        for mode in ["--keep-page", "--main-content"] {
+            let start = std::time::Instant::now();
+            let out = zhtidy()
+                .args([mode, "--report"])
+                .write_stdin(page.clone())
+                .assert()
+                .success()
+                .get_output()
+                .clone();
+            // Generous: the quadratic tokenizer took minutes on the attributes.
+            assert!(start.elapsed().as_secs() < 20, "{what} {mode}: {:?}", start.elapsed());
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(text.contains("前文") && text.contains("后文"), "{what} {mode}: {text}");
+            let report = String::from_utf8(out.stderr).unwrap();
+            assert!(report.contains("\"cut_tags\":1"), "{what} {mode}: {report}");
+        }
+    }
+}

@@ -18,6 +18,7 @@
 //! Text that is not HTML passes through unchanged.
 
 mod front_matter;
+mod guard;
 mod html;
 
 use serde_json::json;
@@ -180,6 +181,9 @@ pub struct MarkupStage {
     main_content: MainContent,
     titled: bool,
     main_content_outcome: Option<&'static str>,
+    /// Bounds tags and comments before the tokenizer sees them (see `guard.rs`).
+    guard: guard::Guard,
+    guarded: String,
 }
 
 impl MarkupStage {
@@ -194,6 +198,8 @@ impl MarkupStage {
             main_content: MainContent::Off,
             titled: false,
             main_content_outcome: None,
+            guard: guard::Guard::new(),
+            guarded: String::new(),
         }
     }
 
@@ -356,7 +362,7 @@ fn max_depth(page: &str) -> usize {
         let name = page[name_start..name_start + name_len].to_ascii_lowercase();
         let end = memchr::memchr(b'>', &b[name_start..]).map_or(b.len(), |e| name_start + e);
         let self_closed = end > 0 && b.get(end - 1) == Some(&b'/');
-        i = end + 1;
+        i = (end + 1).min(b.len());
         if close {
             if !VOID.contains(&name.as_str()) {
                 depth = depth.saturating_sub(1);
@@ -365,8 +371,13 @@ fn max_depth(page: &str) -> usize {
             if name == "script" || name == "style" {
                 let endtag = format!("</{name}");
                 let lower_from = i.min(b.len());
+                // Past the end tag, which closes nothing counted.
                 i = find_ascii_ci(&b[lower_from..], endtag.as_bytes())
-                    .map_or(b.len(), |e| lower_from + e);
+                    .and_then(|e| {
+                        let from = lower_from + e;
+                        memchr::memchr(b'>', &b[from..]).map(|g| from + g + 1)
+                    })
+                    .unwrap_or(b.len());
                 continue;
             }
             depth += 1;
@@ -395,7 +406,7 @@ fn page_title(page: &str) -> Option<String> {
     let element = |name: &str| -> Option<String> {
         let open = find_ascii_ci(head.as_bytes(), format!("<{name}").as_bytes())?;
         let body = open + head[open..].find('>')? + 1;
-        let close = body + find_ascii_ci(head[body..].as_bytes(), format!("</{name}").as_bytes())?;
+        let close = body + find_ascii_ci(&head.as_bytes()[body..], format!("</{name}").as_bytes())?;
         Some(html_text(&head[body..close]))
     };
     let title = og
@@ -467,8 +478,13 @@ impl Stage for MarkupStage {
                 None => return Ok(0),
             }
         }
-        let rest = &input[consumed..];
         let cap = self.page_cap();
+        let mut rest = &input[consumed..];
+        if matches!(self.state, State::Html(_) | State::Collect(_)) {
+            self.guarded.clear();
+            self.guard.feed(rest, &mut self.guarded);
+            rest = &self.guarded;
+        }
         match &mut self.state {
             State::Html(h) => {
                 h.feed(rest, out, last);
@@ -520,7 +536,7 @@ impl Stage for MarkupStage {
             State::Html(h) => h.counts(),
             _ => self.counts.clone(),
         };
-        StageReport {
+        let mut report = StageReport {
             stage: "html".into(),
             changes: self.changes(),
             detail: json!({
@@ -536,7 +552,11 @@ impl Stage for MarkupStage {
                 "dropped_elements": counts.dropped,
                 "main_content": self.main_content_outcome,
             }),
+        };
+        if self.guard.cut > 0 {
+            report.detail["cut_tags"] = json!(self.guard.cut);
         }
+        report
     }
 
     fn fork(&self) -> Option<Box<dyn Stage>> {
@@ -555,6 +575,30 @@ impl Stage for MarkupStage {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn depth_of_pages_truncated_anywhere() {
+        let page = "<!doctype html><html><body><div><p>甲<div><script>a<b</script>\
+                    <!-- c --><img src=x><div>乙</div></div></div></body></html>";
+        assert_eq!(super::max_depth(page), 5);
+        for cut in (0..=page.len()).filter(|c| page.is_char_boundary(*c)) {
+            super::max_depth(&page[..cut]);
+        }
+        for odd in [
+            "<",
+            "<a",
+            "</",
+            "<a/",
+            "<!--",
+            "<script",
+            "<script>",
+            "<a href='>",
+            "<<<>>>",
+        ] {
+            super::max_depth(odd);
+        }
+    }
+
     use super::*;
 
     #[test]
