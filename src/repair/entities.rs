@@ -1,19 +1,26 @@
 //! `html_entity`: HTML character references left in plain text (`通&#36942;`, `&nbsp;`).
 //!
 //! **What it detects.** Forms that could only store GB2312 posted other characters as numeric
-//! references. We decode `&#NNNN;` and `&#xHHHH;` when the character is Han or CJK punctuation,
-//! and, on a line that has such a reference, the common named references too (`&nbsp; &amp; &lt;
-//! &gt; &quot; &ldquo; &rdquo; &lsquo; &rsquo; &hellip; &mdash; &ndash; &middot; &emsp; &ensp;`),
-//! in lines that hold Han characters and no markup (`<` followed by a letter or `/`).
+//! references, and pages that escaped their text. We decode runs of references (written one
+//! after the other): `&#NNNN;` and `&#xHHHH;` when the character is Han or CJK punctuation, and
+//! the common named ones (`&nbsp; &amp; &lt; &gt; &quot; &ldquo; &rdquo; &lsquo; &rsquo; &hellip;
+//! &mdash; &ndash; &middot; &emsp; &ensp;`), when the run is glued to Chinese text (a Han
+//! character or sentence punctuation beside it), holds two or more Han references, or stands on
+//! a line with no Chinese of its own that references spell out. On a line where Han characters
+//! were decoded, the named references are decoded too. Lines with markup (`<` followed by a
+//! letter or `/`) are left to the `html` stage.
 //!
 //! **Why it is safe.** Chinese prose does not contain these sequences; HTML source (with tags)
 //! is left to the `html` stage.
 //!
-//! **Known false positives.** Chinese prose that writes about numeric references themselves
-//! (`&#36942; 是「過」`), when it has no tags on the line. Named references alone are left in
-//! place (technical text quotes them: the clean-text test has such lines), so residue without a
-//! numeric reference on its line survives.
+//! `&lt; &gt; &amp; &quot;` alone (without a Han reference on the line) are left: technical text
+//! quotes them (`&lt;a@b.c&gt;完成` in a manual page).
+//!
+//! **Known false positives.** Prose about typographic references that glues one to Chinese text
+//! (`寫成&nbsp;即可`). A reference set apart by spaces or quotes (`的 &#20013; 是「中」`,
+//! `「&amp;」`) is left, and listed as unsure.
 
+use super::escapes::glue;
 use super::model::{is_cjk_punct, is_han};
 use super::Found;
 
@@ -35,9 +42,17 @@ const NAMED: &[(&str, char)] = &[
     ("ensp", '\u{2002}'),
 ];
 
+/// One reference on the line: its byte range, what it decodes to, and whether it is numeric.
+struct Ref {
+    start: usize,
+    end: usize,
+    decoded: Option<String>,
+    numeric: bool,
+}
+
 pub(crate) fn find(line: &str) -> Found {
     let mut found = Found::none();
-    if !line.contains('&') || !line.chars().any(is_han) {
+    if !line.contains('&') {
         return found;
     }
     let b = line.as_bytes();
@@ -46,10 +61,7 @@ pub(crate) fn find(line: &str) -> Found {
     {
         return found;
     }
-    // Named references only count on a line that also has a numeric reference to a Han
-    // character (the form-posting signature): technical text quotes `&lt;` and `&amp;`.
-    let mut numeric_han = false;
-    let mut named = Vec::new();
+    let mut refs = Vec::new();
     let mut i = 0;
     while let Some(off) = line[i..].find('&') {
         let start = i + off;
@@ -58,30 +70,89 @@ pub(crate) fn find(line: &str) -> Found {
             continue;
         };
         let body = &line[start + 1..start + len];
-        let decoded = if let Some(num) = body.strip_prefix('#') {
+        let (decoded, numeric) = if let Some(num) = body.strip_prefix('#') {
             let value = match num.strip_prefix(['x', 'X']) {
                 Some(hex) => u32::from_str_radix(hex, 16).ok(),
                 None => num.parse::<u32>().ok(),
             };
-            value
+            let c = value
                 .and_then(char::from_u32)
-                .filter(|c| is_han(*c) || is_cjk_punct(*c))
+                .filter(|c| is_han(*c) || is_cjk_punct(*c));
+            (c.map(String::from), true)
         } else {
-            if let Some((_, c)) = NAMED.iter().find(|(n, _)| *n == body) {
-                named.push((start, start + len + 1, c.to_string()));
-            }
-            None
+            let c = NAMED
+                .iter()
+                .find(|(n, _)| *n == body)
+                .map(|(_, c)| c.to_string());
+            (c, false)
         };
-        if let Some(c) = decoded {
-            numeric_han = true;
-            found.edits.push((start, start + len + 1, c.to_string()));
-            i = start + len + 1;
+        refs.push(Ref {
+            start,
+            end: start + len + 1,
+            decoded,
+            numeric,
+        });
+        i = start + len + 1;
+    }
+    let numeric_han = |r: &Ref| r.numeric && r.decoded.is_some();
+    let total_numeric = refs.iter().filter(|r| numeric_han(r)).count();
+    let own_han = line.chars().any(is_han);
+    // Runs of references written one after the other.
+    let mut k = 0;
+    let mut decoded_numeric = false;
+    while k < refs.len() {
+        let mut e = k + 1;
+        while e < refs.len() && refs[e].start == refs[e - 1].end {
+            e += 1;
+        }
+        let run = &refs[k..e];
+        let before = line[..run[0].start].chars().next_back();
+        let after = line[run[e - k - 1].end..].chars().next();
+        let numeric = run.iter().filter(|r| numeric_han(r)).count();
+        // Named references only: glued to Chinese text on one side and to text (not a space)
+        // on the other, as residue sits inside a sentence (`說&ldquo;你好`); one set off by a
+        // space (`，&amp; 則代表`) is quoted by prose about it.
+        let spaced = |c: Option<char>| c.is_some_and(char::is_whitespace);
+        // `&lt; &gt; &amp; &quot;` are what technical text quotes (`<a@b.c>` written as
+        // `&lt;a@b.c&gt;`): alone, without a Han reference, they are not residue.
+        let typographic = run.iter().all(|r| {
+            r.numeric || !matches!(&line[r.start..r.end], "&lt;" | "&gt;" | "&amp;" | "&quot;")
+        });
+        let glued = (before.is_some_and(glue) || after.is_some_and(glue))
+            && (numeric > 0 || (typographic && !(spaced(before) || spaced(after))));
+        // Glued to Chinese text, or several Han characters written as references one after
+        // the other, or a line with no Chinese of its own that references spell out: residue.
+        // A lone reference set apart by spaces or quotes is prose about references.
+        let decode = (glued && run.iter().any(|r| r.decoded.is_some()))
+            || numeric >= 2
+            || (!own_han && total_numeric >= 2);
+        if decode {
+            for r in run {
+                if let Some(d) = &r.decoded {
+                    found.edits.push((r.start, r.end, d.clone()));
+                    decoded_numeric |= r.numeric;
+                }
+            }
+        } else if own_han && run.iter().any(|r| r.decoded.is_some()) {
+            found.unsure.push((
+                run[0].start,
+                line[run[0].start..run[e - k - 1].end].to_string(),
+            ));
+        }
+        k = e;
+    }
+    // The form-posting signature: with Han characters posted as references, the named ones on
+    // the line are residue too.
+    if decoded_numeric {
+        for r in refs.iter().filter(|r| !r.numeric && r.decoded.is_some()) {
+            if !found.edits.iter().any(|e| e.0 == r.start) {
+                found
+                    .edits
+                    .push((r.start, r.end, r.decoded.clone().expect("decoded")));
+            }
         }
     }
-    if numeric_han {
-        found.edits.extend(named);
-        found.edits.sort_by_key(|e| e.0);
-    }
+    found.edits.sort_by_key(|e| e.0);
     found
 }
 
@@ -101,11 +172,9 @@ mod tests {
             fix("通&#36942;&nbsp;空格&ldquo;引號&rdquo;"),
             "通過\u{A0}空格“引號”"
         );
-        assert_eq!(
-            fix("中文&nbsp;空格"),
-            "中文&nbsp;空格",
-            "named alone: unsure"
-        );
+        assert_eq!(fix("中文&nbsp;空格"), "中文\u{A0}空格", "glued to Han text");
+        assert_eq!(fix("&#x4e2d;&#x6587;"), "中文", "a line of references");
+        assert_eq!(fix("&#20013;&#25991;，很好"), "中文，很好");
     }
 
     #[test]
@@ -118,6 +187,10 @@ mod tests {
             "中文 & 英文",
             "中文&unknown;",
             "記數法e&#177;zz",
+            "網頁原始碼裡的 &#20013; 是「中」的數字字元參照，&amp; 則代表 & 本身。",
+            "寫成「&amp;」即可",
+            "该程序由 Henry Ware &lt;all72@yfn.ysu.edu&gt;完成",
+            "&#20013;",
         ] {
             assert_eq!(fix(s), s, "{s}");
         }

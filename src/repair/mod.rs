@@ -10,6 +10,7 @@
 //! | name | repairs |
 //! |---|---|
 //! | `html_entity` | `&#36942;`, `&#x904E;`, `&nbsp;`, `&amp;` ... left in plain text |
+//! | `escape` | JSON and URL escapes never decoded (`\u4e2d\u6587`, `%E4%B8%AD`) |
 //! | `compat_ideograph` | CJK compatibility ideographs (U+F900..) to their unified forms |
 //! | `radical` | Kangxi radicals from PDFs to ideographs (`⾏业` -> `行业`) |
 //! | `lost_byte` | lost-byte frame shifts of GBK text (`變?yōu)椤伴L久` -> `變為“長久`) |
@@ -26,6 +27,7 @@
 mod compat;
 mod debug_fill;
 mod entities;
+mod escapes;
 mod lost_byte;
 mod model;
 mod mojibake;
@@ -51,6 +53,10 @@ pub const FIXES: &[(&str, &str)] = &[
     (
         "html_entity",
         "HTML character references left in plain text",
+    ),
+    (
+        "escape",
+        "JSON and URL escapes of Chinese text that were never decoded (\\u4e2d, %E4%B8%AD)",
     ),
     (
         "compat_ideograph",
@@ -107,8 +113,8 @@ enum Quick {
     Uncommon,
     /// Only ASCII `, ; : !`, which just `punctuation` reacts to, and nothing uncommon.
     Marks,
-    /// Something other fixes react to: `&#` (a numeric reference, which `html_entity` needs
-    /// before it touches named ones), ASCII `(` or `?` right after a non-ASCII character (where
+    /// Something other fixes react to: `&#` or `&` and a letter (a reference), `\u` or `%E`
+    /// (escapes), ASCII `(` or `?` right after a non-ASCII character (where
     /// `pinyin_annotation`, `lost_byte` and `punctuation` look for them), Latin-1 letters, `（`,
     /// U+FFFD, CJK compatibility ideographs, radicals, or runs of `烫`, `屯` or `锟斤拷`; or
     /// marks and uncommon characters together.
@@ -120,21 +126,21 @@ enum Quick {
     Suspect,
 }
 
-/// Whether eight ASCII bytes (no high bit set) hold one of `! & ( , : ; ?`, all of which lie in
-/// 0x21..=0x3F: first that range (no carry crosses a byte: each is below 0x80), then each one.
+/// Whether eight ASCII bytes (no high bit set) hold one of `! % & ( , : ; ?` (all in 0x21..=0x3F:
+/// first that range, no carry crossing a byte as each is below 0x80, then each one) or `\`.
 fn stops_in(x: u64) -> bool {
     let at_least = |v: u8| x.wrapping_add(splat(0x80 - v)) & HIGH;
     if at_least(0x21) & !at_least(0x40) == 0 {
-        return false;
+        return has_byte(x, b'\\');
     }
-    b"!&(,:;?".iter().any(|&v| has_byte(x, v))
+    b"!%&(,:;?\\".iter().any(|&v| has_byte(x, v))
 }
 
 /// The quick scan: one pass, ASCII eight bytes at a time and other characters one at a time
 /// (`b` is UTF-8 from a `str`). Most clean lines are `Clean`, and then no fix needs to look at
 /// them.
 fn quick_scan(b: &[u8]) -> Quick {
-    const ASCII: u128 = (1 << b'&') | (1 << b'(') | (1 << b'?');
+    const ASCII: u128 = (1 << b'&') | (1 << b'(') | (1 << b'?') | (1 << b'%') | (1 << b'\\');
     const MARKS: u128 = (1 << b',') | (1 << b';') | (1 << b':') | (1 << b'!');
     let (mut uncommon, mut marks) = (false, false);
     let mut i = 0;
@@ -160,7 +166,21 @@ fn quick_scan(b: &[u8]) -> Quick {
                 if MARKS & bit != 0 {
                     marks = true;
                 } else if c == b'&' {
-                    if b.get(i + 1) == Some(&b'#') {
+                    // A numeric or named reference.
+                    if b.get(i + 1)
+                        .is_some_and(|n| *n == b'#' || n.is_ascii_alphabetic())
+                    {
+                        return Quick::Suspect;
+                    }
+                } else if c == b'\\' {
+                    // `\u` or `\\u`: a JSON escape.
+                    let at = i + 1 + usize::from(b.get(i + 1) == Some(&b'\\'));
+                    if b.get(at) == Some(&b'u') {
+                        return Quick::Suspect;
+                    }
+                } else if c == b'%' {
+                    // `%E`: a percent-escaped byte that starts a CJK character in UTF-8.
+                    if matches!(b.get(i + 1), Some(b'E' | b'e')) {
                         return Quick::Suspect;
                     }
                 } else if i > 0 && b[i - 1] >= 0x80 {
@@ -397,6 +417,7 @@ impl RepairStage {
             }
             let found = match fix {
                 "html_entity" => entities::find(&text),
+                "escape" => escapes::find(&text),
                 "compat_ideograph" => compat::find(&text),
                 "radical" => radicals::find(&text),
                 "mojibake" => mojibake::find(&text),
@@ -567,6 +588,13 @@ mod scan_tests {
         };
         let suspect = s.contains(['（', '\u{FFFD}'])
             || s.contains("&#")
+            || s
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[0] == b'&' && w[1].is_ascii_alphabetic())
+            || s.contains("\\u")
+            || s.contains("%E")
+            || s.contains("%e")
             || after_non_ascii('(')
             || after_non_ascii('?')
             || s.chars().any(|c| {
@@ -677,7 +705,7 @@ mod scan_tests {
     proptest::proptest! {
         #[test]
         fn stops_in_finds_exactly_the_stop_bytes(bytes in proptest::array::uniform8(0u8..0x80)) {
-            let plain = bytes.iter().any(|b| b"!&(,:;?".contains(b));
+            let plain = bytes.iter().any(|b| b"!%&(,:;?\\".contains(b));
             proptest::prop_assert_eq!(super::stops_in(u64::from_le_bytes(bytes)), plain);
         }
     }

@@ -1,0 +1,223 @@
+//! `escape`: JSON and URL escapes of Chinese text that were never decoded (`\u4e2d\u6587`,
+//! `\\u4e2d`, `%E4%B8%AD%E6%96%87`).
+//!
+//! **What it detects.** Runs of `\uXXXX` (also with the backslash doubled, as JSON encoded
+//! twice leaves it, and surrogate pairs) and runs of `%XX` bytes that are UTF-8, whose
+//! characters are all Chinese: Han, CJK punctuation, full-width forms, and inside a run also
+//! other non-ASCII characters. A run is decoded when it is glued to Chinese text (a Han
+//! character or CJK punctuation right before or after it), or when the line holds no Chinese
+//! character of its own and the escapes stand for at least two Han characters: a line that was
+//! escaped whole.
+//!
+//! **Why it is safe.** Chinese prose does not write its own characters as escapes. A run that
+//! stands apart from the Chinese text of its line (`写 \u4e2d\u6587 来表示`) is prose about
+//! escapes and stays; so does a `%` run inside a URL (a token holding `://` or starting with
+//! `www.`), which is an address, not residue.
+//!
+//! **Known false positives.** A sentence that glues an escape it explains to Chinese text
+//! (`写作\u4e2d`); code in a Chinese comment that escapes Chinese on purpose.
+
+use super::model::{is_cjk_punct, is_han};
+use super::Found;
+
+/// Whether `c` is text a decoded run may hold.
+fn chinese(c: char) -> bool {
+    is_han(c) || is_cjk_punct(c) || matches!(c as u32, 0xFF00..=0xFFEF)
+}
+
+/// Whether an escape right beside `c` is glued to Chinese text: a Han character or sentence
+/// punctuation (not a quotation mark or bracket, which set a quoted escape apart).
+pub(crate) fn glue(c: char) -> bool {
+    is_han(c) || matches!(c, '，' | '。' | '、' | '；' | '：' | '！' | '？')
+}
+
+/// A run of escapes at `start..end` of the line and what it decodes to.
+struct Run {
+    start: usize,
+    end: usize,
+    text: String,
+    han: usize,
+}
+
+fn hex4(s: &str) -> Option<u16> {
+    let h = s.get(..4)?;
+    if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(h, 16).ok()
+}
+
+/// `\uXXXX` runs (the backslash once or twice).
+fn unicode_runs(line: &str) -> Vec<Run> {
+    let b = line.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut units = Vec::new();
+        let mut j = i;
+        loop {
+            let slashes = b[j..].iter().take_while(|&&c| c == b'\\').count();
+            if !(1..=2).contains(&slashes) || b.get(j + slashes) != Some(&b'u') {
+                break;
+            }
+            let Some(u) = hex4(&line[j + slashes + 1..]) else {
+                break;
+            };
+            units.push(u);
+            j += slashes + 5;
+        }
+        if units.is_empty() {
+            i += 1;
+            continue;
+        }
+        let text: Option<String> = char::decode_utf16(units.iter().copied())
+            .map(|r| r.ok())
+            .collect();
+        if let Some(text) =
+            text.filter(|t| t.chars().all(|c| !c.is_ascii()) && t.chars().any(chinese))
+        {
+            let han = text.chars().filter(|c| is_han(*c)).count();
+            runs.push(Run {
+                start,
+                end: j,
+                text,
+                han,
+            });
+        }
+        i = j.max(i + 1);
+    }
+    runs
+}
+
+/// `%XX` runs that are UTF-8.
+fn percent_runs(line: &str) -> Vec<Run> {
+    let b = line.as_bytes();
+    let mut runs = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut bytes = Vec::new();
+        let mut j = i;
+        while b.get(j) == Some(&b'%') {
+            let Some(h) = line.get(j + 1..j + 3) else {
+                break;
+            };
+            let Ok(v) = u8::from_str_radix(h, 16) else {
+                break;
+            };
+            if !h.bytes().all(|c| c.is_ascii_hexdigit()) {
+                break;
+            }
+            bytes.push(v);
+            j += 3;
+        }
+        if let Ok(text) = String::from_utf8(bytes) {
+            if !text.is_empty()
+                && text.chars().all(|c| !c.is_ascii())
+                && text.chars().any(chinese)
+                && !in_url(line, start)
+            {
+                let han = text.chars().filter(|c| is_han(*c)).count();
+                runs.push(Run {
+                    start,
+                    end: j,
+                    text,
+                    han,
+                });
+            }
+        }
+        i = j.max(i + 1);
+    }
+    runs
+}
+
+/// Whether byte `at` of `line` lies in a URL (its white-space-delimited token holds `://` or
+/// starts with `www.`).
+fn in_url(line: &str, at: usize) -> bool {
+    let from = line[..at].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let to = line[at..]
+        .find(char::is_whitespace)
+        .map_or(line.len(), |i| at + i);
+    let token = &line[from..to];
+    token.contains("://") || token.starts_with("www.")
+}
+
+pub(crate) fn find(line: &str) -> Found {
+    let mut found = Found::none();
+    let b = line.as_bytes();
+    if memchr::memchr2(b'\\', b'%', b).is_none() {
+        return found;
+    }
+    let mut runs = unicode_runs(line);
+    runs.extend(percent_runs(line));
+    if runs.is_empty() {
+        return found;
+    }
+    // Chinese text of the line itself, outside the runs.
+    let own = line.chars().any(is_han);
+    let escaped_han: usize = runs.iter().map(|r| r.han).sum();
+    for r in runs {
+        let before = line[..r.start].chars().next_back();
+        let after = line[r.end..].chars().next();
+        // Glued to Chinese text on one side and not set off by a space on the other: residue
+        // sits inside a sentence; an escape a sentence quotes stands apart (`写成 %E4%B8%AD，`).
+        let spaced = |c: Option<char>| c.is_some_and(char::is_whitespace);
+        let glued = (before.is_some_and(glue) || after.is_some_and(glue))
+            && !(spaced(before) || spaced(after));
+        if glued || (!own && escaped_han >= 2) {
+            found.edits.push((r.start, r.end, r.text));
+        } else if own {
+            found
+                .unsure
+                .push((r.start, line[r.start..r.end].to_string()));
+        }
+    }
+    found.edits.sort_by_key(|e| e.0);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fix(s: &str) -> String {
+        find(s).apply(s)
+    }
+
+    #[test]
+    fn decodes_residue() {
+        assert_eq!(fix("\\u4e2d\\u6587"), "中文");
+        assert_eq!(fix("前文\\u4e2d\\u6587後文"), "前文中文後文");
+        assert_eq!(fix("前文\\\\u4e2d\\\\u6587"), "前文中文");
+        assert_eq!(fix("%E4%B8%AD%E6%96%87"), "中文");
+        assert_eq!(fix("搜索%E4%B8%AD%E6%96%87结果"), "搜索中文结果");
+        assert_eq!(fix("\\u4f7f\\u7528 ls \\u547d\\u4ee4"), "使用 ls 命令");
+    }
+
+    #[test]
+    fn leaves_discussion_urls_and_code() {
+        for s in [
+            "JSON 字符串里可以写 \\u4e2d\\u6587 来表示“中文”两个字。",
+            "转义写作“\\u4e2d\\u6587”即可。",
+            "URL 编码后，“中”会写成 %E4%B8%AD 这样。",
+            "URL 编码后，“中”会写成 %E4%B8%AD，浏览器里常见。",
+            "见 https://zh.wikipedia.org/wiki/%E4%B8%AD%E6%96%87 一文",
+            "printf(\"%d%%\\n\", x);",
+            "C:\\users\\u0041",
+            "\\u0041\\u0042",
+            "100%E4 和 %XY",
+            "\\u4e2d",
+        ] {
+            assert_eq!(fix(s), s, "{s}");
+        }
+    }
+}
