@@ -9,8 +9,11 @@
 //! enough), where it cannot be a radical being talked about; a radical standing alone, quoted
 //! (`部首「⼈」`) or beside other radicals stays.
 //!
+//! A radical followed by the very ideograph it stands for (`⽅方法`, `⻅见`: extraction that
+//! emits both) is a duplicate, and is dropped.
+//!
 //! **Known false positives.** A radical written straight after a Han character on purpose
-//! (`人字旁⺅`).
+//! (`人字旁⺅`), or before its own ideograph (`部首⼈人`).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -74,7 +77,15 @@ pub(crate) fn find(line: &str) -> Found {
             continue;
         }
         if let Some(&to) = table().get(&c) {
-            found.edits.push((i, i + c.len_utf8(), to.to_string()));
+            // PDF extraction that emits the radical and then the ideograph it stands for
+            // (`⽅方法`): the radical is the duplicate, and goes.
+            let doubled = chars.get(k + 1).is_some_and(|&(_, next)| next == to);
+            let replacement = if doubled {
+                String::new()
+            } else {
+                to.to_string()
+            };
+            found.edits.push((i, i + c.len_utf8(), replacement));
         }
     }
     found
@@ -93,6 +104,9 @@ mod tests {
         assert_eq!(fix("\u{2F8F}业发展"), "行业发展");
         assert_eq!(fix("长\u{2F00}"), "长一");
         assert_eq!(fix("\u{2ED3}期"), "长期");
+        // The radical, then the ideograph it stands for: a duplicate.
+        assert_eq!(fix("\u{2F45}方法"), "方法");
+        assert_eq!(fix("看\u{2EC5}见"), "看见");
     }
 
     #[test]
