@@ -21,7 +21,9 @@
 //! for byte (line endings included).
 //!
 //! **Letter spacing.** A run of at least 6 tokens of one or two CJK characters separated by
-//! single spaces, at least 4 of them single characters (`再 接 再 厉 抓 好`), loses its spaces.
+//! single spaces, at least 4 of them and four in five single characters (`再 接 再 厉 抓 好`),
+//! loses its spaces. Word-segmented text (`的 完整 的 文档 请 参阅`, a space between words)
+//! keeps them.
 //! Known false positive: a list of single characters written with spaces (`部首：一 丨 丿 丶
 //! 乙 亅`).
 //!
@@ -95,7 +97,10 @@ pub fn unspace(line: &str) -> Cow<'_, str> {
         }
         let run = &tokens[i..=j];
         let singles = run.iter().filter(|t| t.chars().count() == 1).count();
-        if run.len() >= 6 && singles >= 4 {
+        // Letter spacing puts a space between nearly every character; word-segmented text
+        // (`的 完整 的 文档`, older translations) has many two-character words and keeps its
+        // spaces.
+        if run.len() >= 6 && singles >= 4 && singles * 5 >= run.len() * 4 {
             for r in &mut remove[i..j] {
                 *r = true;
             }

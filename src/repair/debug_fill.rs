@@ -7,9 +7,19 @@
 //! **Why it is safe.** `烫` and `屯` are ordinary characters, but no word repeats either three
 //! times.
 //!
+//! A run in quotation marks (`显示成“烫烫烫”`) is what a sentence talks about: left, as unsure.
+//!
 //! **Known false positives.** Onomatopoeia or wordplay repeating `烫` three times (`烫烫烫！`).
 
 use super::Found;
+
+fn opening(c: char) -> bool {
+    matches!(c, '“' | '「' | '『' | '‘' | '"' | '\'' | '《' | '（' | '(')
+}
+
+fn closing(c: char) -> bool {
+    matches!(c, '”' | '」' | '』' | '’' | '"' | '\'' | '》' | '）' | ')')
+}
 
 pub(crate) fn find(line: &str) -> Found {
     let mut found = Found::none();
@@ -22,7 +32,14 @@ pub(crate) fn find(line: &str) -> Found {
     let flush = |run: Option<(usize, char, usize)>, end: usize, found: &mut Found| {
         if let Some((start, _, n)) = run {
             if n >= 3 {
-                found.edits.push((start, end, String::new()));
+                // Quoted, the run is what a sentence talks about (`显示成“烫烫烫”`).
+                let before = line[..start].chars().next_back();
+                let after = line[end..].chars().next();
+                if before.is_some_and(opening) && after.is_some_and(closing) {
+                    found.unsure.push((start, line[start..end].to_string()));
+                } else {
+                    found.edits.push((start, end, String::new()));
+                }
             }
         }
     };
@@ -58,5 +75,8 @@ mod tests {
         assert!(find("很烫").edits.is_empty());
         assert!(find("烫烫的").edits.is_empty());
         assert_eq!(find("锟斤拷锟斤拷").unsure.len(), 2);
+        // Quoted: a sentence about the fill.
+        let quoted = find("在 GBK 下显示成“烫烫烫”。");
+        assert!(quoted.edits.is_empty() && quoted.unsure.len() == 1);
     }
 }
