@@ -39,6 +39,23 @@ struct Run {
     han: usize,
 }
 
+impl Run {
+    /// The run at `start..end` decoding to `text`, if that is Chinese: no ASCII, and some
+    /// Han character, CJK punctuation or full-width form.
+    fn of(start: usize, end: usize, text: String) -> Option<Run> {
+        if text.is_empty() || text.chars().any(|c| c.is_ascii()) || !text.chars().any(chinese) {
+            return None;
+        }
+        let han = text.chars().filter(|c| is_han(*c)).count();
+        Some(Run {
+            start,
+            end,
+            text,
+            han,
+        })
+    }
+}
+
 fn hex4(s: &str) -> Option<u16> {
     let h = s.get(..4)?;
     if !h.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -78,17 +95,7 @@ fn unicode_runs(line: &str) -> Vec<Run> {
         let text: Option<String> = char::decode_utf16(units.iter().copied())
             .map(|r| r.ok())
             .collect();
-        if let Some(text) =
-            text.filter(|t| t.chars().all(|c| !c.is_ascii()) && t.chars().any(chinese))
-        {
-            let han = text.chars().filter(|c| is_han(*c)).count();
-            runs.push(Run {
-                start,
-                end: j,
-                text,
-                han,
-            });
-        }
+        runs.extend(text.and_then(|t| Run::of(start, j, t)));
         i = j.max(i + 1);
     }
     runs
@@ -120,20 +127,9 @@ fn percent_runs(line: &str) -> Vec<Run> {
             bytes.push(v);
             j += 3;
         }
-        if let Ok(text) = String::from_utf8(bytes) {
-            if !text.is_empty()
-                && text.chars().all(|c| !c.is_ascii())
-                && text.chars().any(chinese)
-                && !in_url(line, start)
-            {
-                let han = text.chars().filter(|c| is_han(*c)).count();
-                runs.push(Run {
-                    start,
-                    end: j,
-                    text,
-                    han,
-                });
-            }
+        if !in_url(line, start) {
+            let text = String::from_utf8(bytes).ok();
+            runs.extend(text.and_then(|t| Run::of(start, j, t)));
         }
         i = j.max(i + 1);
     }
