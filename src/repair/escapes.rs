@@ -139,7 +139,11 @@ fn percent_runs(line: &str) -> Vec<Run> {
 /// Whether byte `at` of `line` lies in a URL (its white-space-delimited token holds `://` or
 /// starts with `www.`).
 fn in_url(line: &str, at: usize) -> bool {
-    let from = line[..at].rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let from = line[..at]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let to = line[at..]
         .find(char::is_whitespace)
         .map_or(line.len(), |i| at + i);
@@ -212,6 +216,7 @@ mod tests {
             "\\u0041\\u0042",
             "100%E4 和 %XY",
             "\\u4e2d",
+            "ä\u{85}%E4%B8",
         ] {
             assert_eq!(fix(s), s, "{s}");
         }
