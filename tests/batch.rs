@@ -774,3 +774,46 @@ fn unreadable_files_and_folders_are_reported_and_the_run_goes_on() {
     assert_eq!(files(&out), ["ok.txt"]);
     assert_eq!(fs::read_to_string(out.join("ok.txt")).unwrap(), "軟件\n");
 }
+
+/// On a terminal, folder mode shows progress in bytes that moves while one large file is read,
+/// and the summary speaks English ("2 files written", sizes in kB/MB). The terminal is a
+/// pseudo-terminal from util-linux's `script`.
+#[cfg(unix)]
+#[test]
+fn progress_moves_inside_a_large_file() {
+    if StdCommand::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` (util-linux) for a pseudo-terminal");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(
+        src.join("big.txt"),
+        "国家邮政局召开会议，强调全系统全行业要继续发挥核心机制作用。\n".repeat(200_000),
+    )
+    .unwrap();
+    fs::write(src.join("small.txt"), "软件\n").unwrap();
+    let cmd = format!(
+        "{} --to tw -j 1 --out-dir {} {}",
+        bin().display(),
+        dir.path().join("out").display(),
+        src.display()
+    );
+    let out = StdCommand::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    // Distinct byte counts shown before the large file was done: the bar moved inside it.
+    let mut seen: Vec<&str> = out
+        .split(['\r', '\n'])
+        .filter(|l| l.contains("/2 files"))
+        .filter_map(|l| l.split('/').next().and_then(|s| s.rsplit(' ').nth(1)))
+        .collect();
+    seen.dedup();
+    assert!(seen.len() >= 3, "{seen:?}");
+    assert!(out.contains("2 files written"), "summary");
+    assert!(out.contains(" MB read"), "summary unit");
+}

@@ -727,3 +727,32 @@ fn nul_bytes_after_the_first_block_are_reported() {
         .code(1)
         .stderr(predicate::str::contains("binary"));
 }
+
+/// On a terminal, `zhtidy` reading standard input says so on stderr before it waits; piped, it
+/// says nothing (`options_without_effect_are_noted` checks the empty stderr). The terminal is a
+/// pseudo-terminal from util-linux's `script`.
+#[cfg(unix)]
+#[test]
+fn reading_a_terminal_prints_a_hint() {
+    if StdCommand::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: no `script` (util-linux) for a pseudo-terminal");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("zhtidy");
+    let mut child = StdCommand::new("script")
+        .args(["-qec", &format!("{} --to tw", bin.display()), "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("软件\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(out.contains("reading standard input"), "{out}");
+    assert!(out.contains("軟件"), "{out}");
+}
