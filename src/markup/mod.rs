@@ -323,13 +323,31 @@ impl MarkupStage {
     }
 }
 
-/// Whether the start of an HTML text is a whole page rather than a fragment: a doctype, or an
-/// `<html>`, `<head>` or `<body>` tag.
+/// Whether an HTML text is a whole page rather than a fragment: after white space, comments
+/// (a saved page often starts with its address in one) and an XML declaration, it begins with a
+/// doctype or an `<html>`, `<head>` or `<body>` tag. Text that begins otherwise (Markdown with
+/// HTML in it, a snippet) is a fragment, even when such a tag appears further on (a code sample).
 fn looks_like_whole_page(head: &str) -> bool {
-    let lower = head.to_ascii_lowercase();
+    let mut rest = head.trim_start_matches('\u{FEFF}').trim_start();
+    loop {
+        if let Some(after) = rest.strip_prefix("<!--") {
+            match after.find("-->") {
+                Some(end) => rest = after[end + 3..].trim_start(),
+                None => return false,
+            }
+        } else if rest.starts_with("<?") {
+            match rest.find("?>") {
+                Some(end) => rest = rest[end + 2..].trim_start(),
+                None => return false,
+            }
+        } else {
+            break;
+        }
+    }
+    let start = rest.as_bytes();
     ["<!doctype html", "<html", "<head", "<body"]
         .iter()
-        .any(|t| lower.contains(t))
+        .any(|t| start.len() >= t.len() && start[..t.len()].eq_ignore_ascii_case(t.as_bytes()))
 }
 
 /// How deep elements nest at the deepest point of `page`, counted from its tags (void elements
@@ -575,6 +593,27 @@ impl Stage for MarkupStage {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn whole_pages_begin_as_pages() {
+        for page in [
+            "<!DOCTYPE html><html>",
+            "\u{FEFF}  <html lang=zh>",
+            "<!-- https://example.com/a -->\n<html><head>",
+            "<?xml version=\"1.0\"?><!-- x --><HTML>",
+            "<head><meta charset=utf-8></head><body>",
+        ] {
+            assert!(super::looks_like_whole_page(page), "{page}");
+        }
+        for fragment in [
+            "# 标题\n\n示例：\n```\n<html><body></body></html>\n```",
+            "<div><p>正文</p></div>",
+            "<p>正文</p><html>",
+            "<!-- unclosed <html>",
+        ] {
+            assert!(!super::looks_like_whole_page(fragment), "{fragment}");
+        }
+    }
 
     #[test]
     fn depth_of_pages_truncated_anywhere() {
