@@ -388,14 +388,8 @@ def main():
                             bad = "\n\n".join(hard_wrap(p, rng) or p for p in paras)
                             clean = "\n\n".join(paras)
                         inp, exp = bad + "\n", clean + "\n"
-                    elif scale == "paragraph":
-                        clean = rng.choice(pool["paragraph"])
-                        bad = damage(clean, rng)
-                        if bad is None:
-                            continue
-                        inp, exp = bad + "\n", clean + "\n"
-                    elif scale == "line":
-                        clean = rng.choice(pool["line"])
+                    elif scale in ("paragraph", "line"):
+                        clean = rng.choice(pool[scale])
                         bad = damage(clean, rng)
                         if bad is None:
                             continue

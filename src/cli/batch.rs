@@ -1074,9 +1074,11 @@ impl Emitter {
                         *self.fixes.entry(stage).or_default() += n;
                     }
                 }
-                let bytes = super::path_bytes(&job.src);
-                for r in &mut reports {
-                    r.path_bytes.clone_from(&bytes);
+                if !reports.is_empty() {
+                    let bytes = super::path_bytes(&job.src);
+                    for r in &mut reports {
+                        r.path_bytes.clone_from(&bytes);
+                    }
                 }
                 for r in &reports {
                     if let Some(w) = self.report_sink.as_mut() {

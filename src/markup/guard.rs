@@ -179,6 +179,18 @@ impl Guard {
     }
 
     fn step(&mut self, c: char) -> Act {
+        // Inside a tag, outside a quoted value: `>` ends it, and past the size limit the rest
+        // of the tag goes.
+        if let State::Name { end } | State::Tag { end, .. } | State::Eq { end } = self.state {
+            self.bytes += c.len_utf8();
+            if c == '>' {
+                self.close_tag(end);
+                return Act::Keep;
+            }
+            if self.bytes > MAX_TAG_BYTES {
+                return self.start_skip(end, None);
+            }
+        }
         match self.state {
             State::Text => {
                 // Only `<` reaches here (see `feed`).
@@ -270,12 +282,7 @@ impl Guard {
                 Act::Drop
             }
             State::Name { end } => {
-                self.bytes += c.len_utf8();
                 match c {
-                    '>' => {
-                        self.close_tag(end);
-                        return Act::Keep;
-                    }
                     '/' => self.state = State::Tag { end, space: true },
                     c if c.is_ascii_whitespace() => self.state = State::Tag { end, space: true },
                     c => {
@@ -290,18 +297,10 @@ impl Guard {
                         }
                     }
                 }
-                if self.bytes > MAX_TAG_BYTES {
-                    return self.start_skip(end, None);
-                }
                 Act::Keep
             }
             State::Tag { end, space } => {
-                self.bytes += c.len_utf8();
                 match c {
-                    '>' => {
-                        self.close_tag(end);
-                        return Act::Keep;
-                    }
                     '/' => self.state = State::Tag { end, space: true },
                     c if c.is_ascii_whitespace() => self.state = State::Tag { end, space: true },
                     '=' => self.state = State::Eq { end },
@@ -315,24 +314,13 @@ impl Guard {
                         self.state = State::Tag { end, space: false };
                     }
                 }
-                if self.bytes > MAX_TAG_BYTES {
-                    return self.start_skip(end, None);
-                }
                 Act::Keep
             }
             State::Eq { end } => {
-                self.bytes += c.len_utf8();
                 match c {
-                    '>' => {
-                        self.close_tag(end);
-                        return Act::Keep;
-                    }
                     c if c.is_ascii_whitespace() => {}
                     '"' | '\'' => self.state = State::Quoted { end, quote: c },
                     _ => self.state = State::Tag { end, space: false },
-                }
-                if self.bytes > MAX_TAG_BYTES {
-                    return self.start_skip(end, None);
                 }
                 Act::Keep
             }

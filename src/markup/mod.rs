@@ -377,17 +377,21 @@ fn max_depth(page: &str) -> usize {
             i = at + 1;
             continue;
         }
-        let name = page[name_start..name_start + name_len].to_ascii_lowercase();
+        let name = &page[name_start..name_start + name_len];
+        let void = VOID.iter().any(|v| v.eq_ignore_ascii_case(name));
         let end = memchr::memchr(b'>', &b[name_start..]).map_or(b.len(), |e| name_start + e);
         let self_closed = end > 0 && b.get(end - 1) == Some(&b'/');
         i = (end + 1).min(b.len());
         if close {
-            if !VOID.contains(&name.as_str()) {
+            if !void {
                 depth = depth.saturating_sub(1);
             }
-        } else if !self_closed && !VOID.contains(&name.as_str()) {
-            if name == "script" || name == "style" {
-                let endtag = format!("</{name}");
+        } else if !self_closed && !void {
+            let raw = ["script", "style"]
+                .into_iter()
+                .find(|r| r.eq_ignore_ascii_case(name));
+            if let Some(raw) = raw {
+                let endtag = format!("</{raw}");
                 let lower_from = i.min(b.len());
                 // Past the end tag, which closes nothing counted.
                 i = find_ascii_ci(&b[lower_from..], endtag.as_bytes())
