@@ -19,13 +19,42 @@ const CASES: &[&str] = &[
 ];
 
 fn convert_whole(config: Config, text: &str) -> String {
-    Pipeline::builder()
+    convert_counted(config, text).0
+}
+
+/// The conversion of `text` in one piece, and the convert stage's report (changes, detail).
+fn convert_counted(config: Config, text: &str) -> (String, (u64, serde_json::Value)) {
+    let (out, report) = Pipeline::builder()
         .target(Target::Config(config))
         .build()
         .unwrap()
         .run_str(text)
-        .unwrap()
-        .0
+        .unwrap();
+    (out, convert_entry(&report))
+}
+
+fn convert_entry(report: &zhtidy::Report) -> (u64, serde_json::Value) {
+    let s = report
+        .stages
+        .iter()
+        .find(|s| s.stage == "convert")
+        .expect("a convert entry");
+    (s.changes, s.detail.clone())
+}
+
+/// Feeds `pieces` to one pipeline; returns the output and the convert stage's report.
+fn pieces_counted(config: Config, pieces: &[&str]) -> (String, (u64, serde_json::Value)) {
+    let mut p = Pipeline::builder()
+        .target(Target::Config(config))
+        .build()
+        .unwrap();
+    let mut out = String::new();
+    for piece in pieces {
+        p.push_text(piece, &mut out, false).unwrap();
+    }
+    p.push_text("", &mut out, true).unwrap();
+    let report = p.finish(0);
+    (out, convert_entry(&report))
 }
 
 fn convert_pieces(config: Config, pieces: &[&str]) -> String {
@@ -47,6 +76,23 @@ fn char_pieces(text: &str) -> Vec<&str> {
     text.char_indices()
         .map(|(i, c)| &text[i..i + c.len_utf8()])
         .collect()
+}
+
+#[test]
+fn counts_do_not_depend_on_chunking() {
+    for &config in Config::ALL {
+        for case in CASES {
+            let whole = convert_counted(config, case);
+            for (i, _) in case.char_indices().skip(1) {
+                assert_eq!(
+                    pieces_counted(config, &[&case[..i], &case[i..]]),
+                    whole,
+                    "{config:?} split at {i} of {case:?}"
+                );
+            }
+            assert_eq!(pieces_counted(config, &char_pieces(case)), whole);
+        }
+    }
 }
 
 #[test]
@@ -104,7 +150,23 @@ proptest! {
         bounds.sort_unstable();
         bounds.dedup();
         let pieces: Vec<&str> = bounds.windows(2).map(|w| &text[w[0]..w[1]]).collect();
-        prop_assert_eq!(convert_pieces(config, &pieces), convert_whole(config, &text));
+        prop_assert_eq!(pieces_counted(config, &pieces), convert_counted(config, &text));
+    }
+
+    /// The report's change counts are part of the contract: a document cut into lines for
+    /// threads (`-j`) counts the same as in one piece.
+    #[test]
+    fn counts_agree_when_lines_run_apart(cut in 1usize..200, cfg in 0usize..16) {
+        let config = Config::ALL[cfg];
+        let text = sample();
+        let (_, (whole, _)) = convert_counted(config, &text);
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let cut = cut.min(lines.len());
+        let head: String = lines[..cut].concat();
+        let tail: String = lines[cut..].concat();
+        let (_, (a, _)) = convert_counted(config, &head);
+        let (_, (b, _)) = convert_counted(config, &tail);
+        prop_assert_eq!(a + b, whole, "{:?} cut after line {}", config, cut);
     }
 
     #[test]

@@ -242,21 +242,20 @@ impl Converter {
         // same before and after it: convert the normalized copy, then map the consumed length
         // back.
         scratch.clear();
-        for ch in text.chars() {
-            match normalize_char(ch) {
-                Some(n) => {
-                    changes.normalized += 1;
-                    scratch.push(n)
-                }
-                None => scratch.push(ch),
-            }
-        }
+        scratch.extend(text.chars().map(|ch| normalize_char(ch).unwrap_or(ch)));
         let (n, c) = self.engine.convert(scratch, out, last, engine);
         changes.replaced += c;
         let consumed_chars = scratch[..n].chars().count();
-        text.char_indices()
+        let consumed = text
+            .char_indices()
             .nth(consumed_chars)
-            .map_or(text.len(), |(i, _)| i)
+            .map_or(text.len(), |(i, _)| i);
+        // Only what was consumed counts: the rest comes back with the next chunk.
+        changes.normalized += text[..consumed]
+            .chars()
+            .filter(|&ch| normalize_char(ch).is_some())
+            .count() as u64;
+        consumed
     }
 }
 

@@ -189,6 +189,8 @@ pub(crate) struct Engine {
 #[derive(Default)]
 pub(crate) struct EngineState {
     pending: Vec<String>,
+    /// The last chunk ended inside a run that went slow.
+    slow_run: bool,
     a: String,
     b: String,
 }
@@ -197,6 +199,7 @@ impl EngineState {
     /// The state of a new document, keeping the buffers.
     pub(crate) fn reset(&mut self) {
         self.pending.iter_mut().for_each(String::clear);
+        self.slow_run = false;
         self.a.clear();
         self.b.clear();
     }
@@ -227,13 +230,28 @@ impl Engine {
             return (0, 0);
         };
         let mut changes = 0;
-        // Where the current run went slow (a run held back by the steps continues slow).
-        let mut slow_from = st.pending.iter().any(|p| !p.is_empty()).then_some(0);
+        // Where the current run went slow. A run that went slow stays slow until a segmentation
+        // key or a line break closes it, whichever chunk that comes in: which characters take
+        // the slow path (and so how replacements are counted) depends on the text alone, not
+        // on where it was cut or split into lines for threads. Closing a run at a line break
+        // changes no output: no key of any step holds a line break.
+        let mut slow_from = (st.slow_run || st.pending.iter().any(|p| !p.is_empty())).then_some(0);
         let mut copied = 0;
         let mut end = 0;
+        // How far the slow run was searched for a line break.
+        let mut searched = 0;
         main.trie().scan(text, safe, |start, m_end, key| {
             let (v, m_end, dangerous_pair) = main.resolve(text, start, m_end, key);
             end = m_end;
+            changes += self.close_at_line_break(
+                text,
+                start,
+                &mut slow_from,
+                &mut searched,
+                &mut copied,
+                out,
+                st,
+            );
             if v & GAP_BIT != 0 {
                 if slow_from.is_some() {
                     return m_end;
@@ -268,17 +286,54 @@ impl Engine {
         } else {
             end.max(min_consumed)
         };
+        changes += self.close_at_line_break(
+            text,
+            consumed,
+            &mut slow_from,
+            &mut searched,
+            &mut copied,
+            out,
+            st,
+        );
         match slow_from {
             Some(s) => changes += self.feed_gap(&text[s..consumed], out, last, st),
             None => out.push_str(&text[copied..consumed]),
         }
+        st.slow_run = slow_from.is_some() && !last;
         (consumed, changes)
+    }
+
+    /// Ends the slow run at the first line break before `upto`, if there is one: the run up to
+    /// and with the line break goes through the steps, closed.
+    #[allow(clippy::too_many_arguments)]
+    fn close_at_line_break(
+        &self,
+        text: &str,
+        upto: usize,
+        slow_from: &mut Option<usize>,
+        searched: &mut usize,
+        copied: &mut usize,
+        out: &mut String,
+        st: &mut EngineState,
+    ) -> u64 {
+        let Some(s) = *slow_from else {
+            return 0;
+        };
+        let from = s.max(*searched);
+        *searched = upto;
+        let Some(i) = memchr::memchr(b'\n', &text.as_bytes()[from..upto]) else {
+            return 0;
+        };
+        let after = from + i + 1;
+        *slow_from = None;
+        *copied = after;
+        self.feed_gap(&text[s..after], out, true, st)
     }
 
     /// Pushes a piece of a run between keys through the chain steps; `end` closes the run.
     fn feed_gap(&self, piece: &str, out: &mut String, end: bool, st: &mut EngineState) -> u64 {
         st.pending.resize_with(self.stages.len(), String::new);
-        let EngineState { pending, a, b } = st;
+        let EngineState { pending, a, b, .. } = st;
         let mut changes = 0;
         a.clear();
         a.push_str(piece);
