@@ -68,18 +68,50 @@ pub struct JsonlSummary {
     pub changes: Vec<(&'static str, u64)>,
 }
 
+/// What a JSON Lines run tells its caller as it goes, in input order.
+#[derive(Clone, Debug)]
+pub enum JsonlEvent {
+    /// A cleaned record's report, with `input` set to `name:LINE` (only when reports were
+    /// asked for).
+    Record(Report),
+    /// A malformed line passed through unchanged (`skip_bad_lines`): its number and why.
+    BadLine {
+        /// The line number, from 1.
+        line: u64,
+        /// What is wrong with it.
+        why: String,
+    },
+}
+
+impl std::fmt::Display for JsonlEvent {
+    /// A bad line as a message for a person (`NAME:LINE: why; ...` is the caller's to add);
+    /// a record as its report's JSON line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JsonlEvent::Record(r) => f.write_str(&r.to_json_line()),
+            JsonlEvent::BadLine { line, why } => {
+                write!(f, "{line}: {why}; line passed through unchanged")
+            }
+        }
+    }
+}
+
 /// Cleans every record of `input` into `output`; `on_report` receives each record's report
 /// (with `input` set to `name:LINE`). A malformed line's error names its line number, not
-/// `name` (the caller says which input it was).
+/// `name` (the caller says which input it was). Lines passed through with `skip_bad_lines`
+/// are counted in the summary; [`run_jsonl_events`] tells which they were.
 pub fn run_jsonl<R: BufRead, W: Write>(
     builder: &PipelineBuilder,
     name: &str,
     input: R,
     output: W,
     opts: &JsonlOptions,
-    on_report: impl FnMut(Report) -> Result<()>,
+    mut on_report: impl FnMut(Report) -> Result<()>,
 ) -> Result<JsonlSummary> {
-    run_jsonl_with(builder, name, input, output, opts, Some(on_report))
+    run_jsonl_events(builder, name, input, output, opts, true, |e| match e {
+        JsonlEvent::Record(r) => on_report(r),
+        JsonlEvent::BadLine { .. } => Ok(()),
+    })
 }
 
 /// Like [`run_jsonl`] without per-record reports (faster: nothing is counted or kept).
@@ -90,25 +122,22 @@ pub fn run_jsonl_quiet<R: BufRead, W: Write>(
     output: W,
     opts: &JsonlOptions,
 ) -> Result<JsonlSummary> {
-    run_jsonl_with(
-        builder,
-        name,
-        input,
-        output,
-        opts,
-        None::<fn(Report) -> Result<()>>,
-    )
+    run_jsonl_events(builder, name, input, output, opts, false, |_| Ok(()))
 }
 
-fn run_jsonl_with<R: BufRead, W: Write>(
+/// Cleans every record of `input` into `output`, telling `on_event` of each record (its
+/// report, when `reports`) and each line passed through unchanged, in input order whatever
+/// the number of threads. The library prints nothing: a caller shows what it wants.
+pub fn run_jsonl_events<R: BufRead, W: Write>(
     builder: &PipelineBuilder,
     name: &str,
     mut input: R,
     mut output: W,
     opts: &JsonlOptions,
-    mut on_report: Option<impl FnMut(Report) -> Result<()>>,
+    reports: bool,
+    mut on_event: impl FnMut(JsonlEvent) -> Result<()>,
 ) -> Result<JsonlSummary> {
-    let mut cleaner = Cleaner::new(builder, name, opts, on_report.is_some())?;
+    let mut cleaner = Cleaner::new(builder, name, opts, reports)?;
     let mut summary = JsonlSummary::default();
     // A co-process feeding one record at a time asks for `line_buffered`, and gets one at a
     // time: no batch waits for a line that has not come, and no thread runs ahead.
@@ -123,7 +152,7 @@ fn run_jsonl_with<R: BufRead, W: Write>(
         (BATCH_RECORDS, BATCH_BYTES)
     };
     let mut emit = |done: &mut Cleaned, summary: &mut JsonlSummary| {
-        done.emit(name, &mut output, opts, on_report.as_mut(), summary)
+        done.emit(&mut output, opts, &mut on_event, summary)
     };
     if threads == 1 {
         let (mut batch, mut done) = (Batch::default(), Cleaned::default());
@@ -287,10 +316,11 @@ impl Batch {
 struct Cleaned {
     /// The output lines, up to the first fatal one.
     out: Vec<u8>,
-    /// The cleaned records' reports (when asked), `input` set.
-    reports: Vec<Report>,
-    /// Lines passed through unchanged (`skip_bad_lines`): number, why.
-    bad: Vec<(u64, String)>,
+    /// The cleaned records' reports (when asked, `input` set) and the lines passed through
+    /// unchanged (`skip_bad_lines`), in line order.
+    events: Vec<JsonlEvent>,
+    /// How many of `events` are bad lines.
+    bad: u64,
     /// What stopped the run at a line (a malformed one without `skip_bad_lines`).
     fatal: Option<String>,
     records: u64,
@@ -300,8 +330,8 @@ struct Cleaned {
 impl Cleaned {
     fn clear(&mut self) {
         self.out.clear();
-        self.reports.clear();
-        self.bad.clear();
+        self.events.clear();
+        self.bad = 0;
         self.fatal = None;
         self.records = 0;
         self.changes.iter_mut().for_each(|c| c.1 = 0);
@@ -311,20 +341,12 @@ impl Cleaned {
     /// before it.
     fn emit<W: Write>(
         &mut self,
-        name: &str,
         output: &mut W,
         opts: &JsonlOptions,
-        on_report: Option<&mut impl FnMut(Report) -> Result<()>>,
+        on_event: &mut impl FnMut(JsonlEvent) -> Result<()>,
         summary: &mut JsonlSummary,
     ) -> Result<()> {
-        for (n, why) in &self.bad {
-            // Lost when standard error cannot be written; never a panic.
-            let _ = writeln!(
-                std::io::stderr(),
-                "zhtidy: {name}:{n}: {why}; line passed through unchanged"
-            );
-        }
-        summary.bad_lines += self.bad.len() as u64;
+        summary.bad_lines += self.bad;
         summary.records += self.records;
         if !self.changes.is_empty() {
             add_counts(&mut summary.changes, self.changes.iter().copied());
@@ -336,10 +358,8 @@ impl Cleaned {
         if opts.line_buffered {
             output.flush().map_err(|e| Error::io("writing output", e))?;
         }
-        if let Some(f) = on_report {
-            for r in self.reports.drain(..) {
-                f(r)?;
-            }
+        for e in self.events.drain(..) {
+            on_event(e)?;
         }
         if let Some(why) = &self.fatal {
             output.flush().map_err(|e| Error::io("writing output", e))?;
@@ -531,7 +551,7 @@ impl<'a> Cleaner<'a> {
                         enc.name = self.legacy.unwrap_or(encoding_rs::UTF_8).name().into();
                         enc.source = self.source.into();
                         enc.confidence = 1.0;
-                        done.reports.push(r);
+                        done.events.push(JsonlEvent::Record(r));
                     }
                     done.records += 1;
                     None
@@ -544,7 +564,11 @@ impl<'a> Cleaner<'a> {
                     ));
                     return;
                 }
-                done.bad.push((n, why.clone()));
+                done.bad += 1;
+                done.events.push(JsonlEvent::BadLine {
+                    line: n,
+                    why: why.clone(),
+                });
                 done.out.extend_from_slice(raw);
             }
             // The line's own ending (`\r\n` stays `\r\n`); a last line without one gets `\n`.

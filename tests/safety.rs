@@ -659,3 +659,91 @@ fn hostile_tags_are_cut_and_the_text_stays() {
         }
     }
 }
+
+/// The convert stage's change count in a `--report` line.
+fn convert_changes(stderr: &[u8]) -> u64 {
+    let text = String::from_utf8_lossy(stderr);
+    let line = text.lines().find(|l| l.starts_with('{')).expect("a report");
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "convert")
+        .expect("a convert entry")["changes"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn report_counts_do_not_depend_on_threads_or_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    for (config, sample) in [
+        ("s2twp", "news-simplified.txt"),
+        ("tw2sp", "news-traditional-tw.txt"),
+        ("hk2s", "news-simplified.txt"),
+    ] {
+        let text = fs::read(format!(
+            "{}/samples/convert/{sample}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        // Large enough for -j to cut it into blocks.
+        let path = dir.path().join(format!("{config}.txt"));
+        fs::write(&path, text.repeat(400)).unwrap();
+        let run = |threads: &str, stdin: bool| {
+            let mut cmd = zhtidy();
+            cmd.args([
+                "--only", "convert", "--to", config, "--report", "-j", threads,
+            ]);
+            if stdin {
+                cmd.pipe_stdin(&path).unwrap();
+            } else {
+                cmd.arg(&path);
+            }
+            let out = cmd.output().unwrap();
+            assert!(out.status.success());
+            convert_changes(&out.stderr)
+        };
+        let serial = run("1", false);
+        assert_eq!(run("2", false), serial, "{config}: -j 2 against -j 1");
+        assert_eq!(
+            run("1", true),
+            serial,
+            "{config}: standard input against a file"
+        );
+    }
+}
+
+#[test]
+fn json_lines_messages_and_reports_come_in_line_order_with_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.jsonl");
+    let block = "{\"text\":\"头发1\"}\nnot json\n{\"text\":\"头发2\"}\n";
+    fs::write(&path, block.repeat(600)).unwrap();
+    for threads in ["1", "2"] {
+        let out = zhtidy()
+            .args(["--jsonl", "--to", "tw", "--report", "--skip-bad-lines", "-j"])
+            .arg(threads)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        let name = format!("{}:", path.display());
+        // The line number each message or report is about, in the order they came.
+        let lines: Vec<u64> = stderr
+            .lines()
+            .filter_map(|l| {
+                let at = l.find(&name)? + name.len();
+                let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
+                digits.parse().ok()
+            })
+            .collect();
+        assert_eq!(lines.len(), 1800, "-j {threads}");
+        assert!(
+            lines.windows(2).all(|w| w[0] < w[1]),
+            "-j {threads}: out of order"
+        );
+    }
+}

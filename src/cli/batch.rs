@@ -13,7 +13,7 @@ use ignore::overrides::OverrideBuilder;
 use ignore::{WalkBuilder, WalkState};
 
 use zhtidy::boilerplate::repeated::RepeatedLines;
-use zhtidy::jsonl::{run_jsonl, JsonlOptions};
+use zhtidy::jsonl::{run_jsonl_events, JsonlEvent, JsonlOptions};
 use zhtidy::{ErrorKind, PipelineBuilder, Report};
 
 use super::args::Args;
@@ -755,20 +755,15 @@ fn process(
                 ),
                 _ => out,
             };
-            let summary = if args.report.is_some() || args.check {
-                run_jsonl(builder, &name, BufReader::new(reader), writer, jsonl, |r| {
-                    reports.push(r);
-                    Ok(())
-                })?
-            } else {
-                zhtidy::jsonl::run_jsonl_quiet(
-                    builder,
-                    &name,
-                    BufReader::new(reader),
-                    writer,
-                    jsonl,
-                )?
-            };
+            let want = args.report.is_some() || args.check;
+            let input = BufReader::new(reader);
+            let summary = run_jsonl_events(builder, &name, input, writer, jsonl, want, |e| {
+                match e {
+                    JsonlEvent::Record(r) => reports.push(r),
+                    bad => super::warn(format_args!("{name}:{bad}")),
+                }
+                Ok(())
+            })?;
             let changes = summary.changes.iter();
             (reports, changes.map(|&(s, n)| (s.to_string(), n)).collect())
         } else {

@@ -14,6 +14,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use zhtidy::convert::{parse_user_dict, Config, Source, Target};
+use zhtidy::jsonl::JsonlEvent;
 use zhtidy::markup::FrontMatter;
 use zhtidy::pipeline::Html;
 use zhtidy::{Pipeline, PipelineBuilder};
@@ -449,7 +450,8 @@ fn open_input(file: &Path) -> Result<Box<dyn Read>> {
 }
 
 /// Cleans one input as JSON Lines into `out`; `on_report`, when given, receives each record's
-/// report.
+/// report. Lines passed through unchanged are told on standard error as they come, in order
+/// with the reports.
 fn run_jsonl_one(
     builder: &PipelineBuilder,
     file: &Path,
@@ -459,10 +461,16 @@ fn run_jsonl_one(
     on_report: Option<&mut dyn FnMut(zhtidy::Report) -> zhtidy::Result<()>>,
 ) -> Result<()> {
     let input = io::BufReader::with_capacity(256 * 1024, open_input(file)?);
-    let summary = match on_report {
-        Some(f) => zhtidy::jsonl::run_jsonl(builder, name, input, out, opts, f)?,
-        None => zhtidy::jsonl::run_jsonl_quiet(builder, name, input, out, opts)?,
-    };
+    let reports = on_report.is_some();
+    let mut on_report = on_report;
+    let summary =
+        zhtidy::jsonl::run_jsonl_events(builder, name, input, out, opts, reports, |e| match e {
+            JsonlEvent::Record(r) => on_report.as_mut().map_or(Ok(()), |f| f(r)),
+            bad => {
+                warn(format_args!("{name}:{bad}"));
+                Ok(())
+            }
+        })?;
     if summary.bad_lines > 0 {
         warn(format_args!(
             "{name}: {} malformed lines passed through unchanged",
