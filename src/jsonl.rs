@@ -468,18 +468,20 @@ impl<'a> Cleaner<'a> {
                 Err(why) => Err(why.clone()),
             })
             .collect();
-        // Each record's cleaning: its text in `cleaned[slot[i]]` when batching, else in
-        // `single[i]` with its report; or why it failed.
+        // Records cleaned as a batch: their text in `cleaned[slot[i]]`, or why it failed. The
+        // others (all of them without batching, and the large ones) are cleaned one by one
+        // as they are written out.
         let mut failed: Vec<Option<String>> = vec![None; count];
-        let mut slot = vec![0usize; count];
-        let mut single: Vec<Option<(String, Option<Report>)>> = Vec::new();
+        let mut slot: Vec<Option<usize>> = vec![None; count];
         if self.batching {
             let template = self.template.as_ref().expect("batching needs the template");
             let mut texts: Vec<&str> = Vec::new();
             for (i, p) in parsed.iter().enumerate() {
                 if let Ok(Some(rec)) = p {
-                    slot[i] = texts.len();
-                    texts.push(&rec.value);
+                    if rec.value.len() <= FEED {
+                        slot[i] = Some(texts.len());
+                        texts.push(&rec.value);
+                    }
                 }
             }
             while self.pipes.len() < texts.len() {
@@ -498,52 +500,59 @@ impl<'a> Cleaner<'a> {
                     p.add_changes(&mut done.changes);
                 }
             }
-            for (i, p) in parsed.iter().enumerate() {
-                if let (Ok(Some(_)), Some(e)) = (p, &errors.get(slot[i]).and_then(|e| e.as_ref())) {
+            for (i, k) in slot.iter().enumerate() {
+                if let Some(e) = k.and_then(|k| errors[k].as_ref()) {
                     failed[i] = Some(e.to_string());
                 }
-            }
-        } else {
-            for (i, p) in parsed.iter().enumerate() {
-                let one = match p {
-                    Ok(Some(rec)) => clean_one(
-                        self.builder,
-                        self.template.as_ref(),
-                        self.want_reports,
-                        &rec.value,
-                        &mut done.changes,
-                    )
-                    .map_err(|e| failed[i] = Some(e))
-                    .ok(),
-                    _ => None,
-                };
-                single.push(one);
             }
         }
         for (i, line) in lines.iter().enumerate() {
             let n = batch.first + i as u64;
             let (raw, body) = (body_of(line), bodies[i].as_deref().unwrap_or_default());
             let why = match (&parsed[i], &failed[i]) {
-                (Err(why), _) | (Ok(_), Some(why)) => Some(why),
+                (Err(why), _) | (Ok(_), Some(why)) => Some(why.clone()),
                 (Ok(None), None) => {
                     done.out.extend_from_slice(body);
                     None
                 }
-                (Ok(Some(rec)), None) => {
-                    let mut text: &str = match &single.get(i) {
-                        Some(Some((t, _))) => t,
-                        _ => &self.cleaned[slot[i]],
+                (Ok(Some(rec)), None) => 'record: {
+                    let report = match slot[i] {
+                        Some(k) => {
+                            let mut text: &str = &self.cleaned[k];
+                            // HTML made text ends its last line; a field that did not end
+                            // with a line break does not get one.
+                            if !rec.value.ends_with('\n') {
+                                text = text.trim_end_matches(['\n', '\r']);
+                            }
+                            write_record(body, rec, text, &mut done.out);
+                            None
+                        }
+                        None => {
+                            let mark = done.out.len();
+                            // Room for the line as it came, and some: a large record's output
+                            // grows in place instead of by doubling copies.
+                            done.out.reserve(body.len() + body.len() / 16);
+                            done.out.extend_from_slice(&body[..rec.start]);
+                            let cleaned = clean_into(
+                                self.builder,
+                                self.template.as_ref(),
+                                self.want_reports,
+                                &rec.value,
+                                &mut done.changes,
+                                &mut done.out,
+                            );
+                            match cleaned {
+                                Ok(report) => {
+                                    done.out.extend_from_slice(&body[rec.end..]);
+                                    report
+                                }
+                                Err(why) => {
+                                    done.out.truncate(mark);
+                                    break 'record Some(why);
+                                }
+                            }
+                        }
                     };
-                    // HTML made text ends its last line; a field that did not end with a line
-                    // break does not get one.
-                    if !rec.value.ends_with('\n') {
-                        text = text.trim_end_matches(['\n', '\r']);
-                    }
-                    write_record(body, rec, text, &mut done.out);
-                    let report = single
-                        .get_mut(i)
-                        .and_then(|s| s.as_mut())
-                        .and_then(|s| s.1.take());
                     if let Some(mut r) = report {
                         r.input = Some(format!("{}:{n}", self.name));
                         // The record's pipeline decoded nothing: the line's encoding.
@@ -565,10 +574,7 @@ impl<'a> Cleaner<'a> {
                     return;
                 }
                 done.bad += 1;
-                done.events.push(JsonlEvent::BadLine {
-                    line: n,
-                    why: why.clone(),
-                });
+                done.events.push(JsonlEvent::BadLine { line: n, why });
                 done.out.extend_from_slice(raw);
             }
             // The line's own ending (`\r\n` stays `\r\n`); a last line without one gets `\n`.
@@ -579,6 +585,10 @@ impl<'a> Cleaner<'a> {
         }
     }
 }
+
+/// A record's text goes to its pipeline in pieces of at most this many bytes; a record longer
+/// than this is cleaned on its own rather than in a batch.
+const FEED: usize = 1 << 20;
 
 /// At most this many records, or records past this many bytes, are cleaned as one batch.
 const BATCH_RECORDS: usize = 256;
@@ -698,27 +708,97 @@ fn write_record(body: &[u8], rec: &Record, cleaned: &str, out: &mut Vec<u8>) {
 }
 
 /// Cleans one record's text with a pipeline of its own (forked from the template, or built when
-/// the stages must detect something), with its report when asked; adds its changes to `totals`.
-fn clean_one(
+/// the stages must detect something) and appends it to `out` as a JSON string; returns its
+/// report when asked, and adds its changes to `totals`. The text goes to the pipeline in pieces
+/// of at most [`FEED`] bytes and comes out escaped piece by piece, so a record of any size
+/// needs memory for itself and its output line, not for copies of the text at every stage.
+fn clean_into(
     builder: &PipelineBuilder,
     template: Option<&Pipeline>,
     want_report: bool,
     text: &str,
     totals: &mut Vec<(&'static str, u64)>,
-) -> std::result::Result<(String, Option<Report>), String> {
+    out: &mut Vec<u8>,
+) -> std::result::Result<Option<Report>, String> {
     let mut p = match template.and_then(|t| t.fork()) {
         Some(p) => p,
         None => builder.build().map_err(|e| e.to_string())?,
     };
-    let mut out = String::with_capacity(text.len());
-    p.push_text(text, &mut out, true)
-        .map_err(|e| e.to_string())?;
+    let mut piece_out = String::with_capacity(text.len().min(FEED) + 64);
+    let mut writer = StringWriter::start(out);
+    let mut bytes_out = 0u64;
+    let mut rest = text;
+    loop {
+        let cut = char_floor(rest, FEED);
+        let (piece, tail) = rest.split_at(cut);
+        p.push_text(piece, &mut piece_out, tail.is_empty())
+            .map_err(|e| e.to_string())?;
+        bytes_out += piece_out.len() as u64;
+        writer.push(&piece_out, out);
+        piece_out.clear();
+        if tail.is_empty() {
+            break;
+        }
+        rest = tail;
+    }
+    // HTML made text ends its last line; a field that did not end with a line break does not
+    // get one.
+    writer.finish(text.ends_with('\n'), out);
     p.add_changes(totals);
-    let report = want_report.then(|| {
-        p.add_bytes_out(out.len() as u64);
+    Ok(want_report.then(|| {
+        p.add_bytes_out(bytes_out);
         p.finish(text.len() as u64)
-    });
-    Ok((out, report))
+    }))
+}
+
+/// How many bytes of `text` to feed at once: at most `n`, ending on a character boundary (at
+/// least one character, so that a feed always moves on).
+fn char_floor(text: &str, n: usize) -> usize {
+    if text.len() <= n {
+        return text.len();
+    }
+    let mut i = n;
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    if i == 0 {
+        text.chars().next().map_or(0, char::len_utf8)
+    } else {
+        i
+    }
+}
+
+/// Writes a JSON string piece by piece, holding back line breaks at the end until it knows
+/// whether more text follows them.
+struct StringWriter {
+    held: String,
+}
+
+impl StringWriter {
+    fn start(out: &mut Vec<u8>) -> StringWriter {
+        out.push(b'"');
+        StringWriter {
+            held: String::new(),
+        }
+    }
+
+    fn push(&mut self, piece: &str, out: &mut Vec<u8>) {
+        let body = piece.trim_end_matches(['\n', '\r']);
+        if !body.is_empty() {
+            escape_into(&self.held, out);
+            self.held.clear();
+            escape_into(body, out);
+        }
+        self.held.push_str(&piece[body.len()..]);
+    }
+
+    /// Closes the string; the line breaks held at the end are kept only when `keep_breaks`.
+    fn finish(self, keep_breaks: bool, out: &mut Vec<u8>) {
+        if keep_breaks {
+            escape_into(&self.held, out);
+        }
+        out.push(b'"');
+    }
 }
 
 /// The value of a JSON string's contents (between the quotes) that the parser has checked:
@@ -772,11 +852,18 @@ fn unescape(inner: &str) -> Option<Cow<'_, str>> {
 /// control escapes and `\u00XX` for the other control characters; everything else as it is.
 /// Runs of bytes that need nothing are found eight at a time.
 fn write_string(s: &str, out: &mut Vec<u8>) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    escape_into(s, out);
+    out.push(b'"');
+}
+
+/// Appends `s` escaped as the inside of a JSON string.
+fn escape_into(s: &str, out: &mut Vec<u8>) {
     // Bytes below 0x20, `"` and `\`.
     let needs_escape = |x: u64| has_byte_below(x, 0x20) || has_byte(x, b'"') || has_byte(x, b'\\');
     let b = s.as_bytes();
-    out.reserve(b.len() + 2);
-    out.push(b'"');
+    out.reserve(b.len());
     let (mut i, mut start) = (0, 0);
     while i < b.len() {
         if let Some(w) = b.get(i..i + 8) {
@@ -815,7 +902,6 @@ fn write_string(s: &str, out: &mut Vec<u8>) {
         start = i;
     }
     out.extend_from_slice(&b[start..]);
-    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -902,6 +988,44 @@ mod tests {
         assert!(r.unwrap_err().contains("cannot be read as UTF-16LE"));
         let (_, r) = run_with(s2t().output_encoding("big5").unwrap(), b"", false);
         assert!(r.unwrap_err().contains("written as UTF-8"));
+    }
+
+    #[test]
+    fn a_record_larger_than_a_feed_comes_out_as_its_text_cleaned_whole() {
+        // Records over `FEED` bytes are fed in pieces and written escaped piece by piece; the
+        // output is what cleaning the text in one piece gives, line breaks at the end included.
+        let para = "国家邮政局召开会议。\"业(yè)务\"\t强调全系统\\全行业\n";
+        let body = para.repeat(FEED / para.len() * 3 / 2);
+        let b = crate::Pipeline::builder().target(Target::Config(Config::S2t));
+        for text in [body.clone(), format!("{body}尾"), format!("{body}\n\n")] {
+            assert!(text.len() > FEED);
+            let mut line = Vec::new();
+            line.extend_from_slice(b"{\"id\": 7, \"text\": ");
+            write_string(&text, &mut line);
+            line.extend_from_slice(b", \"z\": [1]}\n");
+            let (cleaned, _) = b.build().unwrap().run_str(&text).unwrap();
+            let cleaned = if text.ends_with('\n') {
+                cleaned.as_str()
+            } else {
+                cleaned.trim_end_matches(['\n', '\r'])
+            };
+            let mut expected = Vec::new();
+            expected.extend_from_slice(b"{\"id\": 7, \"text\": ");
+            write_string(cleaned, &mut expected);
+            expected.extend_from_slice(b", \"z\": [1]}\n");
+            for reports in [false, true] {
+                let mut out = Vec::new();
+                let opts = JsonlOptions::default();
+                let mut n = 0;
+                run_jsonl_events(&b, "t", &line[..], &mut out, &opts, reports, |_| {
+                    n += 1;
+                    Ok(())
+                })
+                .unwrap();
+                assert!(out == expected, "reports: {reports}");
+                assert_eq!(n, usize::from(reports));
+            }
+        }
     }
 
     #[test]
