@@ -99,8 +99,7 @@ impl Encoder {
             self.encode_legacy(text, last)?;
             &self.buf
         };
-        w.write_all(bytes)
-            .map_err(|e| Error::io("writing output", e))?;
+        w.write_all(bytes).map_err(|e| Error::write(e))?;
         Ok(bytes.len() as u64)
     }
 

@@ -6,8 +6,10 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// Reading input or writing output failed (the message has the OS error).
+    /// Reading input failed (the message has the OS error).
     Io(std::io::ErrorKind),
+    /// Writing output failed (the message has the OS error): a full disk, a closed pipe.
+    Write(std::io::ErrorKind),
     /// The input looks like a binary file (NUL bytes in text that is not UTF-16).
     Binary,
     /// An encoding name that is not known.
@@ -34,7 +36,6 @@ pub enum ErrorKind {
 pub struct Error {
     kind: ErrorKind,
     message: String,
-    source: Option<std::io::Error>,
 }
 
 impl Error {
@@ -43,7 +44,6 @@ impl Error {
         Error {
             kind,
             message: message.into(),
-            source: None,
         }
     }
 
@@ -54,14 +54,27 @@ impl Error {
 
     /// Whether this is a write to a closed pipe (callers usually exit quietly).
     pub fn is_broken_pipe(&self) -> bool {
-        self.kind == ErrorKind::Io(std::io::ErrorKind::BrokenPipe)
+        matches!(
+            self.kind,
+            ErrorKind::Io(std::io::ErrorKind::BrokenPipe)
+                | ErrorKind::Write(std::io::ErrorKind::BrokenPipe)
+        )
     }
 
+    /// A failure to read: the message is `context` and the OS error (which is not repeated as
+    /// a source: a chain printer would show it twice).
     pub(crate) fn io(context: impl fmt::Display, err: std::io::Error) -> Error {
         Error {
             kind: ErrorKind::Io(err.kind()),
             message: format!("{context}: {err}"),
-            source: Some(err),
+        }
+    }
+
+    /// A failure to write the output.
+    pub(crate) fn write(err: std::io::Error) -> Error {
+        Error {
+            kind: ErrorKind::Write(err.kind()),
+            message: format!("writing output: {err}"),
         }
     }
 }
@@ -72,11 +85,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_ref().map(|e| e as _)
-    }
-}
+impl std::error::Error for Error {}
 
 /// Shorthand for results with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -685,7 +685,7 @@ impl Pipeline {
                 break;
             }
         }
-        output.flush().map_err(|e| Error::io("writing output", e))?;
+        output.flush().map_err(|e| Error::write(e))?;
         Ok(bytes_in)
     }
 

@@ -723,7 +723,14 @@ fn json_lines_messages_and_reports_come_in_line_order_with_threads() {
     fs::write(&path, block.repeat(600)).unwrap();
     for threads in ["1", "2"] {
         let out = zhtidy()
-            .args(["--jsonl", "--to", "tw", "--report", "--skip-bad-lines", "-j"])
+            .args([
+                "--jsonl",
+                "--to",
+                "tw",
+                "--report",
+                "--skip-bad-lines",
+                "-j",
+            ])
             .arg(threads)
             .arg(&path)
             .output()
@@ -746,4 +753,122 @@ fn json_lines_messages_and_reports_come_in_line_order_with_threads() {
             "-j {threads}: out of order"
         );
     }
+}
+
+/// A 2 MB tmpfs, unmounted when dropped (Linux, as root; `None` otherwise).
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount() -> Option<SmallDisk> {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: geteuid has no preconditions.
+            if unsafe { libc_geteuid() } != 0 {
+                return None;
+            }
+            let dir = tempfile::tempdir().ok()?;
+            let ok = StdCommand::new("mount")
+                .args(["-t", "tmpfs", "-o", "size=2M", "tmpfs"])
+                .arg(dir.path())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            ok.then_some(SmallDisk { dir })
+        }
+        #[cfg(not(target_os = "linux"))]
+        None
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Fills the disk up to `free` bytes left (roughly: tmpfs counts pages).
+    fn fill(&self, free: u64) {
+        let filler = self.path().join("filler");
+        let mut f = fs::File::create(&filler).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        drop(f);
+        let len = fs::metadata(&filler).unwrap().len();
+        fs::OpenOptions::new()
+            .write(true)
+            .open(&filler)
+            .unwrap()
+            .set_len(len.saturating_sub(free))
+            .unwrap();
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = StdCommand::new("umount").arg(self.dir.path()).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
+#[test]
+fn a_full_disk_loses_nothing() {
+    let Some(disk) = SmallDisk::mount() else {
+        eprintln!("skipped: a full disk needs root to mount a small tmpfs");
+        return;
+    };
+    let t = disk.path().join("tree");
+    fs::create_dir(&t).unwrap();
+    let original = "国家邮政局召开会议，强调全系统全行业要继续发挥核心机制作用。\n".repeat(4000);
+    fs::write(t.join("a.txt"), &original).unwrap();
+    fs::write(t.join("a.txt.orig"), "the version before\n").unwrap();
+    fs::write(t.join("b.jsonl"), "{\"text\":\"软件\"}\n".repeat(20000)).unwrap();
+    let jsonl = fs::read(t.join("b.jsonl")).unwrap();
+    fs::write(disk.path().join("out.txt"), "an earlier output\n").unwrap();
+    disk.fill(64 * 1024);
+
+    // In place, with and without a backup: each file reported, the run goes on, exit 1.
+    for backup in [false, true] {
+        let mut cmd = zhtidy();
+        cmd.args(["--to", "tw", "--in-place"]);
+        if backup {
+            cmd.args(["--backup", ".orig"]);
+        }
+        cmd.arg(&t)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("a.txt"))
+            .stderr(predicate::str::contains("b.jsonl"));
+        assert_eq!(fs::read_to_string(t.join("a.txt")).unwrap(), original);
+        assert_eq!(fs::read(t.join("b.jsonl")).unwrap(), jsonl);
+        let backup_now = fs::read_to_string(t.join("a.txt.orig")).unwrap();
+        assert!(
+            backup_now == "the version before\n" || backup_now == original,
+            "the backup is neither the old one nor a complete copy"
+        );
+        assert_eq!(temporaries(disk.path()), Vec::<String>::new());
+    }
+
+    // -o: the earlier output stays whole, the failure names it.
+    zhtidy()
+        .args(["--to", "tw", "-o"])
+        .arg(disk.path().join("out.txt"))
+        .arg(t.join("a.txt"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("out.txt"))
+        .stderr(predicate::str::contains("zhtidy-").not())
+        .stderr(predicate::str::contains("because an input failed").not())
+        // The OS error once, not repeated by a chain of causes.
+        .stderr(predicate::function(|e: &str| {
+            e.matches("os error").count() == 1
+        }));
+    assert_eq!(
+        fs::read_to_string(disk.path().join("out.txt")).unwrap(),
+        "an earlier output\n"
+    );
+    assert_eq!(temporaries(disk.path()), Vec::<String>::new());
 }

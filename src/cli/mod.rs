@@ -365,7 +365,7 @@ fn run(args: Args) -> Result<i32> {
             return Ok(1);
         }
     };
-    let mut failed = false;
+    let (mut failed, mut output_failed) = (false, false);
     for file in &files {
         let name = file.display().to_string();
         let result = if args.jsonl {
@@ -407,10 +407,16 @@ fn run(args: Args) -> Result<i32> {
             Err(e) if is_broken_pipe(&e) => return Ok(0),
             Err(e) => {
                 failed = true;
+                let kind = e.downcast_ref::<zhtidy::Error>().map(|z| z.kind());
+                if let (Some(zhtidy::ErrorKind::Write(_)), Some(o)) = (kind, &args.output) {
+                    // The file the user named could not be written (a full disk): the inputs
+                    // after this one could not be either.
+                    warn(format_args!("{}: {e:#}", shown(o)));
+                    output_failed = true;
+                    break;
+                }
                 // Output streams: what was converted before the error is already written.
-                let mid_stream = e
-                    .downcast_ref::<zhtidy::Error>()
-                    .is_some_and(|z| *z.kind() != zhtidy::ErrorKind::Binary);
+                let mid_stream = kind.is_some_and(|k| *k != zhtidy::ErrorKind::Binary);
                 let note = if args.output.is_none() && mid_stream {
                     " (its output on stdout is incomplete)"
                 } else {
@@ -425,9 +431,11 @@ fn run(args: Args) -> Result<i32> {
     }
     if failed && args.output.is_some() {
         out.abandon();
-        warn(format_args!(
-            "output file not written because an input failed"
-        ));
+        if !output_failed {
+            warn(format_args!(
+                "output file not written because an input failed"
+            ));
+        }
         return Ok(1);
     }
     match out.commit() {
