@@ -86,10 +86,16 @@ fn all_cjk(s: &str) -> bool {
 }
 
 /// Runs of Latin-1 letters: UTF-8 (once or twice), GBK or Big5 read as Latin-1.
+///
+/// A run that decodes in both GBK and Big5 without a clear winner, or to a single character,
+/// is left unless the same line holds runs that were decided: then it takes their encoding
+/// (one line is garbled one way; `ÓÃ` alone proves little, beside `ÊõÓïÊÇÏëÒª` it is `用`).
 fn latin_runs(line: &str, found: &mut Found) {
     if line.is_ascii() {
         return;
     }
+    let mut undecided: Vec<(usize, usize, Latin)> = Vec::new();
+    let (mut gbk_runs, mut big5_runs) = (0usize, 0usize);
     let mut i = 0;
     while i < line.len() {
         let c = line[i..].chars().next().unwrap();
@@ -116,39 +122,111 @@ fn latin_runs(line: &str, found: &mut Found) {
         if run.chars().filter(|c| !c.is_ascii()).count() < 2 {
             continue;
         }
-        if let Some(fixed) = undo_latin(run) {
-            found.edits.push((start, end, fixed));
+        // Trimming may have cut a double-byte code in two: its trail byte can be an ASCII
+        // letter (Big5 `¡A` is `，`). Then the run with the one ASCII character after it.
+        let mut tried = vec![(end, undo_latin(run))];
+        if !matches!(tried[0].1, Latin::Fixed(..))
+            && line
+                .as_bytes()
+                .get(end)
+                .is_some_and(|b| (0x40..=0x7E).contains(b))
+        {
+            tried.insert(0, (end + 1, undo_latin(&line[start..end + 1])));
+        }
+        let pick = tried
+            .iter()
+            .position(|t| matches!(t.1, Latin::Fixed(..)))
+            .or_else(|| {
+                tried
+                    .iter()
+                    .position(|t| matches!(t.1, Latin::Legacy { .. }))
+            });
+        let Some(k) = pick else { continue };
+        let (end, decision) = tried.swap_remove(k);
+        match decision {
+            Latin::Fixed(fixed, legacy) => {
+                gbk_runs += usize::from(legacy == Some(GBK));
+                big5_runs += usize::from(legacy == Some(BIG5));
+                found.edits.push((start, end, fixed));
+                i = i.max(end);
+            }
+            other => undecided.push((start, end, other)),
+        }
+    }
+    // The line's encoding, when its decided runs agree on one.
+    let line_encoding = match (gbk_runs, big5_runs) {
+        (0, 0) => return,
+        (_, 0) => GBK,
+        (0, _) => BIG5,
+        _ => return,
+    };
+    for (start, end, decision) in undecided {
+        if let Latin::Legacy { gbk, big5 } = decision {
+            let fixed = if line_encoding == GBK { gbk } else { big5 };
+            if let Some(fixed) = fixed {
+                found.edits.push((start, end, fixed));
+            }
         }
     }
 }
 
-fn undo_latin(run: &str) -> Option<String> {
-    let bytes = encode(WINDOWS_1252, run)?;
+/// What a run of Latin-1 letters decodes to.
+enum Latin {
+    /// A decided repair, and the legacy encoding it undid (`None` for UTF-8).
+    Fixed(String, Option<&'static Encoding>),
+    /// GBK and Big5 read as Latin-1 without a decision: what each gives (CJK text, or `None`).
+    Legacy {
+        gbk: Option<String>,
+        big5: Option<String>,
+    },
+    /// Not mojibake.
+    No,
+}
+
+fn undo_latin(run: &str) -> Latin {
+    let Some(bytes) = encode(WINDOWS_1252, run) else {
+        return Latin::No;
+    };
     if let Some(s) = decode_strict(UTF_8, &bytes) {
         // Twice-encoded UTF-8 decodes to Latin-1 letters again.
         if s.chars().all(|c| is_latin1ish(c) || c.is_ascii()) && s.chars().any(is_latin1ish) {
-            return undo_latin(&s).or(None);
+            return match undo_latin(&s) {
+                Latin::Fixed(f, None) => Latin::Fixed(f, None),
+                _ => Latin::No,
+            };
         }
-        return all_cjk(&s).then_some(s);
+        return match all_cjk_or_punct(&s) {
+            true if s.chars().any(is_han) => Latin::Fixed(s, None),
+            _ => Latin::No,
+        };
     }
     // GBK or Big5 read as Latin-1: both may decode; keep the one with clearly more words.
-    let gbk = decode_strict(GBK, &bytes).filter(|s| all_cjk(s));
-    let big5 = decode_strict(BIG5, &bytes).filter(|s| all_cjk(s));
-    match (gbk, big5) {
-        (Some(g), Some(b)) => {
-            let (pg, pb) = (plausibility(&g), plausibility(&b));
+    let gbk = decode_strict(GBK, &bytes).filter(|s| all_cjk_or_punct(s));
+    let big5 = decode_strict(BIG5, &bytes).filter(|s| all_cjk_or_punct(s));
+    let han = |s: &Option<String>| s.as_ref().is_some_and(|s| s.chars().any(is_han));
+    let long = |s: &String| s.chars().count() >= 2 && s.chars().any(is_han);
+    match (&gbk, &big5) {
+        (Some(g), Some(b)) if han(&gbk) && han(&big5) => {
+            let (pg, pb) = (plausibility(g), plausibility(b));
             if pg > pb + 6.0 {
-                Some(g)
+                return Latin::Fixed(g.clone(), Some(GBK));
             } else if pb > pg + 6.0 {
-                Some(b)
-            } else {
-                None
+                return Latin::Fixed(b.clone(), Some(BIG5));
             }
         }
-        (Some(g), None) if g.chars().count() >= 2 => Some(g),
-        (None, Some(b)) if b.chars().count() >= 2 => Some(b),
-        _ => None,
+        (Some(g), None) if long(g) => return Latin::Fixed(g.clone(), Some(GBK)),
+        (None, Some(b)) if long(b) => return Latin::Fixed(b.clone(), Some(BIG5)),
+        (None, None) => return Latin::No,
+        _ => {}
     }
+    Latin::Legacy { gbk, big5 }
+}
+
+/// CJK text: Han characters, CJK punctuation and ASCII, with at least one that is not ASCII.
+fn all_cjk_or_punct(s: &str) -> bool {
+    s.chars()
+        .all(|c| is_han(c) || is_cjk_punct(c) || c.is_ascii())
+        && s.chars().any(|c| !c.is_ascii())
 }
 
 /// Runs of Han characters and CJK punctuation that may be UTF-8 / Big5 / GBK read as GBK or Big5.
@@ -266,6 +344,39 @@ mod tests {
             .map(|&b| b as char)
             .collect();
         assert_eq!(fix(&gbk), "国家邮政局召开会议");
+    }
+
+    /// `text` encoded in `enc`, each byte read as a Latin-1 character.
+    fn legacy_as_latin1(enc: &'static Encoding, text: &str) -> String {
+        enc.encode(text).0.iter().map(|&b| b as char).collect()
+    }
+
+    #[test]
+    fn a_big5_code_whose_trail_byte_is_ascii_ends_a_run() {
+        // `，` is A1 41 in Big5: read as Latin-1, `¡A`; trimming the `A` used to leave half a
+        // code and no repair.
+        for text in ["檔案，", "這樣就可以", "如果"] {
+            let moji = legacy_as_latin1(BIG5, text);
+            assert!(moji.ends_with(|c: char| c.is_ascii_alphabetic()), "{moji}");
+            let line = format!("它首先考備{moji} 修改當前檔案。");
+            assert_eq!(fix(&line), format!("它首先考備{text} 修改當前檔案。"));
+        }
+    }
+
+    #[test]
+    fn a_short_run_takes_the_encoding_of_the_lines_decided_runs() {
+        let (short, long) = (
+            legacy_as_latin1(GBK, "用"),
+            legacy_as_latin1(GBK, "术语是想要"),
+        );
+        let line = format!("选择的形式({short} ICCCM {long}的转换目标)");
+        assert_eq!(fix(&line), "选择的形式(用 ICCCM 术语是想要的转换目标)");
+        // Alone, two Latin-1 letters prove nothing: left as they are.
+        let alone = format!("选择的形式({short} ICCCM 术语是想要的转换目标)");
+        assert_eq!(fix(&alone), alone);
+        // Nor do they when the line's decided runs disagree on the encoding.
+        let mixed = format!("{short} {long} {}", legacy_as_latin1(BIG5, "這樣就可以"));
+        assert!(fix(&mixed).starts_with(&short));
     }
 
     #[test]
