@@ -23,7 +23,9 @@
 //! **Letter spacing.** A run of at least 6 tokens of one or two CJK characters separated by
 //! single spaces, at least 4 of them and four in five single characters (`再 接 再 厉 抓 好`),
 //! loses its spaces. Word-segmented text (`的 完整 的 文档 请 参阅`, a space between words)
-//! keeps them.
+//! keeps them. A run of at least 6 single characters of any kind separated by ideographic
+//! spaces (U+3000: `對　應　S　O　_`) loses them too; indentation and separators between words
+//! or fields (`姓名　张三`) stay.
 //! Known false positive: a list of single characters written with spaces (`部首：一 丨 丿 丶
 //! 乙 亅`).
 //!
@@ -72,17 +74,39 @@ fn continues(c: char) -> bool {
     is_han(c) || matches!(c, '，' | '、' | '：' | '；' | '—' | '“' | '《' | '（')
 }
 
-/// Removes the spaces of letter-spaced CJK text (see the module documentation).
+/// Removes the spaces of letter-spaced CJK text (see the module documentation): ASCII spaces
+/// between one- or two-character CJK tokens, or ideographic spaces (U+3000) between single
+/// characters of any kind (`對　應　S　O　_　A`, as some pages space out a paragraph).
 pub fn unspace(line: &str) -> Cow<'_, str> {
-    if !line.as_bytes().contains(&b' ') || !line.chars().any(is_han) {
+    if !line.chars().any(is_han) {
         return Cow::Borrowed(line);
     }
-    let small = |t: &str| {
+    let ascii = |t: &str| {
         let n = t.chars().count();
         (1..=2).contains(&n) && t.chars().all(is_wide)
     };
-    let tokens: Vec<&str> = line.split(' ').collect();
-    // Which spaces (between token i and i + 1) to remove.
+    let ideographic = |t: &str| {
+        let mut c = t.chars();
+        c.next().is_some_and(|c| !c.is_whitespace()) && c.next().is_none()
+    };
+    let once = if line.as_bytes().contains(&b' ') {
+        unspace_by(line, ' ', ascii)
+    } else {
+        Cow::Borrowed(line)
+    };
+    if !once.contains('\u{3000}') {
+        return once;
+    }
+    match unspace_by(&once, '\u{3000}', ideographic) {
+        Cow::Owned(twice) => Cow::Owned(twice),
+        Cow::Borrowed(_) => once,
+    }
+}
+
+/// Removes the separators `sep` inside runs of letter-spaced `small` tokens.
+fn unspace_by(line: &str, sep: char, small: impl Fn(&str) -> bool) -> Cow<'_, str> {
+    let tokens: Vec<&str> = line.split(sep).collect();
+    // Which separators (between token i and i + 1) to remove.
     let mut remove = vec![false; tokens.len().saturating_sub(1)];
     let mut i = 0;
     let mut changed = false;
@@ -122,7 +146,7 @@ pub fn unspace(line: &str) -> Cow<'_, str> {
     for (k, t) in tokens.iter().enumerate() {
         out.push_str(t);
         if k < remove.len() && !remove[k] {
-            out.push(' ');
+            out.push(sep);
         }
     }
     Cow::Owned(out)
@@ -168,7 +192,7 @@ impl Line {
         self.text.push_str(content);
         let mut m = Measure::of(content);
         // Letter spacing is a run of at least 6 tokens: 5 spaces or more. Most lines have none.
-        let unspaced = m.spaces >= 5
+        let unspaced = (m.spaces >= 5 || content.contains('\u{3000}'))
             && match unspace(content) {
                 Cow::Owned(text) => {
                     self.text.clear();
@@ -873,6 +897,23 @@ mod tests {
             "一 二 三",
         ] {
             assert_eq!(unspace(same), same);
+        }
+    }
+
+    #[test]
+    fn ideographic_letter_spacing() {
+        let spaced = "如\u{3000}果\u{3000}请\u{3000}求\u{3000}，\u{3000}那\u{3000}么\u{3000}S\u{3000}O\u{3000}_\u{3000}A\u{3000}用\u{3000}于\u{3000}。";
+        assert_eq!(unspace(spaced), "如果请求，那么SO_A用于。");
+        assert_eq!(reflow(&format!("{spaced}\n")), "如果请求，那么SO_A用于。\n");
+        for same in [
+            // Paragraph indentation, field separators, words set apart.
+            "\u{3000}\u{3000}国家邮政局召开会议，强调全系统全行业要继续发挥作用。",
+            "姓名\u{3000}张三\u{3000}性别\u{3000}男\u{3000}年龄\u{3000}三十",
+            "甲\u{3000}乙\u{3000}丙\u{3000}丁",
+            "本报记者\u{3000}李蓉\u{3000}王强",
+        ] {
+            assert_eq!(unspace(same), same);
+            assert_eq!(reflow(&format!("{same}\n")), format!("{same}\n"));
         }
     }
 
