@@ -195,9 +195,11 @@ fn undo_latin(run: &str) -> Latin {
                 _ => Latin::No,
             };
         }
+        // CJK punctuation alone counts here (`ã\u{80}\u{82}` is `。`): three bytes that are
+        // valid UTF-8 of a CJK mark do not come out of clean Latin-1 text.
         return match all_cjk_or_punct(&s) {
-            true if s.chars().any(is_han) => Latin::Fixed(s, None),
-            _ => Latin::No,
+            true => Latin::Fixed(s, None),
+            false => Latin::No,
         };
     }
     // GBK or Big5 read as Latin-1: both may decode; keep the one with clearly more words.
@@ -361,6 +363,21 @@ mod tests {
             let line = format!("它首先考備{moji} 修改當前檔案。");
             assert_eq!(fix(&line), format!("它首先考備{text} 修改當前檔案。"));
         }
+    }
+
+    #[test]
+    fn cjk_punctuation_read_as_latin1_alone() {
+        // `。` and `，` are E3 80 82 and EF BC 8C: read as Latin-1, `ã` and `ï¼` with C1
+        // controls, as Windows-1252 `ã€‚`.
+        for mark in ["。", "，", "）。"] {
+            let latin1: String = mark.bytes().map(|b| b as char).collect();
+            let line = format!("设置了 systemd.log_level=debug{latin1} 注意");
+            assert_eq!(
+                fix(&line),
+                format!("设置了 systemd.log_level=debug{mark} 注意")
+            );
+        }
+        assert_eq!(fix("使用 nextvalã€‚"), "使用 nextval。");
     }
 
     #[test]
