@@ -119,19 +119,44 @@ fn latin_runs(line: &str, found: &mut Found) {
         }
         let run = &line[start..end];
         i = end.max(start + c.len_utf8());
-        if run.chars().filter(|c| !c.is_ascii()).count() < 2 {
-            continue;
-        }
         // Trimming may have cut a double-byte code in two: its trail byte can be an ASCII
         // letter (Big5 `¡A` is `，`). Then the run with the one ASCII character after it.
+        let trail = line
+            .as_bytes()
+            .get(end)
+            .is_some_and(|b| (0x40..=0x7E).contains(b));
+        match run.chars().filter(|c| !c.is_ascii()).count() {
+            // One letter and an ASCII trail byte (Big5 `¬O` is `是`): one code, decided only
+            // by the line's other runs.
+            1 if trail => {
+                if let Some(bytes) = encode(WINDOWS_1252, &line[start..end + 1]) {
+                    let decode = |enc| decode_strict(enc, &bytes).filter(|s| all_cjk_or_punct(s));
+                    let (gbk, big5) = (decode(GBK), decode(BIG5));
+                    undecided.push((start, end + 1, Latin::Legacy { gbk, big5 }));
+                }
+                continue;
+            }
+            0 | 1 => continue,
+            _ => {}
+        }
         let mut tried = vec![(end, undo_latin(run))];
-        if !matches!(tried[0].1, Latin::Fixed(..))
-            && line
-                .as_bytes()
-                .get(end)
-                .is_some_and(|b| (0x40..=0x7E).contains(b))
-        {
-            tried.insert(0, (end + 1, undo_latin(&line[start..end + 1])));
+        if !matches!(tried[0].1, Latin::Fixed(..)) && trail {
+            // Only when the ASCII character became part of a code.
+            let ends_ascii = |s: &String| s.ends_with(|c: char| c.is_ascii());
+            let longer = match undo_latin(&line[start..end + 1]) {
+                Latin::Fixed(f, _) if ends_ascii(&f) => Latin::No,
+                Latin::Legacy { gbk, big5 } => {
+                    match (
+                        gbk.filter(|s| !ends_ascii(s)),
+                        big5.filter(|s| !ends_ascii(s)),
+                    ) {
+                        (None, None) => Latin::No,
+                        (gbk, big5) => Latin::Legacy { gbk, big5 },
+                    }
+                }
+                other => other,
+            };
+            tried.insert(0, (end + 1, longer));
         }
         let pick = tried
             .iter()
@@ -187,26 +212,26 @@ fn undo_latin(run: &str) -> Latin {
     let Some(bytes) = encode(WINDOWS_1252, run) else {
         return Latin::No;
     };
+    // Bytes that are valid UTF-8 but not of CJK text may still be GBK or Big5 (`Ò»Ð©` is
+    // UTF-8 for Cyrillic `һЩ`, and GBK for `一些`): those are tried next.
     if let Some(s) = decode_strict(UTF_8, &bytes) {
         // Twice-encoded UTF-8 decodes to Latin-1 letters again.
         if s.chars().all(|c| is_latin1ish(c) || c.is_ascii()) && s.chars().any(is_latin1ish) {
-            return match undo_latin(&s) {
-                Latin::Fixed(f, None) => Latin::Fixed(f, None),
-                _ => Latin::No,
-            };
+            if let Latin::Fixed(f, None) = undo_latin(&s) {
+                return Latin::Fixed(f, None);
+            }
+        } else if all_cjk_or_punct(&s) {
+            // CJK punctuation alone counts here (`ã\u{80}\u{82}` is `。`): three bytes that
+            // are valid UTF-8 of a CJK mark do not come out of clean Latin-1 text.
+            return Latin::Fixed(s, None);
         }
-        // CJK punctuation alone counts here (`ã\u{80}\u{82}` is `。`): three bytes that are
-        // valid UTF-8 of a CJK mark do not come out of clean Latin-1 text.
-        return match all_cjk_or_punct(&s) {
-            true => Latin::Fixed(s, None),
-            false => Latin::No,
-        };
     }
     // GBK or Big5 read as Latin-1: both may decode; keep the one with clearly more words.
     let gbk = decode_strict(GBK, &bytes).filter(|s| all_cjk_or_punct(s));
     let big5 = decode_strict(BIG5, &bytes).filter(|s| all_cjk_or_punct(s));
     let han = |s: &Option<String>| s.as_ref().is_some_and(|s| s.chars().any(is_han));
-    let long = |s: &String| s.chars().count() >= 2 && s.chars().any(is_han);
+    let long =
+        |s: &String| s.chars().filter(|c| !c.is_ascii()).count() >= 2 && s.chars().any(is_han);
     match (&gbk, &big5) {
         (Some(g), Some(b)) if han(&gbk) && han(&big5) => {
             let (pg, pb) = (plausibility(g), plausibility(b));
@@ -391,6 +416,24 @@ mod tests {
         // Alone, two Latin-1 letters prove nothing: left as they are.
         let alone = format!("选择的形式({short} ICCCM 术语是想要的转换目标)");
         assert_eq!(fix(&alone), alone);
+        // One Big5 code whose trail byte is ASCII (`¬O` is `是`), beside decided runs.
+        let (one, rest) = (
+            legacy_as_latin1(BIG5, "是"),
+            legacy_as_latin1(BIG5, "都會被認為"),
+        );
+        assert_eq!(one.chars().filter(|c| !c.is_ascii()).count(), 1);
+        assert_eq!(fix(&format!("{rest} {one} 檔名")), "都會被認為 是 檔名");
+        assert_eq!(fix(&format!("Café {one}")), format!("Café {one}"));
+        // GBK bytes that are also valid UTF-8 of other letters (`Ò»Ð©` is Cyrillic `һЩ` in
+        // UTF-8, `一些` in GBK).
+        let (some, rest) = (
+            legacy_as_latin1(GBK, "一些"),
+            legacy_as_latin1(GBK, "磁带设备的启动"),
+        );
+        assert_eq!(
+            fix(&format!("{some} SCSI {rest}")),
+            "一些 SCSI 磁带设备的启动"
+        );
         // Nor do they when the line's decided runs disagree on the encoding.
         let mixed = format!("{short} {long} {}", legacy_as_latin1(BIG5, "這樣就可以"));
         assert!(fix(&mixed).starts_with(&short));
