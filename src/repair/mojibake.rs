@@ -19,7 +19,11 @@
 //! **Known false positives.** Latin-1 text that spells valid UTF-8 of CJK characters on purpose.
 //! Not repaired (reported only when seen): GBK read as UTF-8 (the bytes are gone, U+FFFD is left;
 //! the decoder counts those), `锟斤拷` (see `debug_fill`). Runs where fewer than a quarter of the
-//! characters are uncommon (outside GB2312 and Big5 level 1) are not examined.
+//! characters are uncommon (outside GB2312 and Big5 level 1) are not judged as a whole; if two
+//! or more are uncommon, stretches inside them are: UTF-8 read as GBK or Big5 in the middle of
+//! clean text (`范围鍐咃紝涓嶆彁渚涗换浣曚繚证`) is a stretch of at least three characters whose bytes
+//! in that encoding are valid UTF-8 where clean text's seldom are, judged with a smaller margin
+//! (6 words' worth) than a whole run. A whole run of three characters or fewer is left.
 
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8, WINDOWS_1252};
 
@@ -29,6 +33,8 @@ use crate::codes::table_encoder;
 
 /// Shortest Han run tried for the Han-to-Han cases.
 const MIN_HAN_RUN: usize = 4;
+/// Shortest stretch tried inside a run (three GBK characters are two UTF-8 ones: `濡傛灉`).
+const MIN_INSIDE: usize = 3;
 
 pub(crate) fn find(line: &str) -> Found {
     let mut found = Found::none();
@@ -280,14 +286,22 @@ fn han_runs(line: &str, found: &mut Found) {
             n += 1;
             uncommon += usize::from(is_uncommon(c));
         } else {
+            // A quarter of uncommon characters: the run may be garbled as a whole; fewer,
+            // but three or more: a stretch of it may be.
             if n >= MIN_HAN_RUN && uncommon * 4 >= n {
-                runs.push((start, i, n));
+                runs.push((start, i, true));
+            } else if uncommon >= 2 {
+                runs.push((start, i, false));
             }
             n = 0;
             uncommon = 0;
         }
     }
-    for (s0, e0, _) in runs {
+    for (s0, e0, whole) in runs {
+        if !whole {
+            garbled_inside(line, s0, e0, found);
+            continue;
+        }
         // Clean punctuation next to a garbled run is not part of it.
         let punct = |c: char| "。，、；：？！“”‘’（）《》「」…".contains(c);
         let head = line[s0..e0].trim_start_matches(punct);
@@ -302,41 +316,125 @@ fn han_runs(line: &str, found: &mut Found) {
         if n < MIN_HAN_RUN {
             continue;
         }
-        // Structural test first (cheap): the run must re-decode strictly into CJK text.
-        // Each wrong encoding's bytes serve two readings.
-        let (gbk, big5) = (encode(GBK, run), encode(BIG5, run));
-        let mut candidates = Vec::new();
-        for (bytes, right) in [(&gbk, UTF_8), (&big5, UTF_8), (&gbk, BIG5), (&big5, GBK)] {
-            let Some(bytes) = bytes else {
-                continue;
+        match judge(run, false) {
+            Judgement::Repair(fixed) => found.edits.push((s, e, fixed)),
+            Judgement::Unsure => found.unsure.push((s, run.chars().take(12).collect())),
+            Judgement::No => garbled_inside(line, s, e, found),
+        }
+    }
+}
+
+/// What a run of Han characters re-decodes to, judged.
+enum Judgement {
+    Repair(String),
+    Unsure,
+    No,
+}
+
+/// `inside`: the run is a stretch of a longer run whose bytes in the wrong encoding are valid
+/// UTF-8 where its neighbours' are not, structural evidence that asks a smaller margin.
+fn judge(run: &str, inside: bool) -> Judgement {
+    let n = run.chars().count();
+    // Structural test first (cheap): the run must re-decode strictly into CJK text.
+    // Each wrong encoding's bytes serve two readings.
+    let (gbk, big5) = (encode(GBK, run), encode(BIG5, run));
+    let mut candidates = Vec::new();
+    for (bytes, right) in [(&gbk, UTF_8), (&big5, UTF_8), (&gbk, BIG5), (&big5, GBK)] {
+        let Some(bytes) = bytes else {
+            continue;
+        };
+        let Some(fixed) = decode_strict(right, bytes) else {
+            continue;
+        };
+        if fixed != run && all_cjk(&fixed) {
+            candidates.push(fixed);
+        }
+    }
+    if candidates.is_empty() {
+        return Judgement::No;
+    }
+    // Clean text forms words: only a run with (almost) none is a suspect.
+    let as_is = plausibility(run);
+    if as_is > 2.0 * (n as f64).sqrt() {
+        return Judgement::No;
+    }
+    let best = candidates
+        .into_iter()
+        .map(|f| (plausibility(&f), f))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let Some((p, fixed)) = best else {
+        return Judgement::No;
+    };
+    // The margin grows as the run shrinks: 4 characters need a lot of words.
+    let m = fixed.chars().count().max(2) as f64;
+    let needed = if inside { 6.0 } else { 12.0 + 48.0 / m };
+    if p - as_is >= needed {
+        Judgement::Repair(fixed)
+    } else if p > as_is + 4.0 {
+        Judgement::Unsure
+    } else {
+        Judgement::No
+    }
+}
+
+/// A garbled stretch inside a run of clean text (`引用一个鏁扮粍鐨勫厓绱狅紝数组`): UTF-8 read as
+/// GBK or Big5. The run's bytes in that encoding are searched for the longest stretches that
+/// are valid UTF-8 and begin and end on the run's characters (clean text's bytes seldom make
+/// more than a character of valid UTF-8); each is judged as a run of its own.
+fn garbled_inside(line: &str, s: usize, e: usize, found: &mut Found) {
+    let run = &line[s..e];
+    for enc in [GBK, BIG5] {
+        // The run's bytes, and where each character's bytes begin (in bytes and in `run`).
+        let mut bytes = Vec::with_capacity(run.len());
+        let mut starts: Vec<(usize, usize)> = Vec::new();
+        let push = table_encoder(enc);
+        let mut ok = true;
+        for (i, c) in run.char_indices() {
+            starts.push((bytes.len(), i));
+            ok &= match push {
+                Some(push) => push(c, &mut bytes),
+                None => false,
             };
-            let Some(fixed) = decode_strict(right, bytes) else {
-                continue;
-            };
-            if fixed != run && all_cjk(&fixed) {
-                candidates.push(fixed);
+            if !ok {
+                break;
             }
         }
-        if candidates.is_empty() {
+        if !ok {
             continue;
         }
-        // Clean text forms words: only a run with (almost) none is a suspect.
-        let as_is = plausibility(run);
-        if as_is > 2.0 * (n as f64).sqrt() {
-            continue;
+        starts.push((bytes.len(), run.len()));
+        let mut edits = Vec::new();
+        let mut k = 0;
+        while k + 1 < starts.len() {
+            let from = starts[k].0;
+            let valid = match std::str::from_utf8(&bytes[from..]) {
+                Ok(_) => bytes.len() - from,
+                Err(err) => err.valid_up_to(),
+            };
+            // The last character boundary inside the valid stretch.
+            let mut to = k;
+            while to + 1 < starts.len() && starts[to + 1].0 <= from + valid {
+                to += 1;
+            }
+            // The clean characters after a stretch can continue its valid UTF-8 by chance
+            // (`证` is D6 A4 in GBK, a valid pair): a few shorter ends are tried too.
+            let mut repaired = None;
+            for end in (k + MIN_INSIDE..=to).rev().take(4) {
+                if (k, end) == (0, starts.len() - 1) {
+                    continue;
+                }
+                let (x, y) = (starts[k].1, starts[end].1);
+                if let Judgement::Repair(fixed) = judge(&run[x..y], true) {
+                    edits.push((s + x, s + y, fixed));
+                    repaired = Some(end);
+                    break;
+                }
+            }
+            k = repaired.unwrap_or(k + 1);
         }
-        let best = candidates
-            .into_iter()
-            .map(|f| (plausibility(&f), f))
-            .max_by(|a, b| a.0.total_cmp(&b.0));
-        let Some((p, fixed)) = best else { continue };
-        // The margin grows as the run shrinks: 4 characters need a lot of words.
-        let m = fixed.chars().count().max(2) as f64;
-        let needed = 12.0 + 48.0 / m;
-        if p - as_is >= needed {
-            found.edits.push((s, e, fixed));
-        } else if p > as_is + 4.0 {
-            found.unsure.push((s, run.chars().take(12).collect()));
+        if !edits.is_empty() {
+            found.edits.extend(edits);
+            return;
         }
     }
 }
@@ -446,6 +544,36 @@ mod tests {
             .0
             .into_owned();
         assert_eq!(fix(&moji), "国家邮政局召开电视电话会议");
+    }
+
+    #[test]
+    fn utf8_read_as_gbk_inside_clean_text() {
+        let gbk = |s: &str| GBK.decode(s.as_bytes()).0.into_owned();
+        for (before, garbled, after) in [
+            ("这样就很容易与一条", "元组的域计数字相", "区分。"),
+            ("在法律允许的范围", "内，不提供任何保", "证。"),
+            (
+                "标准，这个标准同时规定",
+                "了这三个流应当在程序",
+                "启动时打开。",
+            ),
+            ("返回值：", "如果", "为零则出错。"),
+        ] {
+            let moji = gbk(garbled);
+            assert_eq!(moji.chars().count() * 2, garbled.chars().count() * 3);
+            let line = format!("{before}{moji}{after}");
+            assert_eq!(fix(&line), format!("{before}{garbled}{after}"), "{line}");
+        }
+        // Clean text with uncommon characters stays; so does a short run that is garbled as a
+        // whole (three characters prove too little).
+        for same in [
+            "濡傛灉 name 不包含点号",
+            "蔣經國與嚴家淦在鄞縣、諸暨一帶視察，隨行有龔、譚、滕諸人。",
+            "鱻犇骉羴猋，這些字由三個相同的字組成。",
+            "他姓禤，名字叫禤靖棋，住在粵北。",
+        ] {
+            assert_eq!(fix(same), same);
+        }
     }
 
     #[test]
