@@ -99,7 +99,7 @@ impl Encoder {
             self.encode_legacy(text, last)?;
             &self.buf
         };
-        w.write_all(bytes).map_err(|e| Error::write(e))?;
+        w.write_all(bytes).map_err(Error::write)?;
         Ok(bytes.len() as u64)
     }
 

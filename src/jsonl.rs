@@ -171,7 +171,7 @@ pub fn run_jsonl_events<R: BufRead, W: Write>(
             &mut emit,
         )?;
     }
-    output.flush().map_err(|e| Error::write(e))?;
+    output.flush().map_err(Error::write)?;
     Ok(summary)
 }
 
@@ -351,16 +351,16 @@ impl Cleaned {
         if !self.changes.is_empty() {
             add_counts(&mut summary.changes, self.changes.iter().copied());
         }
-        output.write_all(&self.out).map_err(|e| Error::write(e))?;
+        output.write_all(&self.out).map_err(Error::write)?;
         summary.bytes_out += self.out.len() as u64;
         if opts.line_buffered {
-            output.flush().map_err(|e| Error::write(e))?;
+            output.flush().map_err(Error::write)?;
         }
         for e in self.events.drain(..) {
             on_event(e)?;
         }
         if let Some(why) = &self.fatal {
-            output.flush().map_err(|e| Error::write(e))?;
+            output.flush().map_err(Error::write)?;
             return Err(Error::new(ErrorKind::Usage, why.clone()));
         }
         Ok(())

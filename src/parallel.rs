@@ -75,7 +75,7 @@ pub fn run_parallel<R: Read, W: Write + Send>(
             first.push_bytes(&buf[..n], &mut out, eof)?;
             first.write(&out, &mut output, eof)?;
         }
-        output.flush().map_err(|e| Error::write(e))?;
+        output.flush().map_err(Error::write)?;
         return Ok(first.finish(bytes_in));
     }
     // The first block is whole lines: finishing line-local stages on it is exact, and fixes
@@ -162,7 +162,7 @@ pub fn run_parallel<R: Read, W: Write + Send>(
         written
     })?;
     encoder.write("", &mut output, true)?;
-    output.flush().map_err(|e| Error::write(e))?;
+    output.flush().map_err(Error::write)?;
     first.put_encoder(encoder);
     first.add_bytes_out(written);
     let stages = first.merged_stage_reports(reports);

@@ -685,7 +685,7 @@ impl Pipeline {
                 break;
             }
         }
-        output.flush().map_err(|e| Error::write(e))?;
+        output.flush().map_err(Error::write)?;
         Ok(bytes_in)
     }
 

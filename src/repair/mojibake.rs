@@ -259,7 +259,7 @@ fn undo_latin(run: &str) -> Latin {
 fn all_cjk_or_punct(s: &str) -> bool {
     s.chars()
         .all(|c| is_han(c) || is_cjk_punct(c) || c.is_ascii())
-        && s.chars().any(|c| !c.is_ascii())
+        && !s.is_ascii()
 }
 
 /// Runs of Han characters and CJK punctuation that may be UTF-8 / Big5 / GBK read as GBK or Big5.
