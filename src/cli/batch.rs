@@ -661,7 +661,7 @@ impl OutputFolders {
         let mut b = tempfile::Builder::new();
         let prefix = format!(".{}", temps::marker());
         b.prefix(&prefix).suffix(".tmp");
-        let mut exact = false;
+        let mut exact = None;
         #[cfg(unix)]
         if let Some(p) = perms {
             use std::os::unix::fs::PermissionsExt;
@@ -669,12 +669,12 @@ impl OutputFolders {
             // says whether they can be set.
             let mode = p.mode() & 0o7777;
             if mode & 0o7000 == 0 && mode & self.umask == 0 {
-                b.permissions(fs::Permissions::from_mode(mode));
-                exact = true;
+                exact = Some(mode);
             }
         }
-        let t = b.tempfile_in(self.cwd.join(dir))?;
-        Ok((t, exact))
+        // Without a mode of the source's, a new file gets 0600, as tempfile makes them.
+        let t = temps::create_in(&b, &self.cwd.join(dir), exact.or(Some(0o600)))?;
+        Ok((t, exact.is_some()))
     }
 }
 
@@ -824,8 +824,8 @@ struct Temp {
 
 impl Temp {
     fn new(file: tempfile::NamedTempFile, fresh: bool, exact: bool) -> Self {
+        // Registered when it was made (`temps::create_in`).
         let path = file.path().to_path_buf();
-        temps::register(&path);
         Temp {
             file: Some(file),
             path,
@@ -892,19 +892,11 @@ fn make_backup(file: &Path, backup: &Path) -> io::Result<()> {
     let prefix = format!(".{}", temps::marker());
     let mut b = tempfile::Builder::new();
     b.prefix(&prefix).suffix(".tmp");
-    let linked = b.make_in(dir, |p| {
-        temps::register(p);
-        let r = fs::hard_link(file, p);
-        if r.is_err() {
-            temps::forget(p);
-        }
-        r
-    });
+    let linked = b.make_in(dir, |p| temps::made(p, |p| fs::hard_link(file, p)));
     let tmp = match linked {
         Ok(t) => t.into_temp_path(),
         Err(_) => {
-            let mut t = b.tempfile_in(dir)?;
-            temps::register(t.path());
+            let mut t = temps::create_in(&b, dir, Some(0o600))?;
             let copied = (|| {
                 io::copy(&mut File::open(file)?, t.as_file_mut())?;
                 t.as_file()

@@ -67,9 +67,9 @@ impl Output {
         let tmp = dir.join(format!(".{base}.{}out.tmp", super::temps::marker()));
         // A temporary file that a killed run left beside this output goes.
         super::temps::sweep(dir);
-        let file =
-            File::create(&tmp).with_context(|| format!("cannot write {}", dest.display()))?;
-        super::temps::register(&tmp);
+        // Made and registered in one step: an interrupt cannot find it unregistered.
+        let file = super::temps::made(&tmp, |p| File::create(p))
+            .with_context(|| format!("cannot write {}", dest.display()))?;
         // `existing` followed the link, if there was one: these are the replaced file's.
         if let Some(meta) = existing {
             #[cfg(unix)]

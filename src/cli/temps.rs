@@ -29,9 +29,37 @@ pub fn marker() -> String {
     format!("zhtidy-{}-", std::process::id())
 }
 
-/// Remembers `path` as a temporary file of this process.
-pub fn register(path: &Path) {
-    registry().insert(path.to_path_buf());
+/// Creates a temporary file named by `builder` in `dir` (with the permission bits `mode`
+/// where given), made and registered in one step (see [`made`]).
+pub fn create_in(
+    builder: &tempfile::Builder,
+    dir: &Path,
+    mode: Option<u32>,
+) -> std::io::Result<tempfile::NamedTempFile> {
+    builder.make_in(dir, |p| {
+        let mut open = fs::OpenOptions::new();
+        open.read(true).write(true).create_new(true);
+        #[cfg(unix)]
+        if let Some(mode) = mode {
+            use std::os::unix::fs::OpenOptionsExt;
+            open.mode(mode);
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        made(p, |p| open.open(p))
+    })
+}
+
+/// Makes the temporary file `path` with `make`, registering it under the registry's lock: the
+/// signal thread takes that lock before it removes the files and keeps it until the process
+/// ends, so a file is either made and registered before the sweep or never made.
+pub fn made<T>(path: &Path, make: impl FnOnce(&Path) -> std::io::Result<T>) -> std::io::Result<T> {
+    let mut files = registry();
+    let result = make(path);
+    if result.is_ok() {
+        files.insert(path.to_path_buf());
+    }
+    result
 }
 
 /// Forgets `path` (it was renamed into place or removed).
