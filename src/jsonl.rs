@@ -752,17 +752,14 @@ fn clean_into(
 /// How many bytes of `text` to feed at once: at most `n`, ending on a character boundary (at
 /// least one character, so that a feed always moves on).
 fn char_floor(text: &str, n: usize) -> usize {
-    if text.len() <= n {
-        return text.len();
-    }
-    let mut i = n;
+    // (`str::floor_char_boundary` is newer than the crate's minimum Rust version.)
+    let mut i = n.min(text.len());
     while !text.is_char_boundary(i) {
         i -= 1;
     }
-    if i == 0 {
-        text.chars().next().map_or(0, char::len_utf8)
-    } else {
-        i
+    match i {
+        0 => text.chars().next().map_or(0, char::len_utf8),
+        i => i,
     }
 }
 

@@ -765,7 +765,7 @@ impl SmallDisk {
         #[cfg(target_os = "linux")]
         {
             // SAFETY: geteuid has no preconditions.
-            if unsafe { libc_geteuid() } != 0 {
+            if unsafe { libc::geteuid() } != 0 {
                 return None;
             }
             let dir = tempfile::tempdir().ok()?;
@@ -806,12 +806,6 @@ impl Drop for SmallDisk {
     fn drop(&mut self) {
         let _ = StdCommand::new("umount").arg(self.dir.path()).status();
     }
-}
-
-#[cfg(target_os = "linux")]
-extern "C" {
-    #[link_name = "geteuid"]
-    fn libc_geteuid() -> u32;
 }
 
 #[test]

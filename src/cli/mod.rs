@@ -466,11 +466,10 @@ fn run_jsonl_one(
     out: &mut dyn Write,
     name: &str,
     opts: &zhtidy::jsonl::JsonlOptions,
-    on_report: Option<&mut dyn FnMut(zhtidy::Report) -> zhtidy::Result<()>>,
+    mut on_report: Option<&mut dyn FnMut(zhtidy::Report) -> zhtidy::Result<()>>,
 ) -> Result<()> {
     let input = io::BufReader::with_capacity(256 * 1024, open_input(file)?);
     let reports = on_report.is_some();
-    let mut on_report = on_report;
     let summary =
         zhtidy::jsonl::run_jsonl_events(builder, name, input, out, opts, reports, |e| match e {
             JsonlEvent::Record(r) => on_report.as_mut().map_or(Ok(()), |f| f(r)),

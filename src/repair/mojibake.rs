@@ -86,9 +86,7 @@ fn decode_strict(enc: &'static Encoding, b: &[u8]) -> Option<String> {
 }
 
 fn all_cjk(s: &str) -> bool {
-    s.chars()
-        .all(|c| is_han(c) || is_cjk_punct(c) || c.is_ascii())
-        && s.chars().any(is_han)
+    all_cjk_or_punct(s) && s.chars().any(is_han)
 }
 
 /// Runs of Latin-1 letters: UTF-8 (once or twice), GBK or Big5 read as Latin-1.
@@ -145,8 +143,10 @@ fn latin_runs(line: &str, found: &mut Found) {
             0 | 1 => continue,
             _ => {}
         }
-        let mut tried = vec![(end, undo_latin(run))];
-        if !matches!(tried[0].1, Latin::Fixed(..)) && trail {
+        let base = undo_latin(run);
+        let (end, decision) = if matches!(base, Latin::Fixed(..)) || !trail {
+            (end, base)
+        } else {
             // Only when the ASCII character became part of a code.
             let ends_ascii = |s: &String| s.ends_with(|c: char| c.is_ascii());
             let longer = match undo_latin(&line[start..end + 1]) {
@@ -162,18 +162,11 @@ fn latin_runs(line: &str, found: &mut Found) {
                 }
                 other => other,
             };
-            tried.insert(0, (end + 1, longer));
-        }
-        let pick = tried
-            .iter()
-            .position(|t| matches!(t.1, Latin::Fixed(..)))
-            .or_else(|| {
-                tried
-                    .iter()
-                    .position(|t| matches!(t.1, Latin::Legacy { .. }))
-            });
-        let Some(k) = pick else { continue };
-        let (end, decision) = tried.swap_remove(k);
+            match longer {
+                Latin::No => (end, base),
+                longer => (end + 1, longer),
+            }
+        };
         match decision {
             Latin::Fixed(fixed, legacy) => {
                 gbk_runs += usize::from(legacy == Some(GBK));
