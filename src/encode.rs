@@ -6,8 +6,8 @@ use std::io::Write;
 
 use encoding_rs::{EncoderResult, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 
-use crate::codes::table_encoder;
 use crate::error::{Error, ErrorKind, Result};
+use crate::text::codes::table_encoder;
 
 /// Encoding options.
 #[derive(Clone, Debug)]

@@ -22,7 +22,7 @@ use serde_json::value::RawValue;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipeline::{add_counts, Pipeline, PipelineBuilder};
 use crate::report::Report;
-use crate::swar::{has_byte, has_byte_below};
+use crate::text::swar::{has_byte, has_byte_below};
 
 /// JSON Lines options.
 #[derive(Clone, Debug)]

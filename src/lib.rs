@@ -31,21 +31,24 @@
 #![deny(missing_docs)]
 
 pub mod boilerplate;
-mod chars;
-mod codes;
 pub mod convert;
 pub mod decode;
 pub mod encode;
 mod error;
+pub mod html;
 pub mod jsonl;
-pub mod markup;
-pub mod parallel;
+mod lines;
 pub mod pipeline;
 pub mod reflow;
 pub mod repair;
 pub mod report;
-mod swar;
+pub mod stage;
+mod text;
 
 pub use error::{Error, ErrorKind, Result};
-pub use pipeline::{Pipeline, PipelineBuilder, Stage};
+/// The `html` stage's module under its earlier name.
+#[doc(hidden)]
+pub use html as markup;
+pub use pipeline::{parallel, Pipeline, PipelineBuilder};
 pub use report::Report;
+pub use stage::Stage;

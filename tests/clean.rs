@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use proptest::prelude::*;
-use zhtidy::markup::MainContent;
+use zhtidy::html::MainContent;
 use zhtidy::pipeline::Html;
 use zhtidy::Pipeline;
 

@@ -30,8 +30,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::Result;
-use crate::pipeline::{cut_lines, Piece, Stage};
+use crate::lines::{cut_lines, Piece};
 use crate::report::StageReport;
+use crate::stage::Stage;
 
 use rules::{Kind, Rule};
 

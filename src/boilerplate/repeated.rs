@@ -104,6 +104,60 @@ impl RepeatedLines {
     }
 }
 
+/// The output of [`crate::PipelineBuilder::line_keys`]'s pipeline: takes the key of each line written
+/// to it.
+#[derive(Default)]
+pub(crate) struct LineKeys {
+    keys: HashSet<u64>,
+    /// The current line's start, carried over from earlier writes.
+    line: Vec<u8>,
+}
+
+impl LineKeys {
+    fn add(&mut self, line: &[u8]) {
+        // Lines are cut at newlines and kept from whole writes of UTF-8 text.
+        if let Ok(line) = std::str::from_utf8(line) {
+            self.keys.extend(line_key(line.trim()));
+        }
+    }
+
+    /// Takes the key of the last line, which has no newline after it.
+    fn end_line(&mut self) {
+        let line = std::mem::take(&mut self.line);
+        self.add(&line);
+    }
+
+    /// The keys of every line written, the last one included.
+    pub(crate) fn into_keys(mut self) -> HashSet<u64> {
+        self.end_line();
+        self.keys
+    }
+}
+
+impl std::io::Write for LineKeys {
+    fn write(&mut self, mut buf: &[u8]) -> std::io::Result<usize> {
+        let n = buf.len();
+        while let Some(i) = memchr::memchr(b'\n', buf) {
+            if self.line.is_empty() {
+                self.add(&buf[..i]);
+            } else {
+                self.line.extend_from_slice(&buf[..i]);
+                self.end_line();
+            }
+            buf = &buf[i + 1..];
+        }
+        // A line too long to be a template is not kept whole.
+        if self.line.len() < 8192 {
+            self.line.extend_from_slice(buf);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

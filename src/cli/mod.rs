@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use zhtidy::convert::{parse_user_dict, Config, Source, Target};
+use zhtidy::html::FrontMatter;
 use zhtidy::jsonl::JsonlEvent;
-use zhtidy::markup::FrontMatter;
 use zhtidy::pipeline::Html;
 use zhtidy::{Pipeline, PipelineBuilder};
 
@@ -177,11 +177,11 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
                 .map_err(anyhow::Error::msg)?,
         )
         .main_content_mode(if args.keep_page || streaming_lines {
-            zhtidy::markup::MainContent::Off
+            zhtidy::html::MainContent::Off
         } else if args.main_content {
-            zhtidy::markup::MainContent::Always
+            zhtidy::html::MainContent::Always
         } else {
-            zhtidy::markup::MainContent::Pages
+            zhtidy::html::MainContent::Pages
         })
         .reflow(!args.no_reflow && !streaming_lines)
         .boilerplate(!args.keep_boilerplate && !streaming_lines)

@@ -5,8 +5,8 @@ use serde_json::json;
 use super::region::{detect_region, Region};
 use super::{Config, ConvertState, Converter, ScriptCounts, Source, Target, TargetScript};
 use crate::error::Result;
-use crate::pipeline::Stage;
 use crate::report::StageReport;
+use crate::stage::Stage;
 
 /// How much text the stage looks at before choosing a config for a detected source.
 const DETECT_BYTES: usize = 64 * 1024;

@@ -26,7 +26,7 @@
 use super::model::{decode_gbk_strict, gbk_bytes, is_cjk_punct, is_han, plausibility};
 use super::pinyin::is_reading;
 use super::Found;
-use crate::codes::push_gbk;
+use crate::text::codes::push_gbk;
 
 /// How many characters after `?` are re-decoded at most.
 const WINDOW: usize = 24;

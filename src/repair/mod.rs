@@ -44,9 +44,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::pipeline::Stage;
 use crate::report::StageReport;
-use crate::swar::{has_byte, splat, HIGH};
+use crate::stage::Stage;
+use crate::text::swar::{has_byte, splat, HIGH};
 
 /// The fixes, in the order they run: (name, what it repairs).
 pub const FIXES: &[(&str, &str)] = &[
@@ -254,7 +254,7 @@ fn quick_scan(b: &[u8]) -> Quick {
 }
 
 /// Keeps at most `MAX_EVENTS` repairs listed in a (merged) report, counting the rest.
-pub(crate) fn cap_listed(detail: &mut serde_json::Value) {
+fn cap_listed(detail: &mut serde_json::Value) {
     let Some(list) = detail.get_mut("repairs").and_then(|r| r.as_array_mut()) else {
         return;
     };
@@ -547,6 +547,10 @@ impl Stage for RepairStage {
 
     fn start_line(&mut self, line: u64) {
         self.line = line;
+    }
+
+    fn finish_merged(&self, merged: &mut StageReport) {
+        cap_listed(&mut merged.detail);
     }
 
     fn reset(&mut self) -> bool {

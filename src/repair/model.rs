@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use encoding_rs::GBK;
 
-use crate::codes::{charsets, gbk_code};
+use crate::text::codes::{charsets, gbk_code};
 
 /// Whether `c` is a CJK unified ideograph (basic block or extension A/B..).
 pub(crate) fn is_han(c: char) -> bool {

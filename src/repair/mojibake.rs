@@ -29,7 +29,7 @@ use encoding_rs::{Encoding, BIG5, GBK, UTF_8, WINDOWS_1252};
 
 use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility};
 use super::Found;
-use crate::codes::table_encoder;
+use crate::text::codes::table_encoder;
 
 /// Shortest Han run tried for the Han-to-Han cases.
 const MIN_HAN_RUN: usize = 4;

@@ -19,15 +19,15 @@
 
 mod front_matter;
 mod guard;
-mod html;
+mod tokens;
 
 use serde_json::json;
 
 pub use front_matter::FrontMatter;
 
 use crate::error::Result;
-use crate::pipeline::Stage;
 use crate::report::StageReport;
+use crate::stage::Stage;
 
 /// Whether the input is HTML.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -142,7 +142,7 @@ pub fn looks_like_html(sample: &str) -> bool {
 enum State {
     /// Looking for front matter and deciding whether the text is HTML.
     Start,
-    Html(Box<html::HtmlText>),
+    Html(Box<tokens::HtmlText>),
     /// Collecting the whole page for main-content extraction.
     Collect(String),
     Plain,
@@ -172,12 +172,12 @@ pub enum MainContent {
 }
 
 /// The `html` stage (see the module documentation).
-pub struct MarkupStage {
+pub struct HtmlStage {
     mode: HtmlMode,
     front_matter: FrontMatter,
     state: State,
     found_front_matter: Option<&'static str>,
-    counts: html::Counts,
+    counts: tokens::Counts,
     main_content: MainContent,
     titled: bool,
     main_content_outcome: Option<&'static str>,
@@ -186,15 +186,15 @@ pub struct MarkupStage {
     guarded: String,
 }
 
-impl MarkupStage {
+impl HtmlStage {
     /// A stage that sniffs (`HtmlMode::Auto`) or assumes HTML, handling front matter as asked.
     pub fn new(mode: HtmlMode, front_matter: FrontMatter) -> Self {
-        MarkupStage {
+        HtmlStage {
             mode,
             front_matter,
             state: State::Start,
             found_front_matter: None,
-            counts: html::Counts::default(),
+            counts: tokens::Counts::default(),
             main_content: MainContent::Off,
             titled: false,
             main_content_outcome: None,
@@ -231,7 +231,7 @@ impl MarkupStage {
     fn extract(&mut self, page: &str, out: &mut String) {
         if max_depth(page) > MAX_DEPTH {
             self.main_content_outcome = Some("nested too deep: whole page");
-            let mut h = html::HtmlText::new(self.titled);
+            let mut h = tokens::HtmlText::new(self.titled);
             h.feed(page, out, true);
             self.counts = h.counts();
             return;
@@ -240,7 +240,7 @@ impl MarkupStage {
             .ok()
             .and_then(|mut r| r.parse().ok())
             .filter(|a| !a.text_content.trim().is_empty());
-        let mut h = html::HtmlText::new(self.titled);
+        let mut h = tokens::HtmlText::new(self.titled);
         match article {
             Some(a) => {
                 self.main_content_outcome = Some("article");
@@ -315,7 +315,7 @@ impl MarkupStage {
         self.state = if collect {
             State::Collect(String::new())
         } else if is_html {
-            State::Html(Box::new(html::HtmlText::new(titled)))
+            State::Html(Box::new(tokens::HtmlText::new(titled)))
         } else {
             State::Plain
         };
@@ -453,7 +453,7 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 /// The text of an HTML fragment on one line (tags dropped, references decoded, white space
 /// collapsed).
 fn html_text(fragment: &str) -> String {
-    let mut h = html::HtmlText::new(false);
+    let mut h = tokens::HtmlText::new(false);
     let mut out = String::new();
     h.feed(fragment, &mut out, true);
     out.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -487,7 +487,7 @@ fn headline(title: &str) -> &str {
         .unwrap_or(title)
 }
 
-impl Stage for MarkupStage {
+impl Stage for HtmlStage {
     fn name(&self) -> &'static str {
         "html"
     }
@@ -521,7 +521,7 @@ impl Stage for MarkupStage {
                     self.extract(&page, out);
                 } else if page.len() > cap {
                     let page = std::mem::take(page);
-                    let mut h = html::HtmlText::new(self.titled);
+                    let mut h = tokens::HtmlText::new(self.titled);
                     // In pieces: the tokenizer copies what it is given.
                     let mut from = 0;
                     while from < page.len() {
@@ -583,17 +583,20 @@ impl Stage for MarkupStage {
 
     fn fork(&self) -> Option<Box<dyn Stage>> {
         Some(Box::new(
-            MarkupStage::new(self.mode, self.front_matter)
-                .with_main_content_mode(self.main_content),
+            HtmlStage::new(self.mode, self.front_matter).with_main_content_mode(self.main_content),
         ))
     }
 
     fn reset(&mut self) -> bool {
-        *self = MarkupStage::new(self.mode, self.front_matter)
-            .with_main_content_mode(self.main_content);
+        *self =
+            HtmlStage::new(self.mode, self.front_matter).with_main_content_mode(self.main_content);
         true
     }
 }
+
+/// [`HtmlStage`] under its earlier name.
+#[doc(hidden)]
+pub type MarkupStage = HtmlStage;
 
 #[cfg(test)]
 mod tests {
@@ -656,7 +659,7 @@ mod tests {
         assert!(!looks_like_html("普通文本"));
     }
 
-    fn run(stage: &mut MarkupStage, text: &str) -> String {
+    fn run(stage: &mut HtmlStage, text: &str) -> String {
         let mut out = String::new();
         let n = stage.process(text, &mut out, true).unwrap();
         assert_eq!(n, text.len());
@@ -666,14 +669,14 @@ mod tests {
     #[test]
     fn front_matter_actions() {
         let doc = "---\ntitle: \"标题\"\n---\n<p>正文</p>";
-        let t = |fm| run(&mut MarkupStage::new(HtmlMode::Auto, fm), doc);
+        let t = |fm| run(&mut HtmlStage::new(HtmlMode::Auto, fm), doc);
         assert_eq!(t(FrontMatter::Title), "标题\n\n正文\n");
         assert_eq!(t(FrontMatter::Drop), "正文\n");
         assert_eq!(t(FrontMatter::Keep), "---\ntitle: \"标题\"\n---\n正文\n");
         let plain = "---\ntitle: 标题\n---\n\n正文。\n";
         assert_eq!(
             run(
-                &mut MarkupStage::new(HtmlMode::Auto, FrontMatter::Title),
+                &mut HtmlStage::new(HtmlMode::Auto, FrontMatter::Title),
                 plain
             ),
             "标题\n\n正文。\n"
@@ -681,7 +684,7 @@ mod tests {
         let text = "不是 HTML 的文本 a<b\n";
         assert_eq!(
             run(
-                &mut MarkupStage::new(HtmlMode::Auto, FrontMatter::Title),
+                &mut HtmlStage::new(HtmlMode::Auto, FrontMatter::Title),
                 text
             ),
             text

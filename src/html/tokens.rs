@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use html5ever::tendril::StrTendril;
 
-use crate::chars::is_wide;
+use crate::text::chars::is_wide;
 use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
     BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
