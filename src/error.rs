@@ -27,8 +27,13 @@ pub enum ErrorKind {
     UnknownConfig,
     /// A user dictionary could not be read or parsed.
     Dictionary,
-    /// Options that cannot be combined.
+    /// Options that cannot be combined, or the library's API used out of order.
     Usage,
+    /// Input that is not in the form its format requires (a JSON Lines line that is not an
+    /// object with the text field as a string).
+    Malformed,
+    /// A bug in zhtidy: a stage broke its contract, or a worker thread panicked.
+    Bug,
 }
 
 /// An error from zhtidy's library.

@@ -38,6 +38,7 @@ mod error;
 pub mod html;
 pub mod jsonl;
 mod lines;
+pub mod ordered;
 pub mod pipeline;
 pub mod reflow;
 pub mod repair;

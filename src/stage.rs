@@ -57,5 +57,62 @@ pub trait Stage: Send {
     fn finish_merged(&self, _merged: &mut StageReport) {}
 }
 
-/// Names of the stages `--only` accepts, in pipeline order.
-pub const STAGE_NAMES: &[&str] = &["html", "repair", "reflow", "boilerplate", "convert"];
+/// The stages, in pipeline order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum StageName {
+    /// Front matter, then HTML to text ([`crate::html`]).
+    Html,
+    /// Garbled text ([`crate::repair`]).
+    Repair,
+    /// Hard-wrapped lines and letter spacing ([`crate::reflow`]).
+    Reflow,
+    /// Headers, footers and other page furniture ([`crate::boilerplate`]).
+    Boilerplate,
+    /// Simplified and Traditional conversion ([`crate::convert`]).
+    Convert,
+}
+
+impl StageName {
+    /// Every stage, in pipeline order.
+    pub const ALL: [StageName; 5] = [
+        StageName::Html,
+        StageName::Repair,
+        StageName::Reflow,
+        StageName::Boilerplate,
+        StageName::Convert,
+    ];
+
+    /// The name `--only` and reports use.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StageName::Html => "html",
+            StageName::Repair => "repair",
+            StageName::Reflow => "reflow",
+            StageName::Boilerplate => "boilerplate",
+            StageName::Convert => "convert",
+        }
+    }
+
+    /// The stage called `name`, if there is one.
+    pub fn parse(name: &str) -> Option<StageName> {
+        StageName::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for StageName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Names of the stages `--only` accepts, in pipeline order ([`StageName::as_str`] of
+/// [`StageName::ALL`]).
+pub const STAGE_NAMES: &[&str] = &{
+    let mut names = [""; StageName::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = StageName::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};

@@ -32,7 +32,7 @@ use serde_json::json;
 use crate::error::Result;
 use crate::lines::{cut_lines, Piece};
 use crate::report::StageReport;
-use crate::stage::Stage;
+use crate::stage::{Stage, StageName};
 
 use rules::{Kind, Rule};
 
@@ -439,7 +439,7 @@ const BODY_MENU_RUN: usize = 8;
 
 impl Stage for BoilerplateStage {
     fn name(&self) -> &'static str {
-        "boilerplate"
+        StageName::Boilerplate.as_str()
     }
 
     fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
@@ -476,7 +476,7 @@ impl Stage for BoilerplateStage {
         let mut removed = self.removed.clone();
         removed.sort_by_key(|r| r.line);
         StageReport {
-            stage: "boilerplate".into(),
+            stage: StageName::Boilerplate.as_str().into(),
             changes: self.changes(),
             detail: json!({
                 "by_rule": self.by_rule,

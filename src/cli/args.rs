@@ -6,21 +6,47 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::Parser;
 
 use zhtidy::convert::{Config, TARGET_ALIASES};
-use zhtidy::pipeline::STAGE_NAMES;
-use zhtidy::repair::{FIXES, OPTIONAL};
+use zhtidy::repair::{Fix, FIXES, OPTIONAL};
+use zhtidy::stage::{StageName, STAGE_NAMES};
 
 /// `--help`'s text after the options: the fix list comes from the repair stage's table.
 fn after_long_help() -> String {
     let mut fixes = String::new();
-    for (name, what) in FIXES {
-        let optional = if OPTIONAL.contains(name) {
+    for fix in Fix::ALL {
+        let (name, what) = (fix.name(), fix.description());
+        let optional = if fix.optional() {
             " (optional: off unless --fix names it)"
         } else {
             ""
         };
         fixes.push_str(&format!("  {name:<18} {what}{optional}\n"));
     }
-    AFTER_HELP.replace("{fixes}\n", &fixes)
+    let mut stages = String::new();
+    for stage in StageName::ALL {
+        stages.push_str(&format!("  {:<12} {}\n", stage.as_str(), stage_help(stage)));
+    }
+    AFTER_HELP
+        .replace("{stages}\n", &stages)
+        .replace("{fixes}\n", &fixes)
+}
+
+/// What `--help` says of each stage.
+fn stage_help(stage: StageName) -> &'static str {
+    match stage {
+        StageName::Html => {
+            "front matter, then HTML to text when the input looks like HTML (--html, --no-html)"
+        }
+        StageName::Repair => "garbled text (see REPAIR FIXES)",
+        StageName::Reflow => {
+            "hard-wrapped PDF/OCR lines back into paragraphs; letter-spaced headlines (--no-reflow)"
+        }
+        StageName::Boilerplate => {
+            "headers, footers, licences, copyright, disclaimers, editor/source lines, promos,
+               share bars, breadcrumbs, counters; bylines and photo credits unless --keep-bylines
+               (--keep-boilerplate switches the stage off; --report lists every removed line)"
+        }
+        StageName::Convert => "Simplified <-> Traditional (--to)",
+    }
 }
 
 /// Accepted values of `--to`: the configs and the aliases (`_` may stand for `-`).
@@ -66,13 +92,7 @@ TARGETS (--to):
     jp, shinjitai                   Japanese Shinjitai
 
 STAGES (--only), in pipeline order; all run by default (convert when --to is given):
-  html         front matter, then HTML to text when the input looks like HTML (--html, --no-html)
-  repair       garbled text (see REPAIR FIXES)
-  reflow       hard-wrapped PDF/OCR lines back into paragraphs; letter-spaced headlines (--no-reflow)
-  boilerplate  headers, footers, licences, copyright, disclaimers, editor/source lines, promos,
-               share bars, breadcrumbs, counters; bylines and photo credits unless --keep-bylines
-               (--keep-boilerplate switches the stage off; --report lists every removed line)
-  convert      Simplified <-> Traditional (--to)
+{stages}
   With --line-buffered or --jsonl each line or record is its own text: html (unless --html),
   reflow and boilerplate are off for --line-buffered.
 

@@ -3,6 +3,7 @@
 
 mod args;
 mod batch;
+mod exit;
 mod output;
 mod temps;
 
@@ -20,21 +21,21 @@ use zhtidy::pipeline::Html;
 use zhtidy::{Pipeline, PipelineBuilder};
 
 pub use args::Args;
+pub use exit::Exit;
 use output::Output;
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
     let args = Args::parse();
-    match run(args) {
-        Ok(code) => code,
+    let exit = match run(args) {
+        Ok(exit) => exit,
+        Err(e) if is_broken_pipe(&e) => Exit::Success,
         Err(e) => {
-            if is_broken_pipe(&e) {
-                return 0;
-            }
             warn(format_args!("{e:#}"));
-            2
+            Exit::Usage
         }
-    }
+    };
+    exit.code()
 }
 
 /// Writes `zhtidy: MESSAGE` to standard error. A standard error that cannot be written (closed,
@@ -287,22 +288,22 @@ fn all_cores() -> usize {
 }
 
 /// `--generate`: completions or the man page, from the clap definitions.
-fn generate(what: &str) -> Result<i32> {
+fn generate(what: &str) -> Result<Exit> {
     use clap::CommandFactory;
     let mut cmd = Args::command();
     let mut out = io::stdout();
     if what == "man" {
         clap_mangen::Man::new(cmd).render(&mut out)?;
-        return Ok(0);
+        return Ok(Exit::Success);
     }
     let shell: clap_complete::Shell = what.parse().map_err(|_| {
         anyhow::anyhow!("unknown shell {what:?} (bash, zsh, fish, elvish, powershell, or man)")
     })?;
     clap_complete::generate(shell, &mut cmd, "zhtidy", &mut out);
-    Ok(0)
+    Ok(Exit::Success)
 }
 
-fn run(args: Args) -> Result<i32> {
+fn run(args: Args) -> Result<Exit> {
     if let Some(what) = &args.generate {
         return generate(what);
     }
@@ -310,7 +311,7 @@ fn run(args: Args) -> Result<i32> {
         for c in Config::ALL {
             println!("{:<6} {}", c.name(), c.description());
         }
-        return Ok(0);
+        return Ok(Exit::Success);
     }
     let builder = builder(&args)?;
     for note in ignored_options(&args) {
@@ -362,7 +363,7 @@ fn run(args: Args) -> Result<i32> {
         Ok(out) => out,
         Err(e) => {
             warn(format_args!("{e:#}"));
-            return Ok(1);
+            return Ok(Exit::InputFailed);
         }
     };
     let (mut failed, mut output_failed) = (false, false);
@@ -404,7 +405,7 @@ fn run(args: Args) -> Result<i32> {
                     }
                 }
             }
-            Err(e) if is_broken_pipe(&e) => return Ok(0),
+            Err(e) if is_broken_pipe(&e) => return Ok(Exit::Success),
             Err(e) => {
                 failed = true;
                 let kind = e.downcast_ref::<zhtidy::Error>().map(|z| z.kind());
@@ -436,14 +437,14 @@ fn run(args: Args) -> Result<i32> {
                 "output file not written because an input failed"
             ));
         }
-        return Ok(1);
+        return Ok(Exit::InputFailed);
     }
     match out.commit() {
         Ok(()) => {}
-        Err(e) if is_broken_pipe(&e) => return Ok(0),
+        Err(e) if is_broken_pipe(&e) => return Ok(Exit::Success),
         Err(e) => return Err(e),
     }
-    Ok(if failed { 1 } else { 0 })
+    Ok(Exit::of_run(false, failed, false))
 }
 
 /// Standard input for `-`, else the file.
@@ -553,7 +554,7 @@ pub(crate) fn print_check(
 }
 
 /// `--check`: what would change, file by file; exit 1 if anything, 0 if clean, 2 on errors.
-fn check(builder: &PipelineBuilder, args: &Args) -> Result<i32> {
+fn check(builder: &PipelineBuilder, args: &Args) -> Result<Exit> {
     let files: Vec<PathBuf> = if args.files.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -596,13 +597,7 @@ fn check(builder: &PipelineBuilder, args: &Args) -> Result<i32> {
         }
     }
     out.flush()?;
-    Ok(if failed {
-        2
-    } else if changed {
-        1
-    } else {
-        0
-    })
+    Ok(Exit::of_run(true, failed, changed))
 }
 
 fn run_one(

@@ -87,7 +87,7 @@ pub fn install_signal_cleanup() {
                     for f in files.iter() {
                         let _ = fs::remove_file(f);
                     }
-                    std::process::exit(128 + sig);
+                    std::process::exit(super::Exit::Signal(sig).code());
                 }
             });
     }

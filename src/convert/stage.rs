@@ -6,7 +6,7 @@ use super::region::{detect_region, Region};
 use super::{Config, ConvertState, Converter, ScriptCounts, Source, Target, TargetScript};
 use crate::error::Result;
 use crate::report::StageReport;
-use crate::stage::Stage;
+use crate::stage::{Stage, StageName};
 
 /// How much text the stage looks at before choosing a config for a detected source.
 const DETECT_BYTES: usize = 64 * 1024;
@@ -127,7 +127,7 @@ impl ConvertStage {
 
 impl Stage for ConvertStage {
     fn name(&self) -> &'static str {
-        "convert"
+        StageName::Convert.as_str()
     }
 
     fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
@@ -218,7 +218,7 @@ impl Stage for ConvertStage {
             detail["user_entries"] = json!(self.entries.len());
         }
         StageReport {
-            stage: "convert".into(),
+            stage: StageName::Convert.as_str().into(),
             changes: self.changes(),
             detail,
         }

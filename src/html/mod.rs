@@ -27,7 +27,7 @@ pub use front_matter::FrontMatter;
 
 use crate::error::Result;
 use crate::report::StageReport;
-use crate::stage::Stage;
+use crate::stage::{Stage, StageName};
 
 /// Whether the input is HTML.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -489,7 +489,7 @@ fn headline(title: &str) -> &str {
 
 impl Stage for HtmlStage {
     fn name(&self) -> &'static str {
-        "html"
+        StageName::Html.as_str()
     }
 
     fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
@@ -559,7 +559,7 @@ impl Stage for HtmlStage {
             _ => self.counts.clone(),
         };
         let mut report = StageReport {
-            stage: "html".into(),
+            stage: StageName::Html.as_str().into(),
             changes: self.changes(),
             detail: json!({
                 "html": html,

@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::html::{FrontMatter, HtmlMode, HtmlStage, MainContent};
 use crate::reflow::ReflowStage;
 use crate::repair::RepairStage;
-use crate::stage::{Stage, STAGE_NAMES};
+use crate::stage::{Stage, StageName, STAGE_NAMES};
 
 use super::Pipeline;
 
@@ -35,7 +35,7 @@ pub struct PipelineBuilder {
     target: Option<Target>,
     from: Option<Source>,
     user_entries: Vec<(String, String)>,
-    only: Option<Vec<String>>,
+    only: Option<Vec<StageName>>,
     no_fix: Vec<String>,
     extra_fix: Vec<String>,
     html: Html,
@@ -155,7 +155,7 @@ impl PipelineBuilder {
         b.only = Some(if self.html == Html::Never {
             vec![]
         } else {
-            vec!["html".to_string()]
+            vec![StageName::Html]
         });
         b.target = None;
         b.encode = EncodeOptions::default();
@@ -168,9 +168,9 @@ impl PipelineBuilder {
     /// decoding and encoding: for structured text (data files, subtitles, code), whose line
     /// breaks and punctuation the other stages could change.
     pub fn convert_only(mut self) -> Self {
-        let converts = self.wants("convert") && self.target.is_some();
+        let converts = self.wants(StageName::Convert) && self.target.is_some();
         self.only = Some(if converts {
-            vec!["convert".to_string()]
+            vec![StageName::Convert]
         } else {
             Vec::new()
         });
@@ -179,7 +179,7 @@ impl PipelineBuilder {
 
     /// Whether the pipeline has a `boilerplate` stage.
     pub fn has_boilerplate(&self) -> bool {
-        self.wants("boilerplate") && (!self.keep_boilerplate || self.only.is_some())
+        self.wants(StageName::Boilerplate) && (!self.keep_boilerplate || self.only.is_some())
     }
 
     /// Switches the `boilerplate` stage on or off (on by default).
@@ -200,22 +200,20 @@ impl PipelineBuilder {
         let mut names = Vec::new();
         for s in stages {
             let s = s.as_ref().trim();
-            if !STAGE_NAMES.contains(&s) {
+            let Some(stage) = StageName::parse(s) else {
                 return Err(Error::new(
                     ErrorKind::Usage,
                     format!("unknown stage {s:?} (stages: {})", STAGE_NAMES.join(", ")),
                 ));
-            }
-            names.push(s.to_string());
+            };
+            names.push(stage);
         }
         self.only = Some(names);
         Ok(self)
     }
 
-    fn wants(&self, stage: &str) -> bool {
-        self.only
-            .as_ref()
-            .is_none_or(|o| o.iter().any(|s| s == stage))
+    fn wants(&self, stage: StageName) -> bool {
+        self.only.as_ref().is_none_or(|o| o.contains(&stage))
     }
 
     /// Checks the configuration and builds the stages once, so that errors (a bad dictionary,
@@ -229,7 +227,7 @@ impl PipelineBuilder {
         repeated: Option<std::sync::Arc<std::collections::HashSet<u64>>>,
     ) -> Result<Vec<Box<dyn Stage>>> {
         let mut stages: Vec<Box<dyn Stage>> = Vec::new();
-        if self.wants("html") && (self.html != Html::Never || self.only.is_some()) {
+        if self.wants(StageName::Html) && (self.html != Html::Never || self.only.is_some()) {
             let mode = match self.html {
                 Html::Always => HtmlMode::Always,
                 Html::Auto | Html::Never => HtmlMode::Auto,
@@ -238,21 +236,21 @@ impl PipelineBuilder {
                 HtmlStage::new(mode, self.front_matter).with_main_content_mode(self.main_content),
             ));
         }
-        if self.wants("repair") {
+        if self.wants(StageName::Repair) {
             stages.push(Box::new(RepairStage::with_optional(
                 &self.no_fix,
                 &self.extra_fix,
             )?));
         }
-        if self.wants("reflow") && (!self.no_reflow || self.only.is_some()) {
+        if self.wants(StageName::Reflow) && (!self.no_reflow || self.only.is_some()) {
             stages.push(Box::new(ReflowStage::new()));
         }
-        if self.wants("boilerplate") && (!self.keep_boilerplate || self.only.is_some()) {
+        if self.wants(StageName::Boilerplate) && (!self.keep_boilerplate || self.only.is_some()) {
             stages.push(Box::new(
                 BoilerplateStage::new(self.keep_bylines).with_repeated(repeated),
             ));
         }
-        if self.wants("convert") {
+        if self.wants(StageName::Convert) {
             if let Some(t) = self.target {
                 stages.push(Box::new(ConvertStage::new(
                     t,

@@ -18,7 +18,7 @@ use crate::encode::Encoder;
 use crate::error::{Error, ErrorKind, Result};
 use crate::report::Report;
 
-pub use crate::stage::{Stage, STAGE_NAMES};
+pub use crate::stage::{Stage, StageName, STAGE_NAMES};
 pub use builder::{Html, PipelineBuilder};
 pub(crate) use fork::add_counts;
 
@@ -40,7 +40,7 @@ pub struct Pipeline {
 /// The error for a stage that left input over at the end of its document.
 fn unconsumed(stage: &dyn Stage) -> Error {
     Error::new(
-        ErrorKind::Usage,
+        ErrorKind::Bug,
         format!(
             "stage {} did not consume its input at the end",
             stage.name()

@@ -10,13 +10,13 @@
 //! Memory: at most `2 * threads` blocks are queued. A block grows past its nominal size only to
 //! reach the next newline, so a line longer than the block size is held whole in this mode.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use crate::encode::Encoder;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ordered::InOrder;
 use crate::pipeline::PipelineBuilder;
 use crate::report::{Report, StageReport};
 
@@ -85,10 +85,7 @@ pub fn run_parallel<R: Read, W: Write + Send>(
     first.write(&out, &mut output, false)?;
     let templates: Option<Vec<_>> = (0..threads).map(|_| first.fork()).collect();
     let Some(templates) = templates else {
-        return Err(Error::new(
-            crate::ErrorKind::Usage,
-            "stages could not be forked",
-        ));
+        return Err(Error::new(ErrorKind::Bug, "stages could not be forked"));
     };
     let mut rest = text.split_off(cut);
     drop(text);
@@ -176,20 +173,23 @@ fn write_in_order<W: Write>(
     encoder: &mut Encoder,
     output: &mut W,
 ) -> Result<(Vec<Vec<StageReport>>, u64)> {
-    let mut pending: BTreeMap<usize, String> = BTreeMap::new();
-    let mut next = 0usize;
-    let mut reports = BTreeMap::new();
+    let mut order = InOrder::new();
+    let mut reports = Vec::new();
     let mut written = 0u64;
     for (seq, r) in done {
-        let (text, rep) = r?;
-        pending.insert(seq, text);
-        reports.insert(seq, rep);
-        while let Some(text) = pending.remove(&next) {
+        order.arrive(seq, r?, |_, (text, rep)| {
             written += encoder.write(&text, output, false)?;
-            next += 1;
-        }
+            reports.push(rep);
+            Ok::<(), Error>(())
+        })?;
     }
-    Ok((reports.into_values().collect(), written))
+    if order.waiting() > 0 {
+        return Err(Error::new(
+            ErrorKind::Bug,
+            "a block of the document was lost",
+        ));
+    }
+    Ok((reports, written))
 }
 
 fn read<R: Read>(input: &mut R, buf: &mut [u8]) -> Result<usize> {

@@ -43,7 +43,7 @@ mod window;
 use crate::boilerplate::rules::{is_barrier_with, BarrierFacts};
 use crate::error::Result;
 use crate::lines::{cut_lines, Piece};
-use crate::stage::Stage;
+use crate::stage::{Stage, StageName};
 use crate::text::chars::trim;
 
 use crate::report::StageReport;
@@ -350,7 +350,7 @@ impl ReflowStage {
 
 impl Stage for ReflowStage {
     fn name(&self) -> &'static str {
-        "reflow"
+        StageName::Reflow.as_str()
     }
 
     fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
@@ -379,7 +379,7 @@ impl Stage for ReflowStage {
 
     fn report(&self) -> StageReport {
         StageReport {
-            stage: "reflow".into(),
+            stage: StageName::Reflow.as_str().into(),
             changes: self.changes(),
             detail: json!({
                 "joined_lines": self.joins,

@@ -45,56 +45,128 @@ use serde_json::json;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::report::StageReport;
-use crate::stage::Stage;
+use crate::stage::{Stage, StageName};
 use crate::text::swar::{has_byte, splat, HIGH};
 
-/// The fixes, in the order they run: (name, what it repairs).
-pub const FIXES: &[(&str, &str)] = &[
-    (
-        "html_entity",
-        "HTML character references left in plain text",
-    ),
-    (
-        "escape",
-        "JSON and URL escapes of Chinese text that were never decoded (\\u4e2d, %E4%B8%AD)",
-    ),
-    (
-        "compat_ideograph",
-        "CJK compatibility ideographs to unified ideographs",
-    ),
-    (
-        "radical",
-        "Kangxi and supplement radicals from PDFs to the ideographs they stand for",
-    ),
-    (
-        "lost_byte",
-        "lost-byte frame shifts of GBK text, with or without a phantom annotation",
-    ),
-    (
-        "pinyin_annotation",
-        "pinyin readings glued after characters",
-    ),
-    (
-        "mojibake",
-        "text decoded with the wrong encoding (UTF-8/GBK/Big5 as Latin-1, UTF-8 as GBK/Big5, Big5<->GBK)",
-    ),
-    (
-        "st_mix",
-        "default Traditional forms where OpenCC's phrase table says otherwise (頭發 -> 頭髮)",
-    ),
-    (
-        "punctuation",
-        "ASCII punctuation flattened inside Chinese text",
-    ),
-    ("debug_fill", "烫烫烫 / 屯屯屯 debug-fill runs"),
-];
+/// The repair fixes, in the order they run (one file each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fix {
+    /// `html_entity`: HTML character references left in plain text.
+    HtmlEntity,
+    /// `escape`: JSON and URL escapes of Chinese text that were never decoded (\u4e2d, %E4%B8%AD).
+    Escape,
+    /// `compat_ideograph`: CJK compatibility ideographs to unified ideographs.
+    CompatIdeograph,
+    /// `radical`: Kangxi and supplement radicals from PDFs to the ideographs they stand for.
+    Radical,
+    /// `lost_byte`: lost-byte frame shifts of GBK text, with or without a phantom annotation.
+    LostByte,
+    /// `pinyin_annotation`: pinyin readings glued after characters.
+    PinyinAnnotation,
+    /// `mojibake`: text decoded with the wrong encoding (UTF-8/GBK/Big5 as Latin-1, UTF-8 as GBK/Big5, Big5<->GBK).
+    Mojibake,
+    /// `st_mix`: default Traditional forms where OpenCC's phrase table says otherwise (頭發 -> 頭髮).
+    StMix,
+    /// `punctuation`: ASCII punctuation flattened inside Chinese text.
+    Punctuation,
+    /// `debug_fill`: 烫烫烫 / 屯屯屯 debug-fill runs.
+    DebugFill,
+}
 
-/// Fixes that are off unless asked for (`--fix NAME`): they are not safe enough to run on all
-/// text. `st_mix` follows OpenCC's longest-match phrase choices, which are sometimes wrong: on
-/// the Taiwan manual pages of manpages-zh (machine-converted text) it made 42 changes, about half
-/// of them real naive-conversion errors (遊標 -> 游標, 折疊 -> 摺疊) and half OpenCC mistakes
-/// (字元後填充 -> 字元后填充, 一個中斷 -> 一箇中斷).
-pub const OPTIONAL: &[&str] = &["st_mix"];
+impl Fix {
+    /// Every fix, in the order they run.
+    pub const ALL: [Fix; 10] = [
+        Fix::HtmlEntity,
+        Fix::Escape,
+        Fix::CompatIdeograph,
+        Fix::Radical,
+        Fix::LostByte,
+        Fix::PinyinAnnotation,
+        Fix::Mojibake,
+        Fix::StMix,
+        Fix::Punctuation,
+        Fix::DebugFill,
+    ];
+
+    /// The name `--no-fix`, `--fix` and reports use.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Fix::HtmlEntity => "html_entity",
+            Fix::Escape => "escape",
+            Fix::CompatIdeograph => "compat_ideograph",
+            Fix::Radical => "radical",
+            Fix::LostByte => "lost_byte",
+            Fix::PinyinAnnotation => "pinyin_annotation",
+            Fix::Mojibake => "mojibake",
+            Fix::StMix => "st_mix",
+            Fix::Punctuation => "punctuation",
+            Fix::DebugFill => "debug_fill",
+        }
+    }
+
+    /// What the fix repairs.
+    pub const fn description(self) -> &'static str {
+        match self {
+            Fix::HtmlEntity => "HTML character references left in plain text",
+            Fix::Escape => "JSON and URL escapes of Chinese text that were never decoded (\\u4e2d, %E4%B8%AD)",
+            Fix::CompatIdeograph => "CJK compatibility ideographs to unified ideographs",
+            Fix::Radical => "Kangxi and supplement radicals from PDFs to the ideographs they stand for",
+            Fix::LostByte => "lost-byte frame shifts of GBK text, with or without a phantom annotation",
+            Fix::PinyinAnnotation => "pinyin readings glued after characters",
+            Fix::Mojibake => "text decoded with the wrong encoding (UTF-8/GBK/Big5 as Latin-1, UTF-8 as GBK/Big5, Big5<->GBK)",
+            Fix::StMix => "default Traditional forms where OpenCC's phrase table says otherwise (頭發 -> 頭髮)",
+            Fix::Punctuation => "ASCII punctuation flattened inside Chinese text",
+            Fix::DebugFill => "烫烫烫 / 屯屯屯 debug-fill runs",
+        }
+    }
+
+    /// Whether the fix is off unless asked for unless asked for (`--fix NAME`): they are not safe enough to run on all
+    /// text. `st_mix` follows OpenCC's longest-match phrase choices, which are sometimes wrong: on
+    /// the Taiwan manual pages of manpages-zh (machine-converted text) it made 42 changes, about half
+    /// of them real naive-conversion errors (遊標 -> 游標, 折疊 -> 摺疊) and half OpenCC mistakes
+    /// (字元後填充 -> 字元后填充, 一個中斷 -> 一箇中斷).
+    pub const fn optional(self) -> bool {
+        matches!(self, Fix::StMix)
+    }
+
+    /// The fix called `name`, if there is one.
+    pub fn parse(name: &str) -> Option<Fix> {
+        Fix::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// The fixes, in the order they run: (name, what it repairs) of [`Fix::ALL`].
+pub const FIXES: &[(&str, &str)] = &{
+    let mut table = [("", ""); Fix::ALL.len()];
+    let mut i = 0;
+    while i < table.len() {
+        table[i] = (Fix::ALL[i].name(), Fix::ALL[i].description());
+        i += 1;
+    }
+    table
+};
+
+/// The names of the optional fixes ([`Fix::optional`]).
+pub const OPTIONAL: &[&str] = &{
+    const N: usize = {
+        let (mut n, mut i) = (0, 0);
+        while i < Fix::ALL.len() {
+            n += Fix::ALL[i].optional() as usize;
+            i += 1;
+        }
+        n
+    };
+    let mut names = [""; N];
+    let (mut n, mut i) = (0, 0);
+    while i < Fix::ALL.len() {
+        if Fix::ALL[i].optional() {
+            names[n] = Fix::ALL[i].name();
+            n += 1;
+        }
+        i += 1;
+    }
+    names
+};
 
 /// A line longer than this is repaired in pieces.
 const MAX_UNIT: usize = 64 * 1024;
@@ -316,7 +388,7 @@ impl Found {
 
 /// The repair stage.
 pub struct RepairStage {
-    enabled: Arc<[&'static str]>,
+    enabled: Arc<[Fix]>,
     /// The quick scan may clear lines: `st_mix` (optional) is off, which looks at every line.
     scan: bool,
     /// `mojibake` is on.
@@ -340,36 +412,37 @@ impl RepairStage {
         disabled: &[S],
         extra: &[T],
     ) -> Result<RepairStage> {
-        for d in disabled
-            .iter()
-            .map(|d| d.as_ref())
-            .chain(extra.iter().map(|e| e.as_ref()))
-        {
-            if !FIXES.iter().any(|(n, _)| *n == d) {
-                return Err(Error::new(
-                    ErrorKind::Usage,
-                    format!(
-                        "unknown fix {:?} (fixes: {})",
-                        d,
-                        FIXES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
-        }
-        let enabled = FIXES
-            .iter()
-            .map(|(n, _)| *n)
-            .filter(|n| !OPTIONAL.contains(n) || extra.iter().any(|e| e.as_ref() == *n))
-            .filter(|n| !disabled.iter().any(|d| d.as_ref() == *n))
+        let named = |names: &mut dyn Iterator<Item = &str>| -> Result<Vec<Fix>> {
+            names
+                .map(|d| {
+                    Fix::parse(d).ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::Usage,
+                            format!(
+                                "unknown fix {:?} (fixes: {})",
+                                d,
+                                FIXES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                            ),
+                        )
+                    })
+                })
+                .collect()
+        };
+        let off = named(&mut disabled.iter().map(|d| d.as_ref()))?;
+        let on = named(&mut extra.iter().map(|e| e.as_ref()))?;
+        let enabled = Fix::ALL
+            .into_iter()
+            .filter(|f| !f.optional() || on.contains(f))
+            .filter(|f| !off.contains(f))
             .collect();
         Ok(RepairStage::with_fixes(enabled))
     }
 
     /// A stage with fresh state running `enabled` (names already checked).
-    fn with_fixes(enabled: Arc<[&'static str]>) -> RepairStage {
+    fn with_fixes(enabled: Arc<[Fix]>) -> RepairStage {
         RepairStage {
-            scan: !enabled.contains(&"st_mix"),
-            mojibake: enabled.contains(&"mojibake"),
+            scan: !enabled.contains(&Fix::StMix),
+            mojibake: enabled.contains(&Fix::Mojibake),
             enabled,
             line: 1,
             counts: BTreeMap::new(),
@@ -394,7 +467,7 @@ impl RepairStage {
                 // Only a wrong decoding can hide in such a line; its check is cheap.
                 Quick::Uncommon => !self.mojibake || mojibake::find(unit).edits.is_empty(),
                 Quick::Marks => {
-                    only = Some("punctuation");
+                    only = Some(Fix::Punctuation);
                     false
                 }
                 Quick::Suspect => false,
@@ -407,7 +480,7 @@ impl RepairStage {
     }
 
     /// Runs the enabled fixes (or just `only`) over one unit.
-    fn apply_fixes<'a>(&mut self, unit: &'a str, only: Option<&str>) -> Cow<'a, str> {
+    fn apply_fixes<'a>(&mut self, unit: &'a str, only: Option<Fix>) -> Cow<'a, str> {
         let mut text = Cow::Borrowed(unit);
         let mut garbled = false;
         for i in 0..self.enabled.len() {
@@ -416,24 +489,23 @@ impl RepairStage {
                 continue;
             }
             let found = match fix {
-                "html_entity" => entities::find(&text),
-                "escape" => escapes::find(&text),
-                "compat_ideograph" => compat::find(&text),
-                "radical" => radicals::find(&text),
-                "mojibake" => mojibake::find(&text),
-                "lost_byte" => lost_byte::find(&text),
-                "pinyin_annotation" => pinyin::find(&text),
-                "st_mix" => st_mix::find(&text),
-                "punctuation" => punctuation::find(&text, garbled),
-                "debug_fill" => debug_fill::find(&text),
-                _ => Found::none(),
+                Fix::HtmlEntity => entities::find(&text),
+                Fix::Escape => escapes::find(&text),
+                Fix::CompatIdeograph => compat::find(&text),
+                Fix::Radical => radicals::find(&text),
+                Fix::Mojibake => mojibake::find(&text),
+                Fix::LostByte => lost_byte::find(&text),
+                Fix::PinyinAnnotation => pinyin::find(&text),
+                Fix::StMix => st_mix::find(&text),
+                Fix::Punctuation => punctuation::find(&text, garbled),
+                Fix::DebugFill => debug_fill::find(&text),
             };
             for (at, excerpt) in &found.unsure {
-                *self.unsure.entry(fix).or_default() += 1;
+                *self.unsure.entry(fix.name()).or_default() += 1;
                 if self.wants_event() {
                     let column = 1 + text[..*at].chars().count() as u64;
                     self.record(Repair {
-                        fix,
+                        fix: fix.name(),
                         line: self.line,
                         column,
                         before: excerpt.clone(),
@@ -444,17 +516,17 @@ impl RepairStage {
             if found.edits.is_empty() {
                 continue;
             }
-            garbled |= matches!(fix, "pinyin_annotation" | "lost_byte");
+            garbled |= matches!(fix, Fix::PinyinAnnotation | Fix::LostByte);
             let mut fixed = String::with_capacity(text.len());
             let mut last = 0;
             // Columns are counted incrementally: edits come in order.
             let mut column = 1u64;
             for (start, end, replacement) in &found.edits {
-                *self.counts.entry(fix).or_default() += 1;
+                *self.counts.entry(fix.name()).or_default() += 1;
                 column += text[last..*start].chars().count() as u64;
                 if self.wants_event() {
                     self.record(Repair {
-                        fix,
+                        fix: fix.name(),
                         line: self.line,
                         column,
                         before: text[*start..*end].to_string(),
@@ -493,7 +565,7 @@ impl RepairStage {
 
 impl Stage for RepairStage {
     fn name(&self) -> &'static str {
-        "repair"
+        StageName::Repair.as_str()
     }
 
     fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
@@ -567,7 +639,7 @@ impl Stage for RepairStage {
 
     fn report(&self) -> StageReport {
         StageReport {
-            stage: "repair".into(),
+            stage: StageName::Repair.as_str().into(),
             changes: self.changes(),
             detail: json!({
                 "fixes": self.counts,
