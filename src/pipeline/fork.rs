@@ -10,7 +10,7 @@ use crate::report::{Report, StageReport};
 use super::{unconsumed, Pipeline, SCRIPT_SAMPLE};
 
 impl Pipeline {
-    /// A fresh text-only pipeline that makes the same choices as this one (see [`Stage::fork`]);
+    /// A fresh text-only pipeline that makes the same choices as this one (see [`Stage::fork`](crate::Stage::fork));
     /// `None` if a stage cannot be forked yet (a source script still to detect).
     pub fn fork(&self) -> Option<Pipeline> {
         let stages = self
@@ -107,7 +107,7 @@ impl Pipeline {
         self.bytes_out += n;
     }
 
-    /// Starts every stage's line count at `line` (see [`Stage::start_line`]).
+    /// Starts every stage's line count at `line` (see [`Stage::start_line`](crate::Stage::start_line)).
     pub(crate) fn start_line(&mut self, line: u64) {
         for s in &mut self.stages {
             s.start_line(line);
