@@ -18,11 +18,12 @@
 //!
 //! **Known false positives.** Prose about typographic references that glues one to Chinese text
 //! (`寫成&nbsp;即可`). A reference set apart by spaces or quotes (`的 &#20013; 是「中」`,
-//! `「&amp;」`) is left, and listed as unsure.
+//! `「&amp;」`) is left, and listed as unsure; so is every reference on a line that also quotes
+//! the character a reference stands for (`&#x4e2d; 和 &#20013; 都代表「中」`).
 
 use super::escapes::glue;
 use super::model::{is_cjk_punct, is_han};
-use super::Found;
+use super::{discussion, Found};
 
 const NAMED: &[(&str, char)] = &[
     ("nbsp", '\u{A0}'),
@@ -151,6 +152,14 @@ pub(crate) fn find(line: &str) -> Found {
                     .push((r.start, r.end, r.decoded.clone().expect("decoded")));
             }
         }
+    }
+    // A line that quotes what a reference stands for explains the reference.
+    if found
+        .edits
+        .iter()
+        .any(|(_, _, d)| d.chars().any(is_han) && discussion::quotes(line, d))
+    {
+        found.hold_back(line, "a line that quotes what a reference stands for");
     }
     found.edits.sort_by_key(|e| e.0);
     found

@@ -26,6 +26,7 @@
 
 mod compat;
 mod debug_fill;
+mod discussion;
 mod entities;
 mod escapes;
 mod lost_byte;
@@ -219,6 +220,15 @@ impl Found {
         Found {
             edits: Vec::new(),
             unsure: Vec::new(),
+        }
+    }
+
+    /// Turns every edit into an unsure report: the fix saw damage but cannot tell it from a
+    /// line that discusses it (see `discussion`).
+    fn hold_back(&mut self, line: &str, why: &str) {
+        for (start, end, _) in self.edits.drain(..) {
+            let excerpt: String = line[start..end].chars().take(12).collect();
+            self.unsure.push((start, format!("{why}: {excerpt}")));
         }
     }
 

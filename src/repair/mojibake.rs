@@ -28,7 +28,7 @@
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8, WINDOWS_1252};
 
 use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility};
-use super::Found;
+use super::{discussion, Found};
 use crate::text::codes::table_encoder;
 
 /// Shortest Han run tried for the Han-to-Han cases.
@@ -42,6 +42,13 @@ pub(crate) fn find(line: &str) -> Found {
         latin_runs(line, &mut found);
     }
     han_runs(line, &mut found);
+    // A sentence about encodings quotes the mojibake it explains: on such a line, quoted runs
+    // stay (and are reported).
+    if found.edits.iter().any(|&(a, b, _)| discussion::quoted(line, a, b))
+        && discussion::about_encodings(line)
+    {
+        found.hold_back(line, "quoted on a line about encodings");
+    }
     found.edits.sort_by_key(|e| e.0);
     found
 }

@@ -8,7 +8,9 @@
 //! - the character is outside GB2312 (the garbling never annotates GB2312 characters, so `行(háng)`
 //!   in a text explaining readings stays);
 //! - the line is not teaching material: when half or more of the line's Han characters carry a
-//!   reading, every annotation is deliberate and the line is left alone (reported as unsure).
+//!   reading, when one character is given two different readings (`樂(yuè)器與快樂(lè)`), or
+//!   when the line names readings (`讀音`, `多音字`, `拼音`; see `discussion`), every
+//!   annotation is deliberate and the line is left alone (reported as unsure).
 //!
 //! **Why it is safe.** A deliberate gloss is a word (`北京(Běijīng)`), capitalised, or on a
 //! GB2312 character; an accidental match needs a Traditional-only character followed by exactly
@@ -20,7 +22,7 @@
 use pinyin::ToPinyinMulti;
 
 use super::model::{in_gb2312, is_han};
-use super::Found;
+use super::{discussion, Found};
 
 /// A candidate annotation: byte range of the parentheses and the character before them.
 struct Candidate<'a> {
@@ -50,6 +52,20 @@ pub(crate) fn find(line: &str) -> Found {
             .nth(2 * matching.len())
             .is_none()
     };
+    // One character given two different readings is a lesson in them, and so is a line that
+    // names readings (`讀音`, `多音字`): garbling glues one reading per character and says nothing.
+    let two_readings = matching.iter().any(|a| {
+        matching
+            .iter()
+            .any(|b| a.ch == b.ch && a.syllable != b.syllable)
+    });
+    if !matching.is_empty() && (two_readings || discussion::about_readings(line)) {
+        found.unsure.push((
+            matching[0].start,
+            "a line about readings: readings left in place".into(),
+        ));
+        return found;
+    }
     if matching.len() >= 3 && teaching() {
         found.unsure.push((
             matching[0].start,
