@@ -13,19 +13,93 @@
 
 /// Words that name readings of characters.
 const READINGS: &[&str] = &[
-    "读音", "讀音", "拼音", "注音", "多音字", "破音字", "读作", "讀作", "念作", "唸作", "读成",
-    "讀成", "念成", "唸成", "发音", "發音", "读法", "讀法", "异读", "異讀", "又读", "又讀", "音读",
-    "音讀", "声调", "聲調",
+    "读音",
+    "讀音",
+    "拼音",
+    "注音",
+    "多音字",
+    "破音字",
+    "读作",
+    "讀作",
+    "念作",
+    "唸作",
+    "读成",
+    "讀成",
+    "念成",
+    "唸成",
+    "发音",
+    "發音",
+    "读法",
+    "讀法",
+    "异读",
+    "異讀",
+    "又读",
+    "又讀",
+    "音读",
+    "音讀",
+    "声调",
+    "聲調",
 ];
 
 /// Words that name encodings, escapes and what a wrong decoding shows. Names such as `UTF-8` or
 /// `GBK` are left out: they are ASCII, so they survive the damage they would speak of, and a
 /// garbled manual page about encodings still holds them.
 const ENCODINGS: &[&str] = &[
-    "乱码", "亂碼", "编码", "編碼", "解码", "解碼", "转码", "轉碼", "转义", "轉義", "跳脫", "参照",
-    "參照", "实体", "實體", "码位", "碼位", "码点", "碼點", "字符集", "字元集", "字符引用", "字元引用",
-    "显示为", "顯示為", "显示成", "顯示成", "文字化け", "mojibake",
+    "乱码",
+    "亂碼",
+    "编码",
+    "編碼",
+    "解码",
+    "解碼",
+    "转码",
+    "轉碼",
+    "转义",
+    "轉義",
+    "跳脫",
+    "参照",
+    "參照",
+    "实体",
+    "實體",
+    "码位",
+    "碼位",
+    "码点",
+    "碼點",
+    "字符集",
+    "字元集",
+    "字符引用",
+    "字元引用",
+    "显示为",
+    "顯示為",
+    "显示成",
+    "顯示成",
+    "文字化け",
+    "mojibake",
 ];
+
+/// Words that name markup languages and their references.
+const MARKUP: &[&str] = &[
+    "HTML",
+    "html",
+    "XML",
+    "xml",
+    "SGML",
+    "标记",
+    "標記",
+    "标签",
+    "標籤",
+    "原始码",
+    "原始碼",
+    "源码",
+    "源碼",
+    "源代码",
+    "字符引用",
+    "字元引用",
+];
+
+/// Whether `line` names markup (a sentence about HTML and its references).
+pub(crate) fn about_markup(line: &str) -> bool {
+    MARKUP.iter().any(|w| line.contains(w))
+}
 
 /// Whether `line` names readings of characters (a sentence teaching them).
 pub(crate) fn about_readings(line: &str) -> bool {
@@ -44,8 +118,16 @@ pub(crate) fn quoted(line: &str, start: usize, end: usize) -> bool {
     let run = &line[start..end];
     let opens = |c: char| matches!(c, '“' | '‘' | '「' | '『' | '"' | '\'');
     let closes = |c: char| matches!(c, '”' | '’' | '」' | '』' | '"' | '\'');
-    let before = run.chars().next().filter(|&c| opens(c)).or(line[..start].chars().next_back());
-    let after = run.chars().next_back().filter(|&c| closes(c)).or(line[end..].chars().next());
+    let before = run
+        .chars()
+        .next()
+        .filter(|&c| opens(c))
+        .or(line[..start].chars().next_back());
+    let after = run
+        .chars()
+        .next_back()
+        .filter(|&c| closes(c))
+        .or(line[end..].chars().next());
     before.is_some_and(opens) && after.is_some_and(closes)
 }
 
@@ -53,9 +135,15 @@ pub(crate) fn quoted(line: &str, start: usize, end: usize) -> bool {
 /// writes `&#20013;` and `「中」` side by side explains the one by the other.
 pub(crate) fn quotes(line: &str, text: &str) -> bool {
     !text.is_empty()
-        && [("「", "」"), ("“", "”"), ("『", "』"), ("‘", "’"), ("\"", "\"")]
-            .iter()
-            .any(|(open, close)| line.contains(&format!("{open}{text}{close}")))
+        && [
+            ("「", "」"),
+            ("“", "”"),
+            ("『", "』"),
+            ("‘", "’"),
+            ("\"", "\""),
+        ]
+        .iter()
+        .any(|(open, close)| line.contains(&format!("{open}{text}{close}")))
 }
 
 #[cfg(test)]

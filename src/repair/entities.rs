@@ -7,7 +7,11 @@
 //! &mdash; &ndash; &middot; &emsp; &ensp;`), when the run is glued to Chinese text (a Han
 //! character or sentence punctuation beside it), holds two or more Han references, or stands on
 //! a line with no Chinese of its own that references spell out. On a line where Han characters
-//! were decoded, the named references are decoded too. Lines with markup (`<` followed by a
+//! were decoded, the named references are decoded too; on a line with a pair of quotation
+//! references around a short quotation (`&ldquo;后处理&rdquo;`), every typographic one is
+//! (not `&lt; &gt; &amp; &quot;`), unless the line names references or encodings. `&amp;` in
+//! Chinese prose is decoded when the line writes no `&` of its own, quotes no `&lt;` or `&gt;`
+//! and names neither markup nor encodings. Lines with markup (`<` followed by a
 //! letter or `/`) are left to the `html` stage.
 //!
 //! **Why it is safe.** Chinese prose does not contain these sequences; HTML source (with tags)
@@ -153,6 +157,61 @@ pub(crate) fn find(line: &str) -> Found {
             }
         }
     }
+    // Quotation marks come in pairs: `&ldquo;后处理&rdquo;` (a short quotation between an
+    // opening and a closing reference, no other reference inside) is residue on a line that
+    // does not talk about references; so, once one is decoded, is every other typographic
+    // reference on the line.
+    if !discussion::about_encodings(line) {
+        let pair = |open: &str, close: &str| {
+            refs.iter().enumerate().any(|(k, r)| {
+                &line[r.start..r.end] == open
+                    && refs.get(k + 1).is_some_and(|n| {
+                        &line[n.start..n.end] == close && line[r.end..n.start].chars().count() <= 40
+                    })
+            })
+        };
+        if pair("&ldquo;", "&rdquo;") || pair("&lsquo;", "&rsquo;") {
+            for r in refs.iter().filter(|r| !r.numeric && r.decoded.is_some()) {
+                let typographic =
+                    !matches!(&line[r.start..r.end], "&lt;" | "&gt;" | "&amp;" | "&quot;");
+                if typographic && !found.edits.iter().any(|e| e.0 == r.start) {
+                    found
+                        .edits
+                        .push((r.start, r.end, r.decoded.clone().expect("decoded")));
+                }
+            }
+        }
+    }
+    // `&amp;` in Chinese prose is text escaped once too often (`参数1 &amp; 参数2`): residue on a
+    // line of Han text where it is not quoted (`寫成「&amp;」`), that writes no `&` of its own (prose about the reference shows what it
+    // stands for), quotes no `&lt;` or `&gt;` (a manual page's `&lt;a@b.c&gt;`), and names
+    // neither markup nor encodings.
+    // Not glued to a word before it: `\fB&amp;\fR` is markup of another kind.
+    let amp = |r: &Ref| {
+        &line[r.start..r.end] == "&amp;"
+            && !line[..r.start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '\\')
+    };
+    if own_han
+        && refs.iter().any(amp)
+        && !refs
+            .iter()
+            .any(|r| amp(r) && discussion::quoted(line, r.start, r.end))
+        && line.matches('&').count() == refs.len()
+        && !refs
+            .iter()
+            .any(|r| matches!(&line[r.start..r.end], "&lt;" | "&gt;"))
+        && !discussion::about_encodings(line)
+        && !discussion::about_markup(line)
+    {
+        for r in refs.iter().filter(|r| amp(r)) {
+            if !found.edits.iter().any(|e| e.0 == r.start) {
+                found.edits.push((r.start, r.end, "&".into()));
+            }
+        }
+    }
     // A line that quotes what a reference stands for explains the reference.
     if found
         .edits
@@ -184,6 +243,31 @@ mod tests {
         assert_eq!(fix("中文&nbsp;空格"), "中文\u{A0}空格", "glued to Han text");
         assert_eq!(fix("&#x4e2d;&#x6587;"), "中文", "a line of references");
         assert_eq!(fix("&#20013;&#25991;，很好"), "中文，很好");
+        assert_eq!(
+            fix("输出格式和 &ldquo;后处理&rdquo; 系统"),
+            "输出格式和 “后处理” 系统",
+            "a pair of quotation references"
+        );
+        assert_eq!(
+            fix("&ldquo;点&rdquo; (``point'') 是单位&hellip;"),
+            "“点” (``point'') 是单位…"
+        );
+        assert_eq!(
+            fix("网页里的 &ldquo;和&rdquo; 是引号的实体"),
+            "网页里的 &ldquo;和&rdquo; 是引号的实体",
+            "a line about references"
+        );
+        assert_eq!(fix("参数1 &amp; 参数2 都不是 0"), "参数1 & 参数2 都不是 0");
+        assert_eq!(fix("當你用 &amp;foo() 呼叫"), "當你用 &foo() 呼叫");
+        for same in [
+            "在 HTML 里 &amp; 要这样写",
+            "&amp; 則代表 & 本身",
+            "作者 &lt;a@b.c&gt; 与 &amp; 符号",
+            "only ascii &amp; here",
+            "而不填加 \\fB&amp;\\fR 来在后台运行",
+        ] {
+            assert_eq!(fix(same), same);
+        }
     }
 
     #[test]

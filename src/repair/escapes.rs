@@ -7,7 +7,9 @@
 //! other non-ASCII characters. A run is decoded when it is glued to Chinese text (a Han
 //! character or CJK punctuation right before or after it), or when the line holds no Chinese
 //! character of its own and the escapes stand for at least two Han characters: a line that was
-//! escaped whole.
+//! escaped whole. A run of three or more Han characters is a phrase, not an example: when the
+//! line has one, every run on it is decoded, unless the line talks about escapes (names
+//! encodings or escaping, quotes a run, or quotes what a run stands for; see `discussion`).
 //!
 //! **Why it is safe.** Chinese prose does not write its own characters as escapes. A run that
 //! stands apart from the Chinese text of its line (`写 \u4e2d\u6587 来表示`) is prose about
@@ -18,7 +20,7 @@
 //! (`写作\u4e2d`); code in a Chinese comment that escapes Chinese on purpose.
 
 use super::model::{is_cjk_punct, is_han};
-use super::Found;
+use super::{discussion, Found};
 
 /// Whether `c` is text a decoded run may hold.
 fn chinese(c: char) -> bool {
@@ -165,15 +167,25 @@ pub(crate) fn find(line: &str) -> Found {
     // Chinese text of the line itself, outside the runs.
     let own = line.chars().any(is_han);
     let escaped_han: usize = runs.iter().map(|r| r.han).sum();
-    for r in runs {
+    // Prose about escapes names its subject or quotes the escape; residue does neither.
+    let talks = discussion::about_encodings(line)
+        || runs
+            .iter()
+            .any(|r| discussion::quoted(line, r.start, r.end) || discussion::quotes(line, &r.text));
+    let spaced = |c: Option<char>| c.is_some_and(char::is_whitespace);
+    let glued = |r: &Run| {
         let before = line[..r.start].chars().next_back();
         let after = line[r.end..].chars().next();
         // Glued to Chinese text on one side and not set off by a space on the other: residue
         // sits inside a sentence; an escape a sentence quotes stands apart (`写成 %E4%B8%AD，`).
-        let spaced = |c: Option<char>| c.is_some_and(char::is_whitespace);
-        let glued = (before.is_some_and(glue) || after.is_some_and(glue))
-            && !(spaced(before) || spaced(after));
-        if glued || (!own && escaped_han >= 2) {
+        (before.is_some_and(glue) || after.is_some_and(glue)) && !(spaced(before) || spaced(after))
+    };
+    // A run of three or more Han characters is a phrase, not an example: residue, unless the
+    // line talks about escapes. Then the line's other runs are residue too (one text was
+    // escaped in pieces: `\u4e0d\u540c\u7684 \u8868\u73b0,`).
+    let phrase = !talks && runs.iter().any(|r| r.han >= 3);
+    for r in runs {
+        if glued(&r) || (!own && escaped_han >= 2) || phrase {
             found.edits.push((r.start, r.end, r.text));
         } else if own {
             found
@@ -201,6 +213,10 @@ mod tests {
         assert_eq!(fix("%E4%B8%AD%E6%96%87"), "中文");
         assert_eq!(fix("搜索%E4%B8%AD%E6%96%87结果"), "搜索中文结果");
         assert_eq!(fix("\\u4f7f\\u7528 ls \\u547d\\u4ee4"), "使用 ls 命令");
+        assert_eq!(
+            fix("会 有 \\u4e0d\\u540c\\u7684 \\u8868\\u73b0, \\u5c3d管 它们"),
+            "会 有 不同的 表现, 尽管 它们"
+        );
     }
 
     #[test]
@@ -217,6 +233,9 @@ mod tests {
             "100%E4 和 %XY",
             "\\u4e2d",
             "ä\u{85}%E4%B8",
+            "把「中文」写成 \\u4e2d\\u6587 即可",
+            "转义后是 \\u6211\\u4eec\\u7684 这样",
+            "地址里的 %E4%B8%AD%E6%96%87%E5%AD%97 就是“中文字”",
         ] {
             assert_eq!(fix(s), s, "{s}");
         }

@@ -44,7 +44,10 @@ pub(crate) fn find(line: &str) -> Found {
     han_runs(line, &mut found);
     // A sentence about encodings quotes the mojibake it explains: on such a line, quoted runs
     // stay (and are reported).
-    if found.edits.iter().any(|&(a, b, _)| discussion::quoted(line, a, b))
+    if found
+        .edits
+        .iter()
+        .any(|&(a, b, _)| discussion::quoted(line, a, b))
         && discussion::about_encodings(line)
     {
         found.hold_back(line, "quoted on a line about encodings");
