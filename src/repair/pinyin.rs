@@ -8,7 +8,7 @@
 //! - the character is outside GB2312 (the garbling never annotates GB2312 characters, so `行(háng)`
 //!   in a text explaining readings stays);
 //! - the line is not teaching material: when half or more of the line's Han characters carry a
-//!   reading, when one character is given two different readings (`樂(yuè)器與快樂(lè)`), or
+//!   reading and some of them are GB2312 characters (garbling never glosses those), when one character is given two different readings (`樂(yuè)器與快樂(lè)`), or
 //!   when the line names readings (`讀音`, `多音字`, `拼音`; see `discussion`), every
 //!   annotation is deliberate and the line is left alone (reported as unsure).
 //!
@@ -66,7 +66,9 @@ pub(crate) fn find(line: &str) -> Found {
         ));
         return found;
     }
-    if matching.len() >= 3 && teaching() {
+    // Garbling glosses only characters outside GB2312; a lesson glosses common ones too.
+    let glosses_common = matching.iter().any(|c| in_gb2312(c.ch));
+    if matching.len() >= 3 && glosses_common && teaching() {
         found.unsure.push((
             matching[0].start,
             "teaching material: readings left in place".into(),
@@ -185,8 +187,11 @@ mod tests {
 
     #[test]
     fn teaching_material_is_left_alone() {
-        let s = "業(yè)務(wù)續(xù)發(fā)";
+        // A lesson glosses common (GB2312) characters too.
+        let s = "學(xué)生(shēng)們(men)讀(dú)書(shū)";
         assert_eq!(fix(s), s);
         assert_eq!(find(s).unsure.len(), 1);
+        // Glosses on every character, all outside GB2312: what garbling leaves.
+        assert_eq!(fix("業(yè)務(wù)續(xù)發(fā)"), "業務續發");
     }
 }

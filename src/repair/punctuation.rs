@@ -3,11 +3,13 @@
 //! **What it detects.** Pages that went through NFKC or a full-width-to-half-width mapping have
 //! `, ; : !` (and `?`) and `( )` where Chinese uses `，；：！？（）`, while `。、“”《》` survive.
 //! In a line that has other damage (pinyin annotations, lost bytes: the software that garbles
-//! also flattens) and no full-width `，；：！？` at all, we convert:
+//! also flattens), no full-width `，；：！？` at all and no ASCII `.` after a Han character
+//! (flattening keeps `。`; a writer who types `.` types the others too), we convert:
 //! - `, ; : !` with a Han character (or CJK punctuation) on both sides;
 //! - `?` after a Han character when a Han character, a space or the end of the line follows;
 //! - `( )` whose content has a Han character and no ASCII letter, with Chinese outside (a Han
-//!   character or CJK punctuation before the `(` or after the `)`); a `)` closing a `（` too.
+//!   character or CJK punctuation before the `(` or after the `)`) and no space outside (a
+//!   typed bracket: `報告中 (參見下面)`); a `)` closing a `（` too.
 //!
 //! **Why it is safe.** Code, Latin text, numbers (`1,000`), times (`10:30`) and URLs never have
 //! Han characters on both sides of the mark. Undamaged lines are never changed: clean text is
@@ -46,13 +48,13 @@ pub(crate) fn find(line: &str, garbled: bool) -> Found {
     {
         return found;
     }
-    if standalone {
-        let ascii_stop = line
-            .char_indices()
-            .any(|(i, c)| is_han(c) && line[i + c.len_utf8()..].starts_with('.'));
-        if !line.contains(['。', '、']) || ascii_stop {
-            return found;
-        }
+    // An ASCII full stop after a Han character: the writer types ASCII marks by choice
+    // (flattening leaves `。`), damaged line or not.
+    let ascii_stop = line
+        .char_indices()
+        .any(|(i, c)| is_han(c) && line[i + c.len_utf8()..].starts_with('.'));
+    if ascii_stop || (standalone && !line.contains(['。', '、'])) {
+        return found;
     }
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let at = |k: usize| chars.get(k).map(|&(_, c)| c);
@@ -77,7 +79,10 @@ pub(crate) fn find(line: &str, garbled: bool) -> Found {
                 let content_ok = inner.iter().any(|c| is_han(*c))
                     && !inner.iter().any(|c| c.is_ascii_alphabetic());
                 let before = if open == 0 { None } else { at(open - 1) };
-                if content_ok && (full || chinese(before) || chinese(at(k + 1))) {
+                // A space outside an ASCII bracket is typed (`報告中 (參見下面)`): flattening
+                // turns `（` into `(` and adds no space.
+                let typed = !full && (before == Some(' ') || at(k + 1) == Some(' '));
+                if content_ok && !typed && (full || chinese(before) || chinese(at(k + 1))) {
                     if !full {
                         converted[open] = true;
                         found
@@ -157,6 +162,8 @@ mod tests {
             "Hello, world!",
             "電話:010-67683008",
             "函數 f(x) 的值",
+            "可選的. 如果指定了,本命令",
+            "報告中 (參見下面)。",
         ] {
             assert_eq!(fix(s), s, "{s}");
         }
