@@ -16,6 +16,7 @@
 //! | `lost_byte` | lost-byte frame shifts of GBK text (`變?yōu)椤伴L久` -> `變為“長久`) |
 //! | `pinyin_annotation` | pinyin glued after characters (`業(yè)務` -> `業務`) |
 //! | `mojibake` | wrong decodings: `ä¸­æ–‡`, `涓枃`, `いゅ`, `ÖÐÎÄ` -> `中文` |
+//! | `lossy_mojibake` | the same with bytes replaced: `杩欐槸涓�涓�` -> `这是��` |
 //! | `st_mix` | naive character-by-character conversion (`頭發` -> `頭髮`) |
 //! | `punctuation` | ASCII `, ; : ! ?` and `( )` flattened inside Chinese (`，；：！？（）`) |
 //! | `debug_fill` | `烫烫烫` / `屯屯屯` debug-fill runs |
@@ -29,6 +30,7 @@ mod debug_fill;
 mod discussion;
 mod entities;
 mod escapes;
+mod lossy;
 mod lost_byte;
 mod model;
 mod mojibake;
@@ -67,6 +69,8 @@ pub enum Fix {
     PinyinAnnotation,
     /// `mojibake`: text decoded with the wrong encoding (UTF-8/GBK/Big5 as Latin-1, UTF-8 as GBK/Big5, Big5<->GBK).
     Mojibake,
+    /// `lossy_mojibake`: UTF-8 read as GBK or Big5 with undecodable bytes replaced (what is recoverable).
+    LossyMojibake,
     /// `st_mix`: default Traditional forms where OpenCC's phrase table says otherwise (頭發 -> 頭髮).
     StMix,
     /// `punctuation`: ASCII punctuation flattened inside Chinese text.
@@ -77,7 +81,7 @@ pub enum Fix {
 
 impl Fix {
     /// Every fix, in the order they run.
-    pub const ALL: [Fix; 10] = [
+    pub const ALL: [Fix; 11] = [
         Fix::HtmlEntity,
         Fix::Escape,
         Fix::CompatIdeograph,
@@ -85,6 +89,7 @@ impl Fix {
         Fix::LostByte,
         Fix::PinyinAnnotation,
         Fix::Mojibake,
+        Fix::LossyMojibake,
         Fix::StMix,
         Fix::Punctuation,
         Fix::DebugFill,
@@ -100,6 +105,7 @@ impl Fix {
             Fix::LostByte => "lost_byte",
             Fix::PinyinAnnotation => "pinyin_annotation",
             Fix::Mojibake => "mojibake",
+            Fix::LossyMojibake => "lossy_mojibake",
             Fix::StMix => "st_mix",
             Fix::Punctuation => "punctuation",
             Fix::DebugFill => "debug_fill",
@@ -116,13 +122,14 @@ impl Fix {
             Fix::LostByte => "lost-byte frame shifts of GBK text, with or without a phantom annotation",
             Fix::PinyinAnnotation => "pinyin readings glued after characters",
             Fix::Mojibake => "text decoded with the wrong encoding (UTF-8/GBK/Big5 as Latin-1, UTF-8 as GBK/Big5, Big5<->GBK)",
+            Fix::LossyMojibake => "UTF-8 read as GBK or Big5 with undecodable bytes replaced: what the bytes keep, U+FFFD for the rest",
             Fix::StMix => "default Traditional forms where OpenCC's phrase table says otherwise (頭發 -> 頭髮)",
             Fix::Punctuation => "ASCII punctuation flattened inside Chinese text",
             Fix::DebugFill => "烫烫烫 / 屯屯屯 debug-fill runs",
         }
     }
 
-    /// Whether the fix is off unless asked for unless asked for (`--fix NAME`): they are not safe enough to run on all
+    /// Whether the fix is off unless asked for (`--fix NAME`): they are not safe enough to run on all
     /// text. `st_mix` follows OpenCC's longest-match phrase choices, which are sometimes wrong: on
     /// the Taiwan manual pages of manpages-zh (machine-converted text) it made 42 changes, about half
     /// of them real naive-conversion errors (遊標 -> 游標, 折疊 -> 摺疊) and half OpenCC mistakes
@@ -355,6 +362,7 @@ impl RepairStage {
                 Fix::CompatIdeograph => compat::find(&text),
                 Fix::Radical => radicals::find(&text),
                 Fix::Mojibake => mojibake::find(&text),
+                Fix::LossyMojibake => lossy::find(&text),
                 Fix::LostByte => lost_byte::find(&text),
                 Fix::PinyinAnnotation => pinyin::find(&text),
                 Fix::StMix => st_mix::find(&text),
