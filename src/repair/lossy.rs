@@ -27,6 +27,8 @@ use crate::text::codes::table_encoder;
 
 /// How far from its outer replacement characters a stretch may reach, in characters.
 const REACH: usize = 24;
+/// The longest run whose stretches are searched, in characters.
+const MAX_SEARCHED: usize = 400;
 
 /// Whether a recovered character is Chinese text.
 fn chinese(c: char) -> bool {
@@ -157,11 +159,15 @@ pub(crate) fn find(line: &str) -> Found {
             continue;
         };
         // Stretches from a start before the first hole to an end after the last: the run's own
-        // ends and every boundary within REACH of the holes.
+        // ends and every boundary within REACH of the holes (a long run is read whole only, so
+        // the work stays linear in the line).
+        let near = run.len() <= MAX_SEARCHED;
         let starts: Vec<usize> = (first.saturating_sub(REACH)..=first)
+            .filter(|_| near)
             .chain(std::iter::once(0))
             .collect();
         let ends: Vec<usize> = (last + 1..=(last + 1 + REACH).min(run.len()))
+            .filter(|_| near)
             .chain(std::iter::once(run.len()))
             .collect();
         let at = |j: usize| {
