@@ -332,6 +332,28 @@ pub enum Target {
     Script(TargetScript),
 }
 
+impl Target {
+    /// Whether the text comes out in Traditional characters (Taiwan, Hong Kong, OpenCC
+    /// standard or Kyujitai).
+    pub fn writes_traditional(self) -> bool {
+        use Config::*;
+        match self {
+            Target::Config(c) => matches!(
+                c,
+                S2t | S2tw | S2twp | S2hk | T2tw | Tw2t | T2hk | Hk2t | Jp2t
+            ),
+            Target::Script(s) => matches!(
+                s,
+                TargetScript::Traditional
+                    | TargetScript::Taiwan
+                    | TargetScript::TaiwanPhrases
+                    | TargetScript::HongKong
+                    | TargetScript::HongKongPhrases
+            ),
+        }
+    }
+}
+
 /// A friendly conversion target (`--to tw`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetScript {

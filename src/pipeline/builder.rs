@@ -237,10 +237,12 @@ impl PipelineBuilder {
             ));
         }
         if self.wants(StageName::Repair) {
-            stages.push(Box::new(RepairStage::with_optional(
-                &self.no_fix,
-                &self.extra_fix,
-            )?));
+            let traditional_output = self.wants(StageName::Convert)
+                && self.target.is_some_and(|t| t.writes_traditional());
+            stages.push(Box::new(
+                RepairStage::with_optional(&self.no_fix, &self.extra_fix)?
+                    .for_traditional_output(traditional_output),
+            ));
         }
         if self.wants(StageName::Reflow) && (!self.no_reflow || self.only.is_some()) {
             stages.push(Box::new(ReflowStage::new()));

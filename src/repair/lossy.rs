@@ -21,7 +21,7 @@
 
 use encoding_rs::{Encoding, BIG5, GBK};
 
-use super::model::{is_cjk_punct, is_han, plausibility};
+use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility};
 use super::{discussion, Found};
 use crate::text::codes::table_encoder;
 
@@ -117,9 +117,23 @@ fn parse(toks: &[Option<u8>]) -> Option<String> {
     Some(out)
 }
 
-/// The recovery of `stretch` that reads best, with its plausibility gain.
+/// The recovery of `stretch` that reads best, with its plausibility gain. `None` too when the
+/// stretch does not look garbled: a quarter or more of its other characters must be uncommon
+/// ones (outside GB2312 and Big5 level 1, where wrong decodings land), and they must not form
+/// words. So a recovered stretch, read again, stays as it is, and U+FFFD alone is left.
 fn recover(stretch: &str) -> Option<(f64, String)> {
+    let (mut n, mut uncommon) = (0usize, 0usize);
+    for c in stretch.chars().filter(|&c| c != '\u{FFFD}') {
+        n += 1;
+        uncommon += usize::from(is_uncommon(c));
+    }
+    if n == 0 || uncommon * 4 < n {
+        return None;
+    }
     let as_is = plausibility(stretch);
+    if as_is > 2.0 * (n as f64).sqrt() {
+        return None;
+    }
     [GBK, BIG5]
         .into_iter()
         .filter_map(|enc| parse(&tokens(enc, stretch)?))
@@ -289,6 +303,7 @@ mod tests {
             "這一段文字裡的 Big5 與 GBK 編碼之爭，曾讓許多網站顯示出「��」。",
             "解码失败的地方会留下�，这是正常的。",
             "中文�",
+            "������中��� foo ��中����",
             "用錯誤的編碼開啟時會顯示為“杩欐槸涓�涓�鏆傛椂”這樣的亂碼。",
         ] {
             assert_eq!(find(s).apply(s), s, "{s}");

@@ -261,6 +261,8 @@ pub struct RepairStage {
     scan: bool,
     /// `mojibake` is on.
     mojibake: bool,
+    /// The text will be converted to Traditional characters after this stage.
+    traditional_output: bool,
     line: u64,
     counts: BTreeMap<&'static str, u64>,
     unsure: BTreeMap<&'static str, u64>,
@@ -303,14 +305,23 @@ impl RepairStage {
             .filter(|f| !f.optional() || on.contains(f))
             .filter(|f| !off.contains(f))
             .collect();
-        Ok(RepairStage::with_fixes(enabled))
+        Ok(RepairStage::with_fixes(enabled, false))
+    }
+
+    /// Tells the stage that its output will be converted to Traditional characters: a gloss is
+    /// then judged on the character as it will be written (`业(yè)` becomes `業(yè)`, which
+    /// the `pinyin_annotation` fix removes), so one pass gives what two would.
+    pub fn for_traditional_output(mut self, yes: bool) -> Self {
+        self.traditional_output = yes;
+        self
     }
 
     /// A stage with fresh state running `enabled` (names already checked).
-    fn with_fixes(enabled: Arc<[Fix]>) -> RepairStage {
+    fn with_fixes(enabled: Arc<[Fix]>, traditional_output: bool) -> RepairStage {
         RepairStage {
             scan: !enabled.contains(&Fix::StMix),
             mojibake: enabled.contains(&Fix::Mojibake),
+            traditional_output,
             enabled,
             line: 1,
             counts: BTreeMap::new(),
@@ -364,7 +375,7 @@ impl RepairStage {
                 Fix::Mojibake => mojibake::find(&text),
                 Fix::LossyMojibake => lossy::find(&text),
                 Fix::LostByte => lost_byte::find(&text),
-                Fix::PinyinAnnotation => pinyin::find(&text),
+                Fix::PinyinAnnotation => pinyin::find(&text, self.traditional_output),
                 Fix::StMix => st_mix::find(&text),
                 Fix::Punctuation => punctuation::find(&text, garbled),
                 Fix::DebugFill => debug_fill::find(&text),
@@ -483,7 +494,10 @@ impl Stage for RepairStage {
 
     fn fork(&self) -> Option<Box<dyn Stage>> {
         // Fresh state, same fixes: no name validation again (forks are made per JSON record).
-        Some(Box::new(RepairStage::with_fixes(self.enabled.clone())))
+        Some(Box::new(RepairStage::with_fixes(
+            self.enabled.clone(),
+            self.traditional_output,
+        )))
     }
 
     fn start_line(&mut self, line: u64) {
@@ -497,7 +511,7 @@ impl Stage for RepairStage {
     fn reset(&mut self) -> bool {
         let mut events = std::mem::take(&mut self.events);
         events.clear();
-        *self = RepairStage::with_fixes(self.enabled.clone());
+        *self = RepairStage::with_fixes(self.enabled.clone(), self.traditional_output);
         self.events = events;
         true
     }

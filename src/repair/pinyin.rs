@@ -6,7 +6,9 @@
 //! - the syllable is lowercase pinyin (tone marks, or a tone number at the end: `ye4`);
 //! - it is one of the character's readings (all heteronyms, from the `pinyin` crate's data);
 //! - the character is outside GB2312 (the garbling never annotates GB2312 characters, so `行(háng)`
-//!   in a text explaining readings stays);
+//!   in a text explaining readings stays), or, on a line with two or more such glosses and none
+//!   on a common character, a Simplified character whose Traditional forms are all outside
+//!   GB2312 (`快递业(yè)务(wù)`: garbled Traditional text converted to Simplified afterwards);
 //! - the line is not teaching material: when half or more of the line's Han characters carry a
 //!   reading and some of them are GB2312 characters (garbling never glosses those), when one character is given two different readings (`樂(yuè)器與快樂(lè)`), or
 //!   when the line names readings (`讀音`, `多音字`, `拼音`; see `discussion`), every
@@ -18,6 +20,9 @@
 //!
 //! **Known false positives.** A text that glosses a single Traditional-only character with its
 //! reading in lowercase, on a line where fewer than half the characters are glossed.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use pinyin::ToPinyinMulti;
 
@@ -32,7 +37,9 @@ struct Candidate<'a> {
     syllable: &'a str,
 }
 
-pub(crate) fn find(line: &str) -> Found {
+/// `traditional_output`: the text will be converted to Traditional characters, so a gloss on
+/// a character whose Traditional forms are all outside GB2312 is judged as on those forms.
+pub(crate) fn find(line: &str, traditional_output: bool) -> Found {
     let mut found = Found::none();
     if !line.contains('(') && !line.contains('（') {
         return found;
@@ -66,8 +73,18 @@ pub(crate) fn find(line: &str) -> Found {
         ));
         return found;
     }
-    // Garbling glosses only characters outside GB2312; a lesson glosses common ones too.
-    let glosses_common = matching.iter().any(|c| in_gb2312(c.ch));
+    // Garbling glosses only characters outside GB2312 (or, in text converted to Simplified
+    // afterwards, characters whose Traditional forms are outside it); a lesson glosses common
+    // ones too.
+    // A character as it will be written.
+    let outside = |c: char| !in_gb2312(c) || (traditional_output && traditional_outside_gb2312(c));
+    let converted = matching
+        .iter()
+        .filter(|c| !outside(c.ch) && traditional_outside_gb2312(c.ch))
+        .count();
+    let glosses_common = matching
+        .iter()
+        .any(|c| !outside(c.ch) && !traditional_outside_gb2312(c.ch));
     if matching.len() >= 3 && glosses_common && teaching() {
         found.unsure.push((
             matching[0].start,
@@ -76,11 +93,36 @@ pub(crate) fn find(line: &str) -> Found {
         return found;
     }
     for c in matching {
-        if !in_gb2312(c.ch) {
+        // Converted glosses need company: two or more, and no gloss on a common character
+        // (`快递业(yè)务(wù)旺季`, not a single `乐(yuè)器`).
+        let converted_garbling = converted >= 2 && !glosses_common;
+        if outside(c.ch) || (converted_garbling && traditional_outside_gb2312(c.ch)) {
             found.edits.push((c.start, c.end, String::new()));
         }
     }
     found
+}
+
+/// Whether `c` is a Simplified character whose Traditional forms (OpenCC's STCharacters) all
+/// differ from it and lie outside GB2312 (`业` -> `業`): the garbling glosses those forms, and
+/// the gloss stays when the text is converted to Simplified.
+fn traditional_outside_gb2312(c: char) -> bool {
+    static SET: OnceLock<HashSet<char>> = OnceLock::new();
+    SET.get_or_init(|| {
+        let mut set = HashSet::new();
+        for line in crate::convert::builtin_dict_text("STCharacters").lines() {
+            let Some((k, forms)) = line.split_once('\t') else {
+                continue;
+            };
+            let Some(k) = k.chars().next() else { continue };
+            let mut forms = forms.split(' ').filter_map(|f| f.chars().next()).peekable();
+            if forms.peek().is_some() && forms.all(|f| f != k && !in_gb2312(f)) {
+                set.insert(k);
+            }
+        }
+        set
+    })
+    .contains(&c)
 }
 
 /// `(syllable)` groups right after a Han character.
@@ -157,7 +199,7 @@ mod tests {
     use super::*;
 
     fn fix(s: &str) -> String {
-        find(s).apply(s)
+        find(s, false).apply(s)
     }
 
     #[test]
@@ -190,8 +232,19 @@ mod tests {
         // A lesson glosses common (GB2312) characters too.
         let s = "學(xué)生(shēng)們(men)讀(dú)書(shū)";
         assert_eq!(fix(s), s);
-        assert_eq!(find(s).unsure.len(), 1);
+        assert_eq!(find(s, false).unsure.len(), 1);
         // Glosses on every character, all outside GB2312: what garbling leaves.
         assert_eq!(fix("業(yè)務(wù)續(xù)發(fā)"), "業務續發");
+    }
+
+    #[test]
+    fn garbling_converted_to_simplified() {
+        assert_eq!(fix("快递业(yè)务(wù)旺季"), "快递业务旺季");
+        let to_traditional = |s: &str| find(s, true).apply(s);
+        assert_eq!(to_traditional("快递业(yè)务旺季"), "快递业务旺季");
+        assert_eq!(to_traditional("银行(háng)"), "银行(háng)");
+        for same in ["演奏乐(yuè)器", "银行(háng)和业(yè)务", "一个业(yè)字"] {
+            assert_eq!(fix(same), same, "{same}");
+        }
     }
 }
