@@ -16,8 +16,9 @@
 //!   with an ideograph or a comma-like mark (so the sentence goes on) and B starts with an
 //!   ideograph, a digit, `“` or `（`.
 //!
-//! CJK joined to CJK takes no space, Latin to Latin one space; the trailing white space of A and
-//! the leading white space of B go. Text that is not hard-wrapped passes through unchanged, byte
+//! CJK joined to CJK takes no space, Latin to Latin one space; a space at the break (trailing
+//! white space of A or leading white space of B) stays as one space unless both sides are CJK
+//! (`找到 \ncmd ，` is `找到 cmd ，`; PDF extraction pads CJK lines with spaces). Text that is not hard-wrapped passes through unchanged, byte
 //! for byte (line endings included).
 //!
 //! **Letter spacing.** A run of at least 6 tokens of one or two CJK characters separated by
@@ -60,6 +61,12 @@ const WINDOW: usize = 13;
 
 fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFD)
+}
+
+/// CJK and full-width punctuation, and the quotation marks and dashes Chinese text uses.
+fn is_cjk_punct(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
+        || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—' | '·')
 }
 
 fn is_closer(c: char) -> bool {
@@ -276,7 +283,14 @@ impl ReflowStage {
             Some(b) if join => {
                 let last = a.text.chars().next_back().unwrap_or(' ');
                 let first = b.text.chars().next().unwrap_or(' ');
-                if last.is_ascii_alphanumeric() && first.is_ascii_alphanumeric() {
+                // A space at the break was there in the text (`找到 \ncmd`): one stays, unless
+                // both sides are CJK (PDF extraction pads CJK lines with spaces). Latin to Latin
+                // takes one in any case.
+                let cjk = |c: char| is_han(c) || is_cjk_punct(c);
+                let spaced = a.tail.starts_with([' ', '\t']) || b.lead.ends_with([' ', '\t']);
+                if (last.is_ascii_alphanumeric() && first.is_ascii_alphanumeric())
+                    || (spaced && !(cjk(last) && cjk(first)))
+                {
                     out.push(' ');
                 }
                 self.joins += 1;
@@ -548,6 +562,21 @@ mod tests {
             assert_eq!(unspace(same), same);
             assert_eq!(reflow(&format!("{same}\n")), format!("{same}\n"));
         }
+    }
+
+    #[test]
+    fn a_space_at_the_break_stays() {
+        let line = "这一行用来把列宽撑到足够的宽度，让折行可以被看出";
+        let wrapped = format!(
+            "{line}\n{line}\n{line}\n这一行用来把列宽撑到足够的宽度，让折行可以找到 \ncmd ，然后{line}\n{line}\n{line}。\n"
+        );
+        let out = reflow(&wrapped);
+        assert!(out.contains("找到 cmd ，"), "{out}");
+        let padded = format!("{line}\n{line}\n{line}结 \n尾{line}\n{line}\n{line}。\n");
+        assert!(
+            reflow(&padded).contains("结尾"),
+            "CJK to CJK takes no space"
+        );
     }
 
     #[test]
