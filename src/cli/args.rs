@@ -286,6 +286,15 @@ pub struct Args {
     #[arg(long, value_name = "KEY", default_value = "text")]
     pub text_key: String,
 
+    /// With --jsonl: add the repair figures to each record as field KEY.
+    ///
+    /// With --jsonl: add to each record a field KEY with its repair figures: characters damaged,
+    /// repaired and unrepairable, repaired by fix ({"damaged":5,"repaired":4,"unrepairable":1,
+    /// "repaired_by_fix":{"mojibake":4}}), so a corpus can keep repaired documents and drop by a
+    /// threshold. A record that has a field KEY already gets it replaced.
+    #[arg(long, value_name = "KEY")]
+    pub damage_key: Option<String>,
+
     /// With --jsonl: pass malformed lines through.
     ///
     /// With --jsonl: pass malformed lines through unchanged instead of failing.

@@ -225,6 +225,11 @@ fn ignored_options(args: &Args) -> Vec<String> {
         "--jsonl",
     );
     unused(
+        args.damage_key.is_some() && !args.jsonl && !folder,
+        "--damage-key",
+        "--jsonl",
+    );
+    unused(
         args.text_key != "text" && !args.jsonl && !folder,
         "--text-key",
         "--jsonl",
@@ -277,6 +282,7 @@ pub(crate) fn report_sink(args: &Args) -> Result<Option<Box<dyn Write + Send>>> 
 fn jsonl_options(args: &Args, threads: usize) -> zhtidy::jsonl::JsonlOptions {
     zhtidy::jsonl::JsonlOptions {
         text_key: args.text_key.clone(),
+        damage_key: args.damage_key.clone(),
         skip_bad_lines: args.skip_bad_lines,
         line_buffered: args.line_buffered,
         threads,

@@ -11,9 +11,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ordered::InOrder;
 use crate::pipeline::{add_counts, Pipeline, PipelineBuilder};
 use crate::report::Report;
+use crate::stage::StageName;
 
 use super::json_str::escape_into;
-use super::record::{body_of, parse_record, write_record};
+use super::record::{body_of, parse_record, set_field, write_record};
 use super::{check_encodings, JsonlEvent, JsonlOptions, JsonlSummary, FEED};
 
 /// Cleans batches on `threads` threads (`cleaner` and one more per thread) while this thread
@@ -252,7 +253,8 @@ impl<'a> Cleaner<'a> {
             name,
             opts,
             want_reports,
-            batching: template.is_some() && !want_reports,
+            // Batches give no report per record, which the damage field is read from.
+            batching: template.is_some() && !want_reports && opts.damage_key.is_none(),
             template,
             pipes: Vec::new(),
             cleaned: Vec::new(),
@@ -354,7 +356,7 @@ impl<'a> Cleaner<'a> {
                             let cleaned = clean_into(
                                 self.builder,
                                 self.template.as_ref(),
-                                self.want_reports,
+                                self.want_reports || self.opts.damage_key.is_some(),
                                 &rec.value,
                                 &mut done.changes,
                                 &mut done.out,
@@ -362,7 +364,11 @@ impl<'a> Cleaner<'a> {
                             match cleaned {
                                 Ok(report) => {
                                     done.out.extend_from_slice(&body[rec.end..]);
-                                    report
+                                    if let Some(key) = &self.opts.damage_key {
+                                        let value = damage_of(report.as_ref());
+                                        set_field(&mut done.out, mark, key, &value);
+                                    }
+                                    report.filter(|_| self.want_reports)
                                 }
                                 Err(why) => {
                                     done.out.truncate(mark);
@@ -405,6 +411,18 @@ impl<'a> Cleaner<'a> {
             });
         }
     }
+}
+
+/// The repair figures of a record's report as JSON (`null` without a repair stage).
+fn damage_of(report: Option<&Report>) -> String {
+    report
+        .and_then(|r| {
+            r.stages
+                .iter()
+                .find(|s| s.stage == StageName::Repair.as_str())
+        })
+        .and_then(|s| s.detail.get("characters"))
+        .map_or_else(|| "null".into(), |c| c.to_string())
 }
 
 /// Cleans one record's text with a pipeline of its own (forked from the template, or built when

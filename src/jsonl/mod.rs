@@ -28,6 +28,9 @@ use batch::{run_parallel, Batch, Cleaned, Cleaner};
 pub struct JsonlOptions {
     /// The field to clean (`text`; CCNet uses `raw_content`).
     pub text_key: String,
+    /// Add to each record a field of this name with its repair figures
+    /// ([`crate::repair::Characters`]); a field of that name already there is replaced.
+    pub damage_key: Option<String>,
     /// Write malformed lines out unchanged instead of failing.
     pub skip_bad_lines: bool,
     /// Flush after every output line (for a caller that feeds one record at a time); records
@@ -42,6 +45,7 @@ impl Default for JsonlOptions {
     fn default() -> Self {
         JsonlOptions {
             text_key: "text".into(),
+            damage_key: None,
             skip_bad_lines: false,
             line_buffered: false,
             threads: 1,
@@ -225,6 +229,34 @@ mod tests {
             out,
             "{\"id\": 1, \"text\": \"漢字\\n第二行\", \"meta\": {\"u\": \"\\u00e9\", \"n\": 1.50}}\n{\"text\":\"快遞業務\",\"z\":null}\n"
         );
+    }
+
+    #[test]
+    fn the_damage_field_gives_each_records_figures() {
+        let input = "{\"text\":\"快遞業(yè)務\",\"d\":[1, 2],\"z\":0}\n{\"text\":\"乾淨\"}\n{\"text\":\"这是\\ufffd\\ufffd暂时的\"}\n{}\n";
+        let opts = JsonlOptions {
+            damage_key: Some("d".into()),
+            ..Default::default()
+        };
+        let out = run(input, &opts);
+        assert!(out.is_err(), "a record without text is still malformed");
+        let input = input.replace("{}\n", "");
+        let lines: Vec<serde_json::Value> = run(&input, &opts)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let d = |i: usize, k: &str| lines[i]["d"][k].as_u64().unwrap();
+        assert_eq!(lines[0]["text"], "快遞業務");
+        assert_eq!(
+            (d(0, "repaired"), d(0, "unrepairable")),
+            (4, 0),
+            "replaced in place"
+        );
+        assert_eq!(lines[0]["d"]["repaired_by_fix"]["pinyin_annotation"], 4);
+        assert_eq!(lines[0]["z"], 0);
+        assert_eq!((d(1, "damaged"), d(1, "repaired")), (0, 0), "added");
+        assert_eq!((d(2, "damaged"), d(2, "unrepairable")), (2, 2));
     }
 
     #[test]

@@ -117,6 +117,42 @@ pub(super) fn parse_record<'a>(
     }))
 }
 
+/// Sets field `key` of the record written at `out[from..]` to `value` (raw JSON): its value is
+/// replaced when the record has the field, else the field is added before the closing brace.
+/// Every other byte stays as it was.
+pub(super) fn set_field(out: &mut Vec<u8>, from: usize, key: &str, value: &str) {
+    let existing = std::str::from_utf8(&out[from..]).ok().and_then(|line| {
+        let mut de = serde_json::Deserializer::from_str(line);
+        let raw = FindField(key).deserialize(&mut de).ok()??.get();
+        let start = raw.as_ptr() as usize - line.as_ptr() as usize;
+        Some((from + start, from + start + raw.len()))
+    });
+    match existing {
+        Some((start, end)) => {
+            out.splice(start..end, value.bytes());
+        }
+        None => {
+            let Some(close) = out[from..].iter().rposition(|&b| b == b'}') else {
+                return;
+            };
+            let mut field = Vec::with_capacity(key.len() + value.len() + 4);
+            // `{}` has no field to follow.
+            let empty = out[from..from + close]
+                .iter()
+                .rev()
+                .find(|b| !b.is_ascii_whitespace())
+                == Some(&b'{');
+            if !empty {
+                field.push(b',');
+            }
+            write_string(key, &mut field);
+            field.push(b':');
+            field.extend_from_slice(value.as_bytes());
+            out.splice(from + close..from + close, field);
+        }
+    }
+}
+
 /// The line with the text field's value replaced by `cleaned`, every other byte as it was.
 pub(super) fn write_record(body: &[u8], rec: &Record, cleaned: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(&body[..rec.start]);

@@ -214,6 +214,20 @@ pub struct Repair {
     pub after: String,
 }
 
+/// A document's characters by what the stage made of them: the report's `characters`, for
+/// corpus pipelines that keep or drop a document by how damaged it was.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Characters {
+    /// Characters that looked damaged: `repaired` plus `unrepairable`.
+    pub damaged: u64,
+    /// Characters of damaged text that repairs replaced (`涓枃` counts 2, `(yè)` 4).
+    pub repaired: u64,
+    /// Characters left that stand for lost text: U+FFFD, and `锟斤拷` (3 each).
+    pub unrepairable: u64,
+    /// `repaired`, by fix.
+    pub repaired_by_fix: BTreeMap<&'static str, u64>,
+}
+
 /// What a fix found in one line.
 pub(crate) struct Found {
     /// Byte range in the line and its replacement.
@@ -268,6 +282,8 @@ pub struct RepairStage {
     unsure: BTreeMap<&'static str, u64>,
     events: Vec<Repair>,
     events_dropped: u64,
+    chars_repaired: BTreeMap<&'static str, u64>,
+    chars_unrepairable: u64,
 }
 
 impl RepairStage {
@@ -328,6 +344,19 @@ impl RepairStage {
             unsure: BTreeMap::new(),
             events: Vec::new(),
             events_dropped: 0,
+            chars_repaired: BTreeMap::new(),
+            chars_unrepairable: 0,
+        }
+    }
+
+    /// The document's characters so far by what the stage made of them.
+    pub fn characters(&self) -> Characters {
+        let repaired = self.chars_repaired.values().sum();
+        Characters {
+            damaged: repaired + self.chars_unrepairable,
+            repaired,
+            unrepairable: self.chars_unrepairable,
+            repaired_by_fix: self.chars_repaired.clone(),
         }
     }
 
@@ -413,13 +442,21 @@ impl RepairStage {
                         after: replacement.clone(),
                     });
                 }
-                column += text[*start..*end].chars().count() as u64;
+                let chars = text[*start..*end].chars().count() as u64;
+                *self.chars_repaired.entry(fix.name()).or_default() += chars;
+                column += chars;
                 fixed.push_str(&text[last..*start]);
                 fixed.push_str(replacement);
                 last = *end;
             }
             fixed.push_str(&text[last..]);
             text = Cow::Owned(fixed);
+        }
+        // What stays lost: U+FFFD, and `锟斤拷` (U+FFFD's UTF-8 read as GBK), three characters
+        // each.
+        if text.contains(['\u{FFFD}', '锟']) {
+            self.chars_unrepairable +=
+                text.matches('\u{FFFD}').count() as u64 + 3 * text.matches("锟斤拷").count() as u64;
         }
         text
     }
@@ -529,6 +566,7 @@ impl Stage for RepairStage {
                 "unsure": self.unsure,
                 "repairs": self.events,
                 "repairs_not_listed": self.events_dropped,
+                "characters": self.characters(),
             }),
         }
     }
