@@ -160,7 +160,9 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
             parse_user_dict(&text).with_context(|| format!("dictionary {}", path.display()))?;
         b = b.user_entries(entries);
     }
-    b = b.no_fix(&args.no_fix).fix(&args.fix);
+    b = b.no_fix(&args.no_fix).fix(&args.fix).unrepairable(
+        zhtidy::repair::Unrepairable::parse(&args.unrepairable).expect("clap checked the value"),
+    );
     // A co-process feeding one line at a time gets each line back at once: no stage may wait
     // for more lines (sniffing, reflow look-ahead, header/footer detection).
     let streaming_lines = args.line_buffered && !args.jsonl;

@@ -10,7 +10,7 @@ use crate::encode::{EncodeOptions, Encoder};
 use crate::error::{Error, ErrorKind, Result};
 use crate::html::{FrontMatter, HtmlMode, HtmlStage, MainContent};
 use crate::reflow::ReflowStage;
-use crate::repair::RepairStage;
+use crate::repair::{RepairStage, Unrepairable};
 use crate::stage::{Stage, StageName, STAGE_NAMES};
 
 use super::Pipeline;
@@ -43,6 +43,7 @@ pub struct PipelineBuilder {
     no_reflow: bool,
     keep_boilerplate: bool,
     keep_bylines: bool,
+    unrepairable: Unrepairable,
     main_content: MainContent,
 }
 
@@ -100,6 +101,12 @@ impl PipelineBuilder {
     pub fn no_fix<S: AsRef<str>>(mut self, fixes: &[S]) -> Self {
         self.no_fix
             .extend(fixes.iter().map(|f| f.as_ref().to_string()));
+        self
+    }
+
+    /// What the repair stage does with text that stays lost (U+FFFD, `锟斤拷`); kept by default.
+    pub fn unrepairable(mut self, choice: Unrepairable) -> Self {
+        self.unrepairable = choice;
         self
     }
 
@@ -241,7 +248,8 @@ impl PipelineBuilder {
                 && self.target.is_some_and(|t| t.writes_traditional());
             stages.push(Box::new(
                 RepairStage::with_optional(&self.no_fix, &self.extra_fix)?
-                    .for_traditional_output(traditional_output),
+                    .for_traditional_output(traditional_output)
+                    .unrepairable(self.unrepairable),
             ));
         }
         if self.wants(StageName::Reflow) && (!self.no_reflow || self.only.is_some()) {

@@ -214,6 +214,64 @@ pub struct Repair {
     pub after: String,
 }
 
+/// What the stage does with the text that stays lost after its fixes (runs of U+FFFD and of
+/// `锟斤拷`): corpus pipelines differ in what they want.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Unrepairable {
+    /// Leave it as it is.
+    #[default]
+    Keep,
+    /// Put one `〓` (the typesetter's mark for a missing character) for each run.
+    Mark,
+    /// Remove it.
+    Drop,
+}
+
+impl Unrepairable {
+    /// The choice called `name` (`keep`, `mark`, `drop`).
+    pub fn parse(name: &str) -> Option<Unrepairable> {
+        match name {
+            "keep" => Some(Unrepairable::Keep),
+            "mark" => Some(Unrepairable::Mark),
+            "drop" => Some(Unrepairable::Drop),
+            _ => None,
+        }
+    }
+
+    /// `text` with each run of U+FFFD and `锟斤拷` (mixed or not) marked or dropped.
+    fn apply(self, text: &str) -> String {
+        let mark = match self {
+            Unrepairable::Keep => return text.to_string(),
+            Unrepairable::Mark => "〓",
+            Unrepairable::Drop => "",
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut in_run = false;
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            let lost = if c == '\u{FFFD}' {
+                c.len_utf8()
+            } else if rest.starts_with("锟斤拷") {
+                "锟斤拷".len()
+            } else {
+                0
+            };
+            if lost > 0 {
+                if !in_run {
+                    out.push_str(mark);
+                }
+                in_run = true;
+                rest = &rest[lost..];
+            } else {
+                in_run = false;
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        out
+    }
+}
+
 /// A document's characters by what the stage made of them: the report's `characters`, for
 /// corpus pipelines that keep or drop a document by how damaged it was.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -277,6 +335,8 @@ pub struct RepairStage {
     mojibake: bool,
     /// The text will be converted to Traditional characters after this stage.
     traditional_output: bool,
+    /// What to do with what stays lost.
+    unrepairable: Unrepairable,
     line: u64,
     counts: BTreeMap<&'static str, u64>,
     unsure: BTreeMap<&'static str, u64>,
@@ -332,9 +392,23 @@ impl RepairStage {
         self
     }
 
+    /// What to do with the text that stays lost after the fixes (U+FFFD, `锟斤拷`); it is
+    /// counted as unrepairable in [`Characters`] whatever the choice.
+    pub fn unrepairable(mut self, choice: Unrepairable) -> Self {
+        self.unrepairable = choice;
+        self
+    }
+
+    /// A stage with fresh state running `enabled` (names already checked), with `like`'s
+    /// choices.
+    fn fresh(enabled: Arc<[Fix]>, like: &RepairStage) -> RepairStage {
+        RepairStage::with_fixes(enabled, like.traditional_output).unrepairable(like.unrepairable)
+    }
+
     /// A stage with fresh state running `enabled` (names already checked).
     fn with_fixes(enabled: Arc<[Fix]>, traditional_output: bool) -> RepairStage {
         RepairStage {
+            unrepairable: Unrepairable::Keep,
             scan: !enabled.contains(&Fix::StMix),
             mojibake: enabled.contains(&Fix::Mojibake),
             traditional_output,
@@ -455,8 +529,11 @@ impl RepairStage {
         // What stays lost: U+FFFD, and `锟斤拷` (U+FFFD's UTF-8 read as GBK), three characters
         // each.
         if text.contains(['\u{FFFD}', '锟']) {
-            self.chars_unrepairable +=
-                text.matches('\u{FFFD}').count() as u64 + 3 * text.matches("锟斤拷").count() as u64;
+            let lost = text.matches('\u{FFFD}').count() + 3 * text.matches("锟斤拷").count();
+            self.chars_unrepairable += lost as u64;
+            if lost > 0 && self.unrepairable != Unrepairable::Keep {
+                text = Cow::Owned(self.unrepairable.apply(&text));
+            }
         }
         text
     }
@@ -531,10 +608,7 @@ impl Stage for RepairStage {
 
     fn fork(&self) -> Option<Box<dyn Stage>> {
         // Fresh state, same fixes: no name validation again (forks are made per JSON record).
-        Some(Box::new(RepairStage::with_fixes(
-            self.enabled.clone(),
-            self.traditional_output,
-        )))
+        Some(Box::new(RepairStage::fresh(self.enabled.clone(), self)))
     }
 
     fn start_line(&mut self, line: u64) {
@@ -548,7 +622,7 @@ impl Stage for RepairStage {
     fn reset(&mut self) -> bool {
         let mut events = std::mem::take(&mut self.events);
         events.clear();
-        *self = RepairStage::with_fixes(self.enabled.clone(), self.traditional_output);
+        *self = RepairStage::fresh(self.enabled.clone(), self);
         self.events = events;
         true
     }
@@ -638,5 +712,37 @@ mod scan_tests {
             let line: String = parts.concat();
             proptest::prop_assert!(scan_changes_nothing(&line).is_ok(), "{}", scan_changes_nothing(&line).unwrap_err());
         }
+    }
+}
+
+#[cfg(test)]
+mod unrepairable_tests {
+    use super::{RepairStage, Stage, Unrepairable};
+
+    #[test]
+    fn runs_are_kept_marked_or_dropped() {
+        let text = "这是\u{FFFD}\u{FFFD}暂时的，锟斤拷锟斤拷\u{FFFD}好\u{FFFD}";
+        assert_eq!(Unrepairable::Keep.apply(text), text);
+        assert_eq!(Unrepairable::Mark.apply(text), "这是〓暂时的，〓好〓");
+        assert_eq!(Unrepairable::Drop.apply(text), "这是暂时的，好");
+        assert_eq!(
+            Unrepairable::Drop.apply("锟斤 好"),
+            "锟斤 好",
+            "not a whole 锟斤拷"
+        );
+    }
+
+    #[test]
+    fn forks_keep_the_choice_and_figures_count_what_was_lost() {
+        let stage = RepairStage::new(&[] as &[&str])
+            .unwrap()
+            .unrepairable(Unrepairable::Drop);
+        let mut fork = stage.fork().unwrap();
+        let mut out = String::new();
+        fork.process("前\u{FFFD}\u{FFFD}后\n", &mut out, true)
+            .unwrap();
+        assert_eq!(out, "前后\n");
+        let detail = fork.report().detail;
+        assert_eq!(detail["characters"]["unrepairable"], 2);
     }
 }
