@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn quoted_runs() {
-        let line = "會顯示為“ä¸­æ–‡”這樣";
+        let line = "會顯示為“ä¸\u{AD}æ–‡”這樣";
         let a = line.find('“').unwrap();
         let b = line.find('”').unwrap() + '”'.len_utf8();
         assert!(quoted(line, a, b));
