@@ -23,7 +23,10 @@
 //! or more are uncommon, stretches inside them are: UTF-8 read as GBK or Big5 in the middle of
 //! clean text (`范围鍐咃紝涓嶆彁渚涗换浣曚繚证`) is a stretch of at least three characters whose bytes
 //! in that encoding are valid UTF-8 where clean text's seldom are, judged with a smaller margin
-//! (6 words' worth) than a whole run. A whole run of three characters or fewer is left.
+//! (6 words' worth) than a whole run. A whole run of three characters or fewer is left, unless
+//! the line has decided runs, all in one reading: then its other stretches with an uncommon
+//! character that read strictly into CJK text that way are repaired when they read better among
+//! their neighbours (a line is garbled one way throughout).
 
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8, WINDOWS_1252};
 
@@ -272,6 +275,9 @@ fn han_runs(line: &str, found: &mut Found) {
     // for user-defined areas, Cyrillic and Greek from GBK's symbol rows...), and only runs of
     // four or more where a quarter or more are uncommon characters are examined.
     let mut runs = Vec::new();
+    // Every stretch of two or more with an uncommon character, for the line's second pass.
+    let mut stretches = Vec::new();
+    let mut decided = Vec::new();
     let (mut start, mut n, mut uncommon) = (0usize, 0usize, 0usize);
     for (i, c) in line
         .char_indices()
@@ -296,13 +302,16 @@ fn han_runs(line: &str, found: &mut Found) {
             } else if uncommon >= 2 {
                 runs.push((start, i, false));
             }
+            if n >= 2 && uncommon >= 1 {
+                stretches.push((start, i));
+            }
             n = 0;
             uncommon = 0;
         }
     }
     for (s0, e0, whole) in runs {
         if !whole {
-            garbled_inside(line, s0, e0, found);
+            garbled_inside(line, s0, e0, found, &mut decided);
             continue;
         }
         // Clean punctuation next to a garbled run is not part of it.
@@ -320,16 +329,80 @@ fn han_runs(line: &str, found: &mut Found) {
             continue;
         }
         match judge(run, false) {
-            Judgement::Repair(fixed) => found.edits.push((s, e, fixed)),
+            Judgement::Repair(fixed, reading) => {
+                decided.push(reading);
+                found.edits.push((s, e, fixed));
+            }
             Judgement::Unsure => found.unsure.push((s, run.chars().take(12).collect())),
-            Judgement::No => garbled_inside(line, s, e, found),
+            Judgement::No => garbled_inside(line, s, e, found, &mut decided),
         }
     }
+    same_reading(line, &stretches, &decided, found);
 }
+
+/// A line garbled one way is garbled that way throughout: once runs of the line are decided,
+/// and all in one reading, the line's other stretches with an uncommon character that read
+/// strictly into CJK text that way are repaired when they read better among their neighbours
+/// (`涓嶆槸 shell 内建命令` beside a decided run: the four characters alone are too short to
+/// judge). A stretch may carry clean characters at either end (`如鏋滄湁`: `如` is clean): the
+/// longest part that reads is taken.
+fn same_reading(line: &str, stretches: &[(usize, usize)], decided: &[usize], found: &mut Found) {
+    let Some(&reading) = decided.first() else {
+        return;
+    };
+    if decided.iter().any(|&k| k != reading) {
+        return;
+    }
+    let (wrong, right) = READINGS[reading];
+    let taken: Vec<(usize, usize)> = found.edits.iter().map(|e| (e.0, e.1)).collect();
+    for &(s, e) in stretches {
+        if taken.iter().any(|&(a, b)| a < e && s < b) {
+            continue;
+        }
+        let bounds: Vec<usize> = line[s..e]
+            .char_indices()
+            .map(|(i, _)| s + i)
+            .chain(std::iter::once(e))
+            .collect();
+        let n = bounds.len() - 1;
+        // Whole first, then without clean characters at the start, then at the end.
+        let parts = std::iter::once((0, n))
+            .chain((1..n.saturating_sub(1)).map(|k| (k, n)))
+            .chain((2..n).rev().map(|k| (0, k)));
+        for (x, y) in parts {
+            let (a, b) = (bounds[x], bounds[y]);
+            let run = &line[a..b];
+            let Some(fixed) = read_as(encode(wrong, run).as_deref(), right, run) else {
+                continue;
+            };
+            let before: String = line[..a].chars().next_back().into_iter().collect();
+            let after: String = line[b..].chars().next().into_iter().collect();
+            let gain = plausibility(&format!("{before}{fixed}{after}"))
+                - plausibility(&format!("{before}{run}{after}"));
+            if gain > 0.0 {
+                found.edits.push((a, b, fixed));
+                break;
+            }
+        }
+    }
+    found.edits.sort_by_key(|e| e.0);
+}
+
+/// `bytes` (a run in a wrong encoding) read in the `right` one, when that is strict, changes
+/// the run and gives CJK text.
+fn read_as(bytes: Option<&[u8]>, right: &'static Encoding, run: &str) -> Option<String> {
+    let fixed = decode_strict(right, bytes?)?;
+    (fixed != run && all_cjk(&fixed)).then_some(fixed)
+}
+
+/// The Han-to-Han readings: (wrong encoding, right one).
+const READINGS: [(&Encoding, &Encoding); 4] =
+    [(GBK, UTF_8), (BIG5, UTF_8), (GBK, BIG5), (BIG5, GBK)];
 
 /// What a run of Han characters re-decodes to, judged.
 enum Judgement {
-    Repair(String),
+    /// The repair, and the index in [`READINGS`] of the reading that gave it.
+    Repair(String, usize),
     Unsure,
     No,
 }
@@ -342,15 +415,10 @@ fn judge(run: &str, inside: bool) -> Judgement {
     // Each wrong encoding's bytes serve two readings.
     let (gbk, big5) = (encode(GBK, run), encode(BIG5, run));
     let mut candidates = Vec::new();
-    for (bytes, right) in [(&gbk, UTF_8), (&big5, UTF_8), (&gbk, BIG5), (&big5, GBK)] {
-        let Some(bytes) = bytes else {
-            continue;
-        };
-        let Some(fixed) = decode_strict(right, bytes) else {
-            continue;
-        };
-        if fixed != run && all_cjk(&fixed) {
-            candidates.push(fixed);
+    for (k, &(wrong, right)) in READINGS.iter().enumerate() {
+        let bytes = if wrong == GBK { &gbk } else { &big5 };
+        if let Some(fixed) = read_as(bytes.as_deref(), right, run) {
+            candidates.push((fixed, k));
         }
     }
     if candidates.is_empty() {
@@ -363,16 +431,16 @@ fn judge(run: &str, inside: bool) -> Judgement {
     }
     let best = candidates
         .into_iter()
-        .map(|f| (plausibility(&f), f))
+        .map(|(f, k)| (plausibility(&f), f, k))
         .max_by(|a, b| a.0.total_cmp(&b.0));
-    let Some((p, fixed)) = best else {
+    let Some((p, fixed, reading)) = best else {
         return Judgement::No;
     };
     // The margin grows as the run shrinks: 4 characters need a lot of words.
     let m = fixed.chars().count().max(2) as f64;
     let needed = if inside { 6.0 } else { 12.0 + 48.0 / m };
     if p - as_is >= needed {
-        Judgement::Repair(fixed)
+        Judgement::Repair(fixed, reading)
     } else if p > as_is + 4.0 {
         Judgement::Unsure
     } else {
@@ -384,7 +452,7 @@ fn judge(run: &str, inside: bool) -> Judgement {
 /// GBK or Big5. The run's bytes in that encoding are searched for the longest stretches that
 /// are valid UTF-8 and begin and end on the run's characters (clean text's bytes seldom make
 /// more than a character of valid UTF-8); each is judged as a run of its own.
-fn garbled_inside(line: &str, s: usize, e: usize, found: &mut Found) {
+fn garbled_inside(line: &str, s: usize, e: usize, found: &mut Found, decided: &mut Vec<usize>) {
     let run = &line[s..e];
     for enc in [GBK, BIG5] {
         // The run's bytes, and where each character's bytes begin (in bytes and in `run`).
@@ -427,7 +495,8 @@ fn garbled_inside(line: &str, s: usize, e: usize, found: &mut Found) {
                     continue;
                 }
                 let (x, y) = (starts[k].1, starts[end].1);
-                if let Judgement::Repair(fixed) = judge(&run[x..y], true) {
+                if let Judgement::Repair(fixed, reading) = judge(&run[x..y], true) {
+                    decided.push(reading);
                     edits.push((s + x, s + y, fixed));
                     repaired = Some(end);
                     break;
@@ -547,6 +616,21 @@ mod tests {
             .0
             .into_owned();
         assert_eq!(fix(&moji), "国家邮政局召开电视电话会议");
+    }
+
+    #[test]
+    fn a_line_garbled_one_way_is_read_that_way_throughout() {
+        assert_eq!(
+            fix("涓嶆槸 shell 鍐呭缓鍛戒护锛屾垨者从共享库中加载新的内建命令时出错。"),
+            "不是 shell 内建命令，或者从共享库中加载新的内建命令时出错。"
+        );
+        assert_eq!(
+            fix("-u 如果有-c,则按严格的顺序进行检查; 如鏋滄湁-m,鍒欏彧杈撳嚭鐩哥瓑椤哄簭的第一个."),
+            "-u 如果有-c,则按严格的顺序进行检查; 如果有-m,则只输出相等顺序的第一个.",
+            "a clean character at the start of a stretch stays"
+        );
+        // Without a decided run the short stretch alone is left.
+        assert_eq!(fix("涓嶆槸 shell"), "涓嶆槸 shell");
     }
 
     #[test]
