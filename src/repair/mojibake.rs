@@ -6,7 +6,8 @@
 //! - UTF-8 read as Latin-1 / Windows-1252 (`ä¸­æ–‡` -> `中文`), also twice (`Ã¤Â¸Â­`);
 //! - GBK or Big5 read as Latin-1 (`ÖÐÎÄ` -> `中文`);
 //! - UTF-8 read as GBK (`涓枃` -> `中文`) or as Big5;
-//! - Big5 read as GBK (`いゅ` -> `中文`) and GBK read as Big5.
+//! - Big5 read as GBK (`いゅ` -> `中文`) and GBK read as Big5 (also with the codes of Python's
+//!   Big5 codec, which differ from WHATWG's in rows C6 and C7).
 //!
 //! **Why it is safe.** A repair needs a structural proof (the whole run re-decodes with no error,
 //! into Han characters and CJK punctuation only) and, for the Han-to-Han cases where clean text
@@ -32,10 +33,13 @@ use encoding_rs::{Encoding, BIG5, GBK, UTF_8, WINDOWS_1252};
 
 use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility};
 use super::{discussion, Found};
+use crate::text::big5_python::{differs_in_python, push_big5_python};
 use crate::text::codes::table_encoder;
 
 /// Shortest Han run tried for the Han-to-Han cases.
 const MIN_HAN_RUN: usize = 4;
+/// Shortest run judged whole with a single uncommon character.
+const MIN_WHOLE_RARE: usize = 6;
 /// Shortest stretch tried inside a run (three GBK characters are two UTF-8 ones: `濡傛灉`).
 const MIN_INSIDE: usize = 3;
 
@@ -278,6 +282,7 @@ fn han_runs(line: &str, found: &mut Found) {
     // Every stretch of two or more with an uncommon character, for the line's second pass.
     let mut stretches = Vec::new();
     let mut decided = Vec::new();
+    let (mut rare, mut total) = (0usize, 0usize);
     let (mut start, mut n, mut uncommon) = (0usize, 0usize, 0usize);
     for (i, c) in line
         .char_indices()
@@ -297,19 +302,23 @@ fn han_runs(line: &str, found: &mut Found) {
         } else {
             // A quarter of uncommon characters: the run may be garbled as a whole; fewer,
             // but three or more: a stretch of it may be.
-            if n >= MIN_HAN_RUN && uncommon * 4 >= n {
-                runs.push((start, i, true));
+            // GBK read as Big5 gives mostly common Traditional characters: a longer run with
+            // one uncommon character is judged whole too (clean text forms words, and is left).
+            if (n >= MIN_HAN_RUN && uncommon * 4 >= n) || (n >= MIN_WHOLE_RARE && uncommon >= 1) {
+                runs.push((start, i, true, uncommon >= 2));
             } else if uncommon >= 2 {
-                runs.push((start, i, false));
+                runs.push((start, i, false, true));
             }
-            if n >= 2 && uncommon >= 1 {
-                stretches.push((start, i));
+            if n >= 1 {
+                stretches.push((start, i, uncommon > 0));
+                rare += uncommon;
+                total += n;
             }
             n = 0;
             uncommon = 0;
         }
     }
-    for (s0, e0, whole) in runs {
+    for (s0, e0, whole, inside) in runs {
         if !whole {
             garbled_inside(line, s0, e0, found, &mut decided);
             continue;
@@ -334,7 +343,16 @@ fn han_runs(line: &str, found: &mut Found) {
                 found.edits.push((s, e, fixed));
             }
             Judgement::Unsure => found.unsure.push((s, run.chars().take(12).collect())),
-            Judgement::No => garbled_inside(line, s, e, found, &mut decided),
+            Judgement::No if inside => garbled_inside(line, s, e, found, &mut decided),
+            Judgement::No => {}
+        }
+    }
+    // Nothing decided, but the line's stretches together (words set apart by spaces: `賤壺
+    // 睫瘍蟀諉 腔 壽薊`) may read as one garbled text: judged as one run, they decide the reading.
+    if decided.is_empty() && found.edits.is_empty() && rare >= 1 && total >= MIN_WHOLE_RARE + 2 {
+        let joined: String = stretches.iter().map(|&(s, e, _)| &line[s..e]).collect();
+        if let Judgement::Repair(_, reading) = judge(&joined, false) {
+            decided.push(reading);
         }
     }
     same_reading(line, &stretches, &decided, found);
@@ -346,7 +364,12 @@ fn han_runs(line: &str, found: &mut Found) {
 /// (`涓嶆槸 shell 内建命令` beside a decided run: the four characters alone are too short to
 /// judge). A stretch may carry clean characters at either end (`如鏋滄湁`: `如` is clean): the
 /// longest part that reads is taken.
-fn same_reading(line: &str, stretches: &[(usize, usize)], decided: &[usize], found: &mut Found) {
+fn same_reading(
+    line: &str,
+    stretches: &[(usize, usize, bool)],
+    decided: &[usize],
+    found: &mut Found,
+) {
     let Some(&reading) = decided.first() else {
         return;
     };
@@ -355,10 +378,13 @@ fn same_reading(line: &str, stretches: &[(usize, usize)], decided: &[usize], fou
     }
     let (wrong, right) = READINGS[reading];
     let taken: Vec<(usize, usize)> = found.edits.iter().map(|e| (e.0, e.1)).collect();
-    for &(s, e) in stretches {
+    for &(s, e, rare) in stretches {
         if taken.iter().any(|&(a, b)| a < e && s < b) {
             continue;
         }
+        // Without an uncommon character, a stretch must gain a word's worth (clean words
+        // between garbled ones read well already).
+        let needed = if rare { 0.0 } else { 8.0 };
         let bounds: Vec<usize> = line[s..e]
             .char_indices()
             .map(|(i, _)| s + i)
@@ -372,20 +398,39 @@ fn same_reading(line: &str, stretches: &[(usize, usize)], decided: &[usize], fou
         for (x, y) in parts {
             let (a, b) = (bounds[x], bounds[y]);
             let run = &line[a..b];
-            let Some(fixed) = read_as(encode(wrong, run).as_deref(), right, run) else {
+            let python = if wrong == BIG5 {
+                python_big5(run)
+            } else {
+                None
+            };
+            let fixed = read_as(encode(wrong, run).as_deref(), right, run)
+                .or_else(|| read_as(python.as_deref(), right, run));
+            let Some(fixed) = fixed else {
                 continue;
             };
             let before: String = line[..a].chars().next_back().into_iter().collect();
             let after: String = line[b..].chars().next().into_iter().collect();
             let gain = plausibility(&format!("{before}{fixed}{after}"))
                 - plausibility(&format!("{before}{run}{after}"));
-            if gain > 0.0 {
+            if gain > needed {
                 found.edits.push((a, b, fixed));
                 break;
             }
         }
     }
     found.edits.sort_by_key(|e| e.0);
+}
+
+/// The run's bytes in Python's Big5, when that differs from encoding_rs's for one of its
+/// characters (programs built on Python's codecs garble with those codes).
+fn python_big5(run: &str) -> Option<Vec<u8>> {
+    if !run.chars().any(differs_in_python) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(run.len());
+    run.chars()
+        .all(|c| push_big5_python(c, &mut out))
+        .then_some(out)
 }
 
 /// `bytes` (a run in a wrong encoding) read in the `right` one, when that is strict, changes
@@ -413,12 +458,18 @@ fn judge(run: &str, inside: bool) -> Judgement {
     let n = run.chars().count();
     // Structural test first (cheap): the run must re-decode strictly into CJK text.
     // Each wrong encoding's bytes serve two readings.
-    let (gbk, big5) = (encode(GBK, run), encode(BIG5, run));
+    let (gbk, big5, big5_python) = (encode(GBK, run), encode(BIG5, run), python_big5(run));
     let mut candidates = Vec::new();
     for (k, &(wrong, right)) in READINGS.iter().enumerate() {
-        let bytes = if wrong == GBK { &gbk } else { &big5 };
-        if let Some(fixed) = read_as(bytes.as_deref(), right, run) {
-            candidates.push((fixed, k));
+        let tries = if wrong == GBK {
+            [gbk.as_deref(), None]
+        } else {
+            [big5.as_deref(), big5_python.as_deref()]
+        };
+        for bytes in tries.into_iter().flatten() {
+            if let Some(fixed) = read_as(Some(bytes), right, run) {
+                candidates.push((fixed, k));
+            }
         }
     }
     if candidates.is_empty() {
@@ -631,6 +682,21 @@ mod tests {
         );
         // Without a decided run the short stretch alone is left.
         assert_eq!(fix("涓嶆槸 shell"), "涓嶆槸 shell");
+    }
+
+    #[test]
+    fn gbk_read_as_big5_by_python_and_in_words() {
+        // Python's Big5 has kana in row C6 (`ゐ` is GBK C6F4 `启`): the second reading.
+        assert_eq!(
+            fix("蔚彸覂跦擂彶摩紱釬炵苀腔苀數杅擂ㄛ赻雄瓚剿茼絞ゐ雄嗣屾恅璃炵苀潰脤﹝"),
+            "将试着根据收集操作系统的统计数据，自动判断应当启动多少文件系统检查。"
+        );
+        // Words set apart by spaces, judged together; a word with no uncommon character must
+        // gain a word's worth among its neighbours, which `苤誹` (小节) and `睿` (和) alone do not.
+        assert_eq!(
+            fix("苤誹 蚚懂 課尨 眈壽腔 遠噫曹講 睿 盄坰, 坳蠅腔 俴峈, 桶珋, 蚚楊."),
+            "苤誹 用来 揭示 相关的 环境变量 睿 线索, 它们的 行为, 表现, 用法."
+        );
     }
 
     #[test]
