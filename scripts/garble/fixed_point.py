@@ -5,8 +5,9 @@ Runs `CMD --jsonl` over the cases' inputs, then over those outputs, for each opt
 prints the cases whose second pass changed something, by family and scale.
 
 Usage: scripts/garble/fixed_point.py CASES.jsonl [--cmd target/release/zhtidy]
-                                     [--options '' '--to tw' ...] [--show N]
-Exits 1 when any case changes on the second pass.
+                                     [--options '' '--to tw' ...] [--show N] [--most N]
+Exits 1 when more than --most cases (default 0) change on a second pass, all option sets
+together: .ci/run passes the count the current build leaves, so it can only go down.
 """
 import argparse
 import collections
@@ -31,6 +32,7 @@ def main():
     ap.add_argument("--cmd", default="target/release/zhtidy")
     ap.add_argument("--options", nargs="*", default=["", "--to tw", "--to cn"])
     ap.add_argument("--show", type=int, default=3)
+    ap.add_argument("--most", type=int, default=0)
     args = ap.parse_args()
     cases = [json.loads(l) for l in open(args.cases, encoding="utf-8")]
     failed = 0
@@ -43,7 +45,8 @@ def main():
         print(f"options {options!r}: {len(moved)} of {len(cases)} change on a second pass {dict(cells)}")
         for c, a, b in moved[:args.show]:
             print(f"  {c['id']} {c['family']}/{c['scale']}\n    once  {a[:160]!r}\n    twice {b[:160]!r}")
-    sys.exit(1 if failed else 0)
+    print(f"{failed} changes on a second pass (at most {args.most} allowed)")
+    sys.exit(1 if failed > args.most else 0)
 
 
 if __name__ == "__main__":
