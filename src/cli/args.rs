@@ -399,7 +399,7 @@ pub struct Args {
     #[arg(long = "fix", value_name = "NAME", value_delimiter = ',', value_parser = optional_fixes())]
     pub fix: Vec<String>,
 
-    /// What to do with text that stays lost: keep, mark or drop.
+    /// Text that stays lost: keep, mark or drop.
     ///
     /// What the repair stage does with the text that stays lost after its fixes (runs of U+FFFD
     /// and of 锟斤拷): keep (default) leaves it, mark puts one 〓 for each run, drop removes it.

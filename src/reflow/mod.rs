@@ -9,6 +9,10 @@
 //!   one-paragraph-per-line text never qualify;
 //! - A fills the column (at least 80 % of the median width; CJK characters count 2, others 1),
 //!   or A opens a quotation or bracket that B closes;
+//! - or, where too few lines show a column (a short paragraph), the break cuts a word in two:
+//!   A is at least 24 columns wide and does not end a sentence, B follows directly, and A's last
+//!   character with B's first forms a common word (jieba's frequency 100 or more) while A's
+//!   last two do not (`使\n用命令行`);
 //! - A does not end a sentence (`。！？!?…` possibly followed by closing quotes or brackets);
 //! - neither line is a byline, photo credit, continuation marker (`（上接第1版）`), list item or
 //!   a dash-led subtitle ([`crate::boilerplate::rules::is_barrier`]);
@@ -21,9 +25,10 @@
 //! (`找到 \ncmd ，` is `找到 cmd ，`; PDF extraction pads CJK lines with spaces). Text that is not hard-wrapped passes through unchanged, byte
 //! for byte (line endings included).
 //!
-//! **Letter spacing.** A run of at least 6 tokens of one or two CJK characters separated by
-//! single spaces, at least 4 of them and four in five single characters (`再 接 再 厉 抓 好`),
-//! loses its spaces. Word-segmented text (`的 完整 的 文档 请 参阅`, a space between words)
+//! **Letter spacing.** A run of at least 6 tokens of one or two CJK characters (or one ASCII
+//! character among them: `T T L 值`, which does not count) separated by single spaces, with at
+//! least 6 CJK tokens, four in five of them single characters (`再 接 再 厉 抓 好`), or exactly
+//! 5 CJK tokens, all single (`没 有 设 置 这`), loses its spaces. Word-segmented text (`的 完整 的 文档 请 参阅`, a space between words)
 //! keeps them. A run of at least 6 single characters of any kind separated by ideographic
 //! spaces (U+3000: `對　應　S　O　_`) loses them too; indentation and separators between words
 //! or fields (`姓名　张三`) stay.
@@ -36,6 +41,8 @@
 use std::borrow::Cow;
 
 use serde_json::json;
+
+use crate::repair::model::word_frequency;
 
 mod measure;
 mod unspace;
@@ -84,6 +91,31 @@ fn ends_sentence(line: &str) -> bool {
         Some('。' | '！' | '？' | '!' | '?' | '…' | '.' | '．')
     ) || core.is_empty()
 }
+
+/// Outside wrapped text (too few lines to see a column: a short paragraph), a break that cuts a
+/// word in two (`使\n用`, `符\n号链接`) is a wrap: A is wide (24 columns), does not end a sentence,
+/// B follows it directly, and A's last character and B's first form a common word while A's
+/// last two do not (a break between two words proves nothing). Lines of web text and headline
+/// lists end on whole words.
+fn splits_a_word(a: &Line, b: &Line) -> bool {
+    if a.blanks > 0 || a.width < 24 {
+        return false;
+    }
+    let mut tail = a.text.chars().rev();
+    let (Some(last), before) = (tail.next(), tail.next()) else {
+        return false;
+    };
+    let Some(first) = b.text.chars().next() else {
+        return false;
+    };
+    is_han(last)
+        && is_han(first)
+        && word_frequency(last, first) >= MIN_SPLIT_WORD
+        && before.is_none_or(|p| !is_han(p) || word_frequency(p, last) < MIN_SPLIT_WORD)
+}
+
+/// How common (jieba's frequency) a word cut by a break must be.
+const MIN_SPLIT_WORD: u32 = 100;
 
 /// Whether a line's last character says the sentence goes on after a blank line.
 fn continues(c: char) -> bool {
@@ -255,7 +287,7 @@ impl ReflowStage {
             return false;
         }
         let Some(column) = self.column() else {
-            return false;
+            return splits_a_word(a, b);
         };
         let full = a.width * 100 >= column * 80;
         let last = a.text.chars().next_back().unwrap_or(' ');
@@ -535,6 +567,14 @@ mod tests {
         // Through the stage, which looks only at lines with 5 spaces or more: the fewest a
         // run of 6 tokens has.
         assert_eq!(reflow("再 接 再 厉 抓 好\n"), "再接再厉抓好\n");
+        assert_eq!(
+            unspace("locale 的值。如果 没 有 设 置 这 其中任何一个环境变量"),
+            "locale 的值。如果没有设置这其中任何一个环境变量"
+        );
+        assert_eq!(
+            unspace("打印它收到分组 的 T T L 值 。 当 选 程 系 统 收 到 一份"),
+            "打印它收到分组的TTL值。当选程系统收到一份"
+        );
         assert_eq!(reflow("再 接 再 厉 抓好\n"), "再 接 再 厉 抓好\n");
         for same in [
             "中文 Python 代码",
@@ -542,6 +582,10 @@ mod tests {
             "床前明月光 疑是地上霜",
             "今年 10 月",
             "一 二 三",
+            "的 完整 的 文档 请 参阅 手册 页 中 的 说明",
+            "见 a b c d e 和 f",
+            "U N I X 系统",
+            "具體 指明 了 使用 許可權 . 他 通常 也 會 被",
         ] {
             assert_eq!(unspace(same), same);
         }
@@ -577,6 +621,25 @@ mod tests {
             reflow(&padded).contains("结尾"),
             "CJK to CJK takes no space"
         );
+    }
+
+    #[test]
+    fn a_short_paragraph_whose_break_cuts_a_word() {
+        assert_eq!(
+            reflow("这些命令都是同一个程序,只是链接为不同的名字罢了. 使\n用命令行选项,你可以选择是否更新你的密码\n"),
+            "这些命令都是同一个程序,只是链接为不同的名字罢了. 使用命令行选项,你可以选择是否更新你的密码\n"
+        );
+        for same in [
+            // Lines that end on whole words: headlines, a list of items, web text.
+            "国务院常务会议部署进一步稳定和扩大就业\n用好专项债券资金推动重大项目建设\n",
+            "北京市人民政府关于加强城市管理的通知发布\n布告栏里贴出了新的停车收费标准\n",
+            // Too narrow to be a wrapped column.
+            "今天天气不错\n用户都出门了\n",
+            // A sentence ends.
+            "这些命令都是同一个程序，只是链接为不同的名字。\n用命令行选项，你可以选择\n",
+        ] {
+            assert_eq!(reflow(same), same, "{same}");
+        }
     }
 
     #[test]

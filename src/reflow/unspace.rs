@@ -14,9 +14,11 @@ pub fn unspace(line: &str) -> Cow<'_, str> {
     if !line.chars().any(is_han) {
         return Cow::Borrowed(line);
     }
+    // One or two CJK characters, or one ASCII character spaced out with them (`T T L 值 。`).
     let ascii = |t: &str| {
         let n = t.chars().count();
-        (1..=2).contains(&n) && t.chars().all(is_wide)
+        ((1..=2).contains(&n) && t.chars().all(is_wide))
+            || (n == 1 && t.chars().all(|c| c.is_ascii_graphic()))
     };
     let ideographic = |t: &str| {
         let mut c = t.chars();
@@ -53,11 +55,19 @@ fn unspace_by(line: &str, sep: char, small: impl Fn(&str) -> bool) -> Cow<'_, st
             j += 1;
         }
         let run = &tokens[i..=j];
-        let singles = run.iter().filter(|t| t.chars().count() == 1).count();
+        // ASCII tokens ride along; the CJK ones decide.
+        let wide = run.iter().filter(|t| t.chars().all(is_wide)).count();
+        let wide_singles = run
+            .iter()
+            .filter(|t| t.chars().count() == 1 && t.chars().all(is_wide))
+            .count();
         // Letter spacing puts a space between nearly every character; word-segmented text
         // (`的 完整 的 文档`, older translations) has many two-character words and keeps its
-        // spaces.
-        if run.len() >= 6 && singles >= 4 && singles * 5 >= run.len() * 4 {
+        // spaces. Five single CJK characters in a row and nothing else is letter spacing too
+        // (`如果 没 有 设 置 这 其中`: a spaced stretch inside a line).
+        let spaced =
+            (wide >= 6 && wide_singles * 5 >= wide * 4) || (wide == 5 && wide_singles == 5);
+        if spaced {
             for r in &mut remove[i..j] {
                 *r = true;
             }

@@ -32,7 +32,7 @@ mod entities;
 mod escapes;
 mod lossy;
 mod lost_byte;
-mod model;
+pub(crate) mod model;
 mod mojibake;
 mod pinyin;
 mod punctuation;

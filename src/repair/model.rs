@@ -97,6 +97,18 @@ fn words() -> &'static Pairs {
     })
 }
 
+/// How often `a` and `b` form a two-character word (jieba's frequency; Traditional characters
+/// are looked up through t2s); 0 if they do not.
+pub(crate) fn word_frequency(a: char, b: char) -> u32 {
+    let pair: String = [a, b].iter().collect();
+    let simplified = crate::convert::Converter::new(crate::convert::Config::T2s).convert(&pair);
+    let mut cs = simplified.chars();
+    match (cs.next(), cs.next()) {
+        (Some(x), Some(y)) => words().get(&pair_key(x, y)).copied().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// How plausible the sequence of characters is as Chinese: the sum over adjacent pairs of
 /// log2(1 + frequency) of the pair as a word (Traditional text is looked up through t2s), minus
 /// a penalty for characters that are neither Han, CJK punctuation nor ASCII.
