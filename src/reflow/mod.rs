@@ -9,10 +9,10 @@
 //!   one-paragraph-per-line text never qualify;
 //! - A fills the column (at least 80 % of the median width; CJK characters count 2, others 1),
 //!   or A opens a quotation or bracket that B closes;
-//! - or, where too few lines show a column (a short paragraph), the break cuts a word in two:
-//!   A is at least 24 columns wide and does not end a sentence, B follows directly, and A's last
-//!   character with B's first forms a common word (jieba's frequency 100 or more) while A's
-//!   last two do not (`使\n用命令行`);
+//! - or the break cuts a word in two, which also joins the lines of a short paragraph where too
+//!   few lines show a column: A is at least 24 columns wide and does not end a sentence, B
+//!   follows directly, and A's last character with B's first forms a common word (jieba's
+//!   frequency 100 or more) while A's last two do not (`使\n用命令行`);
 //! - A does not end a sentence (`。！？!?…` possibly followed by closing quotes or brackets);
 //! - neither line is a byline, photo credit, continuation marker (`（上接第1版）`), list item or
 //!   a dash-led subtitle ([`crate::boilerplate::rules::is_barrier`]);
@@ -297,7 +297,7 @@ impl ReflowStage {
                 && continues(last)
                 && (is_han(first) || first.is_ascii_digit() || matches!(first, '“' | '（'));
         }
-        full || (a.opens && b.text.contains(['”', '）']))
+        full || (a.opens && b.text.contains(['”', '）'])) || splits_a_word(a, b)
     }
 
     /// Writes the first pending line, deciding whether the second one joins it.
