@@ -103,12 +103,17 @@ pub(crate) fn about_markup(line: &str) -> bool {
 
 /// Whether `line` names readings of characters (a sentence teaching them).
 pub(crate) fn about_readings(line: &str) -> bool {
-    READINGS.iter().any(|w| line.contains(w))
+    // Every word holds one of these: one pass over the line decides most lines.
+    line.contains(['音', '读', '讀', '念', '唸', '声', '聲'])
+        && READINGS.iter().any(|w| line.contains(w))
 }
 
 /// Whether `line` names encodings, escapes or mojibake (a sentence explaining them).
 pub(crate) fn about_encodings(line: &str) -> bool {
-    ENCODINGS.iter().any(|w| line.contains(w))
+    // Every word holds one of these (`mojibake` its `m`): one pass decides most lines.
+    line.contains([
+        '码', '碼', '转', '轉', '跳', '参', '參', '实', '實', '字', '显', '顯', '化', 'm',
+    ]) && ENCODINGS.iter().any(|w| line.contains(w))
 }
 
 /// Whether `line[start..end]` stands in quotation marks: the character before it
@@ -176,6 +181,16 @@ mod tests {
     fn quoting_the_decoded_form() {
         assert!(quotes("&#x4e2d; 和 &#20013; 都代表「中」這個字", "中"));
         assert!(!quotes("通&#36942;審查", "過"));
+    }
+
+    #[test]
+    fn the_quick_check_lets_every_word_through() {
+        for w in READINGS {
+            assert!(about_readings(w), "{w}");
+        }
+        for w in ENCODINGS {
+            assert!(about_encodings(w), "{w}");
+        }
     }
 
     #[test]

@@ -528,7 +528,7 @@ impl RepairStage {
         }
         // What stays lost: U+FFFD, and `锟斤拷` (U+FFFD's UTF-8 read as GBK), three characters
         // each.
-        if text.contains(['\u{FFFD}', '锟']) {
+        if text.contains('\u{FFFD}') || text.contains('锟') {
             let lost = text.matches('\u{FFFD}').count() + 3 * text.matches("锟斤拷").count();
             self.chars_unrepairable += lost as u64;
             if lost > 0 && self.unrepairable != Unrepairable::Keep {
