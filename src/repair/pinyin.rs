@@ -10,8 +10,9 @@
 //!   on a common character, a Simplified character whose Traditional forms are all outside
 //!   GB2312 (`快递业(yè)务(wù)`: garbled Traditional text converted to Simplified afterwards);
 //! - the line is not teaching material: when half or more of the line's Han characters carry a
-//!   reading and some of them are GB2312 characters (garbling never glosses those), when one character is given two different readings (`樂(yuè)器與快樂(lè)`), or
-//!   when the line names readings (`讀音`, `多音字`, `拼音`; see `discussion`), every
+//!   reading and some of them are GB2312 characters (garbling never glosses those), when one
+//!   character is given two different readings (`樂(yuè)器與快樂(lè)`), or when the line names
+//!   readings (`讀音`, `多音字`, `拼音`; see `discussion`) beside at most three glosses, every
 //!   annotation is deliberate and the line is left alone (reported as unsure).
 //!
 //! **Why it is safe.** A deliberate gloss is a word (`北京(Běijīng)`), capitalised, or on a
@@ -66,7 +67,10 @@ pub(crate) fn find(line: &str, traditional_output: bool) -> Found {
             .iter()
             .any(|b| a.ch == b.ch && a.syllable != b.syllable)
     });
-    if !matching.is_empty() && (two_readings || discussion::about_readings(line)) {
+    // A lesson that names readings quotes a few glosses; a line with many is judged by their
+    // density below (and the word lists are not searched on every line of a garbled page).
+    let names_readings = || matching.len() <= 3 && discussion::about_readings(line);
+    if !matching.is_empty() && (two_readings || names_readings()) {
         found.unsure.push((
             matching[0].start,
             "a line about readings: readings left in place".into(),
