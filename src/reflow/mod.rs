@@ -9,6 +9,8 @@
 //!   one-paragraph-per-line text never qualify;
 //! - A fills the column (at least 80 % of the median width; CJK characters count 2, others 1),
 //!   or A opens a quotation or bracket that B closes;
+//! - or B starts with a mark that never begins a line (`。，、；：！？）」』】》”’`) or A ends with one
+//!   that never ends a line (`“‘（「『《【`), wherever the break stands;
 //! - or the break cuts a word in two, which also joins the lines of a short paragraph where too
 //!   few lines show a column: A is at least 24 columns wide and does not end a sentence, B
 //!   follows directly, and A's last character with B's first forms a common word (jieba's
@@ -112,6 +114,31 @@ fn splits_a_word(a: &Line, b: &Line) -> bool {
         && is_han(first)
         && word_frequency(last, first) >= MIN_SPLIT_WORD
         && before.is_none_or(|p| !is_han(p) || word_frequency(p, last) < MIN_SPLIT_WORD)
+}
+
+/// Marks that never begin a line of Chinese text.
+fn never_starts(c: char) -> bool {
+    matches!(
+        c,
+        '。' | '，'
+            | '、'
+            | '；'
+            | '：'
+            | '！'
+            | '？'
+            | '）'
+            | '」'
+            | '』'
+            | '】'
+            | '》'
+            | '”'
+            | '’'
+    )
+}
+
+/// Marks that never end a line of Chinese text.
+fn never_ends(c: char) -> bool {
+    matches!(c, '“' | '‘' | '（' | '「' | '『' | '《' | '【')
 }
 
 /// How common (jieba's frequency) a word cut by a break must be.
@@ -286,12 +313,17 @@ impl ReflowStage {
         if a.barrier || a.sentence_end || b.barrier {
             return false;
         }
+        let last = a.text.chars().next_back().unwrap_or(' ');
+        let first = b.text.chars().next().unwrap_or(' ');
+        // Chinese typesetting never starts a line with closing punctuation nor ends one with
+        // an opening mark: such a break is a wrap wherever it stands.
+        if a.blanks == 0 && (never_starts(first) || never_ends(last)) {
+            return true;
+        }
         let Some(column) = self.column() else {
             return splits_a_word(a, b);
         };
         let full = a.width * 100 >= column * 80;
-        let last = a.text.chars().next_back().unwrap_or(' ');
-        let first = b.text.chars().next().unwrap_or(' ');
         if a.blanks > 0 {
             return full
                 && continues(last)
@@ -624,6 +656,16 @@ mod tests {
     }
 
     #[test]
+    fn a_line_never_starts_with_closing_punctuation() {
+        assert_eq!(
+            reflow("用于解开SSL证书的口令(常用于HTTP/VPN服务器)\n。\n"),
+            "用于解开SSL证书的口令(常用于HTTP/VPN服务器)。\n"
+        );
+        assert_eq!(reflow("他说：“\n你好”\n"), "他说：“你好”\n");
+        assert_eq!(reflow("第一段。\n\n，第二段\n"), "第一段。\n\n，第二段\n");
+    }
+
+    #[test]
     fn a_short_paragraph_whose_break_cuts_a_word() {
         assert_eq!(
             reflow("这些命令都是同一个程序,只是链接为不同的名字罢了. 使\n用命令行选项,你可以选择是否更新你的密码\n"),
@@ -637,6 +679,8 @@ mod tests {
             "今天天气不错\n用户都出门了\n",
             // A sentence ends.
             "这些命令都是同一个程序，只是链接为不同的名字。\n用命令行选项，你可以选择\n",
+            // Dialogue and quoted lines start with opening marks.
+            "他说\n「你好」\n",
         ] {
             assert_eq!(reflow(same), same, "{same}");
         }
