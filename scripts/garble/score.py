@@ -21,6 +21,7 @@ import argparse
 import collections
 import difflib
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -41,7 +42,10 @@ def main():
         for c in cases:
             f.write(json.dumps({"id": c["id"], "text": c["input"]}, ensure_ascii=False) + "\n")
         path = f.name
-    run = subprocess.run(shlex.split(args.cmd) + ["--jsonl", path], capture_output=True)
+    try:
+        run = subprocess.run(shlex.split(args.cmd) + ["--jsonl", path], capture_output=True)
+    finally:
+        os.unlink(path)
     if run.returncode != 0:
         sys.exit(f"command failed ({run.returncode}): {run.stderr.decode(errors='replace')[:500]}")
     # Only "\n" ends a record: JSON strings may hold U+2028 or U+0085 raw.
