@@ -44,7 +44,7 @@ use std::borrow::Cow;
 
 use serde_json::json;
 
-use crate::repair::model::word_frequency;
+use crate::repair::model::{is_cjk_punct, word_frequency};
 
 mod measure;
 mod unspace;
@@ -70,12 +70,6 @@ const WINDOW: usize = 13;
 
 fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFD)
-}
-
-/// CJK and full-width punctuation, and the quotation marks and dashes Chinese text uses.
-fn is_cjk_punct(c: char) -> bool {
-    matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
-        || matches!(c, '“' | '”' | '‘' | '’' | '…' | '—' | '·')
 }
 
 fn is_closer(c: char) -> bool {

@@ -19,13 +19,8 @@
 //! **Known false positives.** A sentence that glues an escape it explains to Chinese text
 //! (`写作\u4e2d`); code in a Chinese comment that escapes Chinese on purpose.
 
-use super::model::{is_cjk_punct, is_han};
+use super::model::{is_chinese, is_han};
 use super::{discussion, Found};
-
-/// Whether `c` is text a decoded run may hold.
-fn chinese(c: char) -> bool {
-    is_han(c) || is_cjk_punct(c) || matches!(c as u32, 0xFF00..=0xFFEF)
-}
 
 /// Whether an escape right beside `c` is glued to Chinese text: a Han character or sentence
 /// punctuation (not a quotation mark or bracket, which set a quoted escape apart).
@@ -45,7 +40,7 @@ impl Run {
     /// The run at `start..end` decoding to `text`, if that is Chinese: no ASCII, and some
     /// Han character, CJK punctuation or full-width form.
     fn of(start: usize, end: usize, text: String) -> Option<Run> {
-        if text.is_empty() || text.chars().any(|c| c.is_ascii()) || !text.chars().any(chinese) {
+        if text.is_empty() || text.chars().any(|c| c.is_ascii()) || !text.chars().any(is_chinese) {
             return None;
         }
         let han = text.chars().filter(|c| is_han(*c)).count();

@@ -21,7 +21,7 @@
 
 use encoding_rs::{Encoding, BIG5, GBK};
 
-use super::model::{is_cjk_punct, is_han, is_uncommon, plausibility};
+use super::model::{is_chinese, is_uncommon, plausibility};
 use super::{discussion, Found};
 use crate::text::codes::table_encoder;
 
@@ -29,11 +29,6 @@ use crate::text::codes::table_encoder;
 const REACH: usize = 24;
 /// The longest run whose stretches are searched, in characters.
 const MAX_SEARCHED: usize = 400;
-
-/// Whether a recovered character is Chinese text.
-fn chinese(c: char) -> bool {
-    is_han(c) || is_cjk_punct(c) || matches!(c as u32, 0xFF00..=0xFFEF)
-}
 
 /// The bytes of `s` in `enc`, U+FFFD as an unknown byte; `None` if a character has no code.
 fn tokens(enc: &'static Encoding, s: &str) -> Option<Vec<Option<u8>>> {
@@ -87,7 +82,7 @@ fn parse(toks: &[Option<u8>]) -> Option<String> {
             let cost = if seq.iter().all(Option::is_some) {
                 let bytes: Vec<u8> = seq.iter().map(|t| t.expect("known")).collect();
                 match std::str::from_utf8(&bytes) {
-                    Ok(s) if s.chars().all(chinese) => 0,
+                    Ok(s) if s.chars().all(is_chinese) => 0,
                     _ => continue,
                 }
             } else {

@@ -381,7 +381,7 @@ impl RepairStage {
             .filter(|f| !f.optional() || on.contains(f))
             .filter(|f| !off.contains(f))
             .collect();
-        Ok(RepairStage::with_fixes(enabled, false))
+        Ok(RepairStage::with_fixes(enabled))
     }
 
     /// Tells the stage that its output will be converted to Traditional characters: a gloss is
@@ -399,19 +399,22 @@ impl RepairStage {
         self
     }
 
-    /// A stage with fresh state running `enabled` (names already checked), with `like`'s
-    /// choices.
-    fn fresh(enabled: Arc<[Fix]>, like: &RepairStage) -> RepairStage {
-        RepairStage::with_fixes(enabled, like.traditional_output).unrepairable(like.unrepairable)
+    /// A stage with fresh state making this one's choices.
+    fn fresh(&self) -> RepairStage {
+        RepairStage {
+            traditional_output: self.traditional_output,
+            unrepairable: self.unrepairable,
+            ..RepairStage::with_fixes(self.enabled.clone())
+        }
     }
 
-    /// A stage with fresh state running `enabled` (names already checked).
-    fn with_fixes(enabled: Arc<[Fix]>, traditional_output: bool) -> RepairStage {
+    /// A stage with fresh state running `enabled` (names already checked), default choices.
+    fn with_fixes(enabled: Arc<[Fix]>) -> RepairStage {
         RepairStage {
             unrepairable: Unrepairable::Keep,
             scan: !enabled.contains(&Fix::StMix),
             mojibake: enabled.contains(&Fix::Mojibake),
-            traditional_output,
+            traditional_output: false,
             enabled,
             line: 1,
             counts: BTreeMap::new(),
@@ -608,7 +611,7 @@ impl Stage for RepairStage {
 
     fn fork(&self) -> Option<Box<dyn Stage>> {
         // Fresh state, same fixes: no name validation again (forks are made per JSON record).
-        Some(Box::new(RepairStage::fresh(self.enabled.clone(), self)))
+        Some(Box::new(self.fresh()))
     }
 
     fn start_line(&mut self, line: u64) {
@@ -622,7 +625,7 @@ impl Stage for RepairStage {
     fn reset(&mut self) -> bool {
         let mut events = std::mem::take(&mut self.events);
         events.clear();
-        *self = RepairStage::fresh(self.enabled.clone(), self);
+        *self = self.fresh();
         self.events = events;
         true
     }

@@ -22,6 +22,12 @@ fn is_cjk_punct_cp(cp: u32) -> bool {
     matches!(cp, 0x3000..=0x303F | 0xFF00..=0xFF65 | 0x2014 | 0x2018..=0x201D | 0x2026 | 0x00B7)
 }
 
+/// Whether `c` is Chinese text: a Han character, CJK punctuation or a full-width form (what a
+/// decoded escape or a recovered character may be).
+pub(crate) fn is_chinese(c: char) -> bool {
+    is_han(c) || is_cjk_punct(c) || matches!(c as u32, 0xFF00..=0xFFEF)
+}
+
 /// The GBK bytes of `c`, if it has a two-byte GBK code.
 pub(crate) fn gbk_bytes(c: char) -> Option<[u8; 2]> {
     match gbk_code(c) {
@@ -95,6 +101,21 @@ fn words() -> &'static Pairs {
             })
             .collect()
     })
+}
+
+/// OpenCC's Simplified -> Traditional character table (STCharacters): each character with its
+/// Traditional forms, the default first.
+pub(crate) fn st_characters() -> impl Iterator<Item = (char, Vec<char>)> {
+    crate::convert::builtin_dict_text("STCharacters")
+        .lines()
+        .filter_map(|line| {
+            let (k, forms) = line.split_once('\t')?;
+            let k = k.chars().next()?;
+            Some((
+                k,
+                forms.split(' ').filter_map(|f| f.chars().next()).collect(),
+            ))
+        })
 }
 
 /// How often `a` and `b` form a two-character word (jieba's frequency; Traditional characters

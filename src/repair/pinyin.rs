@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 
 use pinyin::ToPinyinMulti;
 
-use super::model::{in_gb2312, is_han};
+use super::model::{in_gb2312, is_han, st_characters};
 use super::{discussion, Found};
 
 /// A candidate annotation: byte range of the parentheses and the character before them.
@@ -113,18 +113,12 @@ pub(crate) fn find(line: &str, traditional_output: bool) -> Found {
 fn traditional_outside_gb2312(c: char) -> bool {
     static SET: OnceLock<HashSet<char>> = OnceLock::new();
     SET.get_or_init(|| {
-        let mut set = HashSet::new();
-        for line in crate::convert::builtin_dict_text("STCharacters").lines() {
-            let Some((k, forms)) = line.split_once('\t') else {
-                continue;
-            };
-            let Some(k) = k.chars().next() else { continue };
-            let mut forms = forms.split(' ').filter_map(|f| f.chars().next()).peekable();
-            if forms.peek().is_some() && forms.all(|f| f != k && !in_gb2312(f)) {
-                set.insert(k);
-            }
-        }
-        set
+        st_characters()
+            .filter(|(k, forms)| {
+                !forms.is_empty() && forms.iter().all(|&f| f != *k && !in_gb2312(f))
+            })
+            .map(|(k, _)| k)
+            .collect()
     })
     .contains(&c)
 }

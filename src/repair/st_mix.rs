@@ -23,6 +23,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use super::model::st_characters;
 use super::Found;
 use crate::convert::{Config, Converter, ScriptCounts};
 
@@ -30,18 +31,9 @@ use crate::convert::{Config, Converter, ScriptCounts};
 fn alternatives() -> &'static HashMap<char, Vec<char>> {
     static ALT: OnceLock<HashMap<char, Vec<char>>> = OnceLock::new();
     ALT.get_or_init(|| {
-        let mut m = HashMap::new();
-        for line in crate::convert::builtin_dict_text("STCharacters").lines() {
-            let Some((k, vs)) = line.split_once('\t') else {
-                continue;
-            };
-            let Some(k) = k.chars().next() else { continue };
-            let forms: Vec<char> = vs.split(' ').filter_map(|v| v.chars().next()).collect();
-            if forms.len() > 1 {
-                m.insert(k, forms);
-            }
-        }
-        m
+        st_characters()
+            .filter(|(_, forms)| forms.len() > 1)
+            .collect()
     })
 }
 
