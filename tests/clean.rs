@@ -320,6 +320,7 @@ fn main_content_picks_the_article() {
     let run = |mode: MainContent, text: &str| {
         Pipeline::builder()
             .main_content_mode(mode)
+            .boilerplate(false)
             .build()
             .unwrap()
             .run_str(text)

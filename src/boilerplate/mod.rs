@@ -20,6 +20,7 @@
 //! Memory: the stage holds at most 256 lines or 256 KiB of header or footer candidates; beyond
 //! that it is unsure and lets them through. A line over 64 KiB is text, passed through.
 
+pub mod region;
 pub mod repeated;
 pub mod rules;
 
@@ -45,6 +46,8 @@ const MAX_HELD_BYTES: usize = 256 * 1024;
 const SPARE_BUFFERS: usize = 16;
 /// Removed lines listed in the report.
 const MAX_LISTED: usize = 1000;
+/// Documents up to this size are read whole to find their body ([`region`]).
+pub const MAX_DOC: usize = 2 * 1024 * 1024;
 
 /// Where a removed line was and why.
 #[derive(Clone, Debug, Serialize)]
@@ -100,6 +103,17 @@ pub struct BoilerplateStage {
     /// In the body: consecutive label lines held at the end of `held` (a menu when they reach
     /// `BODY_MENU_RUN`).
     labels: usize,
+    /// Whether the document is read whole first to find its body ([`region`]).
+    body_region: bool,
+    /// The document read so far (complete lines) while it is read whole.
+    doc: String,
+    /// The document is being read whole (it has not outgrown the limits).
+    whole: bool,
+    /// Lines (by number, 1-based, at index number - 1) outside the body.
+    outside: Vec<bool>,
+    /// What the body-region step did: `found`, `none` (no page furniture, or no body),
+    /// `too_long` (document over [`MAX_DOC`] or with a line over [`MAX_LINE`]: streamed).
+    region_outcome: Option<&'static str>,
 }
 
 /// Lines repeated across the documents of a folder. The rule is weak: such a line goes only in
@@ -134,7 +148,20 @@ impl BoilerplateStage {
             by_rule: BTreeMap::new(),
             repeated: None,
             labels: 0,
+            body_region: false,
+            doc: String::new(),
+            whole: false,
+            outside: Vec::new(),
+            region_outcome: None,
         }
+    }
+
+    /// Reads each document whole (up to [`MAX_DOC`]) and drops the lines outside its body
+    /// when it is a scraped page ([`region`]).
+    pub fn with_body_region(mut self, yes: bool) -> Self {
+        self.body_region = yes;
+        self.whole = yes;
+        self
     }
 
     /// Also drops the lines of `set` (hashes from [`repeated::RepeatedLines`]).
@@ -259,6 +286,25 @@ impl BoilerplateStage {
     fn line(&mut self, raw: &str, out: &mut String) {
         self.line_no += 1;
         let text = raw.trim();
+        if self.outside.get(self.line_no as usize - 1) == Some(&true) {
+            if !text.is_empty() {
+                // Named by the rule it matches, if any.
+                let rule = match rules::classify(text) {
+                    Some(r) => r.name,
+                    None if rules::is_navigation(text) => rules::NAVIGATION.name,
+                    None => OUTSIDE_BODY,
+                };
+                self.drop_line(self.line_no, rule, text);
+                // As for any dropped line: no doubled blank lines where it was.
+                self.end_labels(out);
+                if self.region == Region::Header {
+                    self.header_dropped = true;
+                } else if self.held.iter().any(|h| h.raw.trim().is_empty()) {
+                    self.blank_before_drop = true;
+                }
+            }
+            return;
+        }
         if text.is_empty() {
             self.end_labels(out);
             // Held even in the body, so that a line dropped after it leaves no double blank.
@@ -391,6 +437,32 @@ impl BoilerplateStage {
         }
     }
 
+    /// The line-by-line pass over `input` (see [`Stage::process`]): how many bytes it took.
+    fn stream(&mut self, input: &str, out: &mut String, last: bool) -> usize {
+        let mut in_long = self.in_long;
+        let pos = cut_lines(input, last, MAX_LINE, &mut in_long, |piece| match piece {
+            Piece::Line { raw, .. } => self.line(raw, out),
+            Piece::LongStart(text) => {
+                // Text, too long to be furniture: let everything held through, then it.
+                if self.region == Region::Header {
+                    self.end_header(out, false);
+                } else {
+                    self.end_labels(out);
+                    self.release(out);
+                    self.footer = false;
+                }
+                out.push_str(text);
+                self.line_no += 1;
+            }
+            Piece::LongRest(text) => out.push_str(text),
+        });
+        self.in_long = in_long;
+        if last {
+            self.finish(out);
+        }
+        pos
+    }
+
     /// At the end of the document: held header lines are judged, held footer lines dropped.
     fn finish(&mut self, out: &mut String) {
         self.end_labels(out);
@@ -433,6 +505,20 @@ fn header_menu_lines(texts: &[&str]) -> Vec<bool> {
     menu
 }
 
+/// The rule name of lines outside a scraped page's body ([`region`]).
+pub const OUTSIDE_BODY: &str = "outside_body";
+
+/// The length in bytes of the longest line of `text`.
+fn longest_line(text: &str) -> usize {
+    let mut longest = 0;
+    let mut start = 0;
+    for i in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        longest = longest.max(i - start);
+        start = i + 1;
+    }
+    longest.max(text.len() - start)
+}
+
 /// Labels in a row that make a menu in the header / after the first paragraph.
 const HEADER_MENU_RUN: usize = 3;
 const BODY_MENU_RUN: usize = 8;
@@ -443,28 +529,41 @@ impl Stage for BoilerplateStage {
     }
 
     fn process(&mut self, input: &str, out: &mut String, last: bool) -> Result<usize> {
-        let mut in_long = self.in_long;
-        let pos = cut_lines(input, last, MAX_LINE, &mut in_long, |piece| match piece {
-            Piece::Line { raw, .. } => self.line(raw, out),
-            Piece::LongStart(text) => {
-                // Text, too long to be furniture: let everything held through, then it.
-                if self.region == Region::Header {
-                    self.end_header(out, false);
-                } else {
-                    self.end_labels(out);
-                    self.release(out);
-                    self.footer = false;
+        if self.whole {
+            // Complete lines only, unless this is the end.
+            let end = if last {
+                input.len()
+            } else {
+                memchr::memrchr(b'\n', input.as_bytes()).map_or(0, |i| i + 1)
+            };
+            let longest = longest_line(&input[..end]).max(input.len() - end);
+            if self.doc.len() + end <= MAX_DOC && longest <= MAX_LINE {
+                self.doc.push_str(&input[..end]);
+                if !last {
+                    return Ok(end);
                 }
-                out.push_str(text);
-                self.line_no += 1;
+                let doc = std::mem::take(&mut self.doc);
+                let texts: Vec<&str> = doc.lines().map(str::trim).collect();
+                match region::outside_body(&texts) {
+                    Some(outside) => {
+                        self.outside = outside;
+                        self.region_outcome = Some("found");
+                    }
+                    None => self.region_outcome = Some("none"),
+                }
+                self.whole = false;
+                self.stream(&doc, out, true);
+                self.doc = doc;
+                self.doc.clear();
+                return Ok(input.len());
             }
-            Piece::LongRest(text) => out.push_str(text),
-        });
-        self.in_long = in_long;
-        if last {
-            self.finish(out);
+            // Too long to hold: what was read goes through line by line, then the rest.
+            self.whole = false;
+            self.region_outcome = Some("too_long");
+            let doc = std::mem::take(&mut self.doc);
+            self.stream(&doc, out, false);
         }
-        Ok(pos)
+        Ok(self.stream(input, out, last))
     }
 
     fn changes(&self) -> u64 {
@@ -475,22 +574,27 @@ impl Stage for BoilerplateStage {
         // Held lines are judged later than the lines after them: list in document order.
         let mut removed = self.removed.clone();
         removed.sort_by_key(|r| r.line);
+        let mut detail = json!({
+            "by_rule": self.by_rule,
+            "removed": removed,
+        });
+        if let Some(outcome) = self.region_outcome {
+            detail["body_region"] = json!(outcome);
+        }
         StageReport {
             stage: StageName::Boilerplate.as_str().into(),
             changes: self.changes(),
-            detail: json!({
-                "by_rule": self.by_rule,
-                "removed": removed,
-            }),
+            detail,
         }
     }
 
     fn fork(&self) -> Option<Box<dyn Stage>> {
         Some(Box::new(
-            BoilerplateStage::new(self.keep_metadata).with_repeated(self.repeated.clone()),
+            BoilerplateStage::new(self.keep_metadata)
+                .with_repeated(self.repeated.clone())
+                .with_body_region(self.body_region),
         ))
     }
-
     fn reset(&mut self) -> bool {
         // Line buffers go back to the pool of spare ones.
         let mut spare = std::mem::take(&mut self.spare);
@@ -499,8 +603,12 @@ impl Stage for BoilerplateStage {
         spare.iter_mut().for_each(String::clear);
         let mut held = std::mem::take(&mut self.held);
         held.clear();
-        *self = BoilerplateStage::new(self.keep_metadata).with_repeated(self.repeated.take());
-        (self.spare, self.held) = (spare, held);
+        let mut doc = std::mem::take(&mut self.doc);
+        doc.clear();
+        *self = BoilerplateStage::new(self.keep_metadata)
+            .with_repeated(self.repeated.take())
+            .with_body_region(self.body_region);
+        (self.spare, self.held, self.doc) = (spare, held, doc);
         true
     }
 }

@@ -146,7 +146,7 @@ pub static RULES: &[Rule] = &[
         doc: "相关阅读/延伸閱讀/推荐阅读 headings (with the short link lines after them), 请继续往下阅读",
         max_chars: 30,
         triggers: "相[关關]|延伸|推[荐薦]|[热熱][门門]|猜你|更多|[请請][继繼]|[继繼][续續]|全文|原文|[点點][击擊]|往期|精彩|今日|你可能",
-        pattern: r"^[【\[]?(?:相[关關](?:阅读|閱讀|新闻|新聞|文章|推荐|推薦|报道|報導|链接|連結|鏈接)|延伸[阅閱][读讀]|推[荐薦][阅閱][读讀]|[热熱][门門](?:推荐|推薦|文章|新闻|新聞)|猜你喜[欢歡]|更多(?:精彩|新闻|新聞|[阅閱][读讀]|内容|內容)|[请請][继繼][续續]往下[阅閱][读讀]|[继繼][续續][阅閱][读讀]|[阅閱][读讀]全文|展[开開]全文|查看原文|[点點][击擊](?:查看|阅读|閱讀|进入|進入)|[阅閱][读讀]原文|往期回[顾顧]|精彩推[荐薦]|今日[热熱][点點]|你可能[还還]想看)[】\]]?\s*[:：>》»]*$",
+        pattern: r"^[【\[]?(?:相[关關](?:阅读|閱讀|新闻|新聞|文章|推荐|推薦|报道|報導|链接|連結|鏈接)|延伸[阅閱][读讀]|推[荐薦][阅閱][读讀]|[热熱][门門](?:推荐|推薦|文章|新闻|新聞)|猜你喜[欢歡]|[为為]你推[荐薦]|更多(?:精彩|新闻|新聞|[阅閱][读讀]|内容|內容)|[请請][继繼][续續]往下[阅閱][读讀]|[继繼][续續][阅閱][读讀]|[阅閱][读讀]全文|展[开開]全文|查看原文|[点點][击擊](?:查看|阅读|閱讀|进入|進入)|[阅閱][读讀]原文|往期回[顾顧]|精彩推[荐薦]|今日[热熱][点點]|你可能[还還]想看)[】\]]?\s*[:：>》»]*$",
     },
     Rule {
         name: "breadcrumb",
@@ -438,10 +438,11 @@ fn is_bare_date(line: &str) -> bool {
         .any(|(i, r)| r.name == "dateline" && rule_re(i).is_match(line))
 }
 
-/// Navigation lines of a page header.
+/// Navigation lines of a page header: a channel name (`新闻中心`), or a row of short Chinese
+/// labels (`首页 / 新闻 / 体育 / 财经`; a line of ASCII words such as `import numpy as np` is not one).
 pub fn is_navigation(line: &str) -> bool {
     let n = line.chars().count();
-    n <= 40 && (NAVIGATION_RE.is_match(line) || NAV_LIST.is_match(line))
+    n <= 40 && (NAVIGATION_RE.is_match(line) || (!line.is_ascii() && NAV_LIST.is_match(line)))
 }
 
 /// A byline glued to the end of a paragraph (`...该公司负责人说。 □李莎`): where it starts.

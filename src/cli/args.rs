@@ -350,6 +350,8 @@ pub struct Args {
     /// By default a whole page (a doctype, <html>, <head> or <body> at its start) is reduced to
     /// its article before cleaning (readability-style, with dom_smoothie; pages over 4 MiB, or
     /// nested over 512 levels, are converted whole). HTML fragments are always converted whole.
+    /// Also keeps every line of scraped text, which otherwise loses what lies outside its body
+    /// when that is page furniture (documents up to 2 MiB).
     #[arg(long, conflicts_with = "main_content")]
     pub keep_page: bool,
 

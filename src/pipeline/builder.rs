@@ -257,7 +257,9 @@ impl PipelineBuilder {
         }
         if self.wants(StageName::Boilerplate) && (!self.keep_boilerplate || self.only.is_some()) {
             stages.push(Box::new(
-                BoilerplateStage::new(self.keep_bylines).with_repeated(repeated),
+                BoilerplateStage::new(self.keep_bylines)
+                    .with_repeated(repeated)
+                    .with_body_region(self.main_content != MainContent::Off),
             ));
         }
         if self.wants(StageName::Convert) {
