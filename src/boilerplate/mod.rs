@@ -109,8 +109,9 @@ pub struct BoilerplateStage {
     doc: String,
     /// The document is being read whole (it has not outgrown the limits).
     whole: bool,
-    /// Lines (by number, 1-based, at index number - 1) outside the body.
-    outside: Vec<bool>,
+    /// Lines (by number, 1-based, at index number - 1) outside the body, with the rule that
+    /// drops them ([`region::outside_body`]).
+    outside: Vec<Option<&'static str>>,
     /// What the body-region step did: `found`, `none` (no page furniture, or no body),
     /// `too_long` (document over [`MAX_DOC`] or with a line over [`MAX_LINE`]: streamed).
     region_outcome: Option<&'static str>,
@@ -286,14 +287,8 @@ impl BoilerplateStage {
     fn line(&mut self, raw: &str, out: &mut String) {
         self.line_no += 1;
         let text = raw.trim();
-        if self.outside.get(self.line_no as usize - 1) == Some(&true) {
+        if let Some(&Some(rule)) = self.outside.get(self.line_no as usize - 1) {
             if !text.is_empty() {
-                // Named by the rule it matches, if any.
-                let rule = match rules::classify(text) {
-                    Some(r) => r.name,
-                    None if rules::is_navigation(text) => rules::NAVIGATION.name,
-                    None => OUTSIDE_BODY,
-                };
                 self.drop_line(self.line_no, rule, text);
                 // As for any dropped line: no doubled blank lines where it was.
                 self.end_labels(out);
@@ -505,9 +500,6 @@ fn header_menu_lines(texts: &[&str]) -> Vec<bool> {
     menu
 }
 
-/// The rule name of lines outside a scraped page's body ([`region`]).
-pub const OUTSIDE_BODY: &str = "outside_body";
-
 /// The length in bytes of the longest line of `text`.
 fn longest_line(text: &str) -> usize {
     let mut longest = 0;
@@ -595,6 +587,7 @@ impl Stage for BoilerplateStage {
                 .with_body_region(self.body_region),
         ))
     }
+
     fn reset(&mut self) -> bool {
         // Line buffers go back to the pool of spare ones.
         let mut spare = std::mem::take(&mut self.spare);

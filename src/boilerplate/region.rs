@@ -13,16 +13,20 @@
 //! The lines outside the body are dropped only when the document shows it is a scraped page:
 //! lines outside the body match boilerplate rules, above it and below it, of at least two
 //! kinds and [`MIN_EVIDENCE`] lines (a copyright line above and below is a set of manual
-//! pages, not a web page), or a comment section follows the body. A text with no page furniture (a story, a poem with
+//! pages, not a web page; navigation rows do not count, word-segmented text looks like them),
+//! or a comment section follows the body. A text with no page furniture (a story, a poem with
 //! a preface, notes) is left as it is. The headline right above the body stays.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::rules::{self, Kind};
+use super::rules::{self, Kind, Rule};
 
-/// Lines outside the body that match a rule or are navigation, needed before any is dropped.
+/// The rule name of lines outside the body that match no named rule.
+pub const OUTSIDE_BODY: &str = "outside_body";
+
+/// Different lines outside the body that match a rule, needed before any is dropped.
 pub const MIN_EVIDENCE: usize = 3;
 /// The body must hold this many characters of paragraphs.
 const MIN_BODY_CHARS: usize = 100;
@@ -35,7 +39,6 @@ const TITLE_REACH: usize = 3;
 static COMMENTS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"^(?:(?:热门|熱門|最新|全部|精彩|网友|網友|读者|讀者|用户|用戶)(?:评论|評論|留言|跟贴|跟帖)(?:区|區|列表)?|(?:评论|評論|留言|跟贴|跟帖)(?:区|區|列表))\s*(?:[（(]\s*\d+\s*(?:条|條)?\s*[)）]|\d+\s*(?:条|條))?\s*[:：]?$|^(?:评论|評論|留言|跟贴|跟帖)\s*(?:[（(]\s*\d+\s*(?:条|條)?\s*[)）]|\d+\s*(?:条|條))$|^(?:我要|发表|發表|查看全部|查看更多)(?:评论|評論|留言)$|^(?:已有|共有?)\s*\d+\s*(?:条|條|人)(?:评论|評論|留言|参与|參與)$",
-
     )
     .expect("comment heading pattern")
 });
@@ -47,8 +50,8 @@ pub fn is_comment_heading(line: &str) -> bool {
 
 /// Whether a line heads a list of other articles (`相关新闻`, `猜你喜欢`), not a link to the rest
 /// of this one (`阅读全文`).
-fn is_related_heading(line: &str) -> bool {
-    rules::classify(line).is_some_and(|r| r.name == "related")
+fn is_related_heading(line: &str, rule: Option<&Rule>) -> bool {
+    rule.is_some_and(|r| r.name == "related")
         && !["全文", "原文", "往下", "继续", "繼續", "点击", "點擊"]
             .iter()
             .any(|w| line.contains(w))
@@ -63,19 +66,15 @@ enum Weight {
     Barrier,
 }
 
-/// Furniture evidence: a line matching a boilerplate rule (other than metadata) or navigation.
-fn is_furniture(text: &str) -> bool {
-    rules::classify(text).is_some_and(|r| r.kind != Kind::Metadata) || rules::is_navigation(text)
-}
-
-fn weight(text: &str) -> Weight {
+/// The weight of a line `text` that matches `rule` ([`rules::classify`]).
+fn weight(text: &str, rule: Option<&Rule>) -> Weight {
     if text.is_empty() {
         return Weight::Score(0);
     }
-    if is_comment_heading(text) || is_related_heading(text) {
+    if is_comment_heading(text) || is_related_heading(text, rule) {
         return Weight::Barrier;
     }
-    if let Some(rule) = rules::classify(text) {
+    if let Some(rule) = rule {
         return Weight::Score(if rule.kind == Kind::Metadata { -1 } else { -4 });
     }
     if rules::is_navigation(text) {
@@ -135,10 +134,26 @@ fn best_run(weights: &[Weight]) -> Option<(usize, usize, i64)> {
     best_range
 }
 
-/// Which of `lines` (trimmed texts, in order) lie outside the body of a scraped page: `None`
-/// when the document does not show page furniture, or has no body.
-pub fn outside_body(lines: &[&str]) -> Option<Vec<bool>> {
-    let weights: Vec<Weight> = lines.iter().map(|t| weight(t)).collect();
+/// Which of `lines` (trimmed texts, in order) lie outside the body of a scraped page, each
+/// with the name of the rule it matches (else [`OUTSIDE_BODY`]); `None` for a line that stays.
+/// `None` for the whole when the document does not show page furniture, or has no body.
+pub fn outside_body(lines: &[&str]) -> Option<Vec<Option<&'static str>>> {
+    // Each line is classified once.
+    let rule: Vec<Option<&'static Rule>> = lines
+        .iter()
+        .map(|t| {
+            if t.is_empty() {
+                None
+            } else {
+                rules::classify(t)
+            }
+        })
+        .collect();
+    let weights: Vec<Weight> = lines
+        .iter()
+        .zip(&rule)
+        .map(|(t, r)| weight(t, *r))
+        .collect();
     // The maximum-sum run of each stretch between comment or related-reading headings that
     // has a body; the first one that scores at least a quarter of the best one wins (the
     // article comes before its comments and lists; a sidebar snippet above it is small).
@@ -167,8 +182,9 @@ pub fn outside_body(lines: &[&str]) -> Option<Vec<bool>> {
     let outside = |i: usize| i < best_start || i >= best_end;
     // Furniture on both sides of the body, as a page has (a header with menus, a footer).
     let furniture = |range: std::ops::Range<usize>| {
-        range
-            .filter_map(|i| rules::classify(lines[i]).filter(|r| r.kind != Kind::Metadata))
+        rule[range]
+            .iter()
+            .filter_map(|r| r.filter(|r| r.kind != Kind::Metadata))
             .map(|r| r.name)
             .collect::<std::collections::HashSet<_>>()
     };
@@ -176,7 +192,7 @@ pub fn outside_body(lines: &[&str]) -> Option<Vec<bool>> {
     let kinds = before.union(&after).count();
     let evidence = if !before.is_empty() && !after.is_empty() && kinds >= 2 {
         (0..lines.len())
-            .filter(|&i| outside(i) && rules::classify(lines[i]).is_some())
+            .filter(|&i| outside(i) && rule[i].is_some())
             .map(|i| lines[i])
             .collect::<std::collections::HashSet<_>>()
             .len()
@@ -191,12 +207,13 @@ pub fn outside_body(lines: &[&str]) -> Option<Vec<bool>> {
     // The headline: the nearest lines above the body that are neither blank nor furniture
     // (`原标题：`, a date and source line may stand between them), if they read like one; a
     // headline with its subtitles is up to three lines in a row.
-    let title_like = |t: &str| {
+    let title_like = |i: usize| {
+        let t = lines[i];
         let n = t.chars().count();
         (6..=MAX_TITLE_CHARS).contains(&n)
             && !t.contains('。')
-            && !is_furniture(t)
-            && rules::classify(t).is_none()
+            && rule[i].is_none()
+            && !rules::is_navigation(t)
             && !is_comment_heading(t)
     };
     let above: Vec<usize> = (0..best_start)
@@ -204,15 +221,11 @@ pub fn outside_body(lines: &[&str]) -> Option<Vec<bool>> {
         .filter(|&i| !lines[i].is_empty())
         .take(TITLE_REACH + 3)
         .collect();
-    if let Some(first) = above
-        .iter()
-        .take(TITLE_REACH)
-        .position(|&i| title_like(lines[i]))
-    {
+    if let Some(first) = above.iter().take(TITLE_REACH).position(|&i| title_like(i)) {
         let mut prev = above[first];
         out[prev] = false;
         for &i in above[first + 1..].iter().take(2) {
-            if i + 1 != prev || !title_like(lines[i]) {
+            if i + 1 != prev || !title_like(i) {
                 break;
             }
             out[i] = false;
@@ -227,7 +240,18 @@ pub fn outside_body(lines: &[&str]) -> Option<Vec<bool>> {
             }
         }
     }
-    Some(out)
+    Some(
+        out.iter()
+            .enumerate()
+            .map(|(i, &o)| {
+                o.then(|| match rule[i] {
+                    Some(r) => r.name,
+                    None if rules::is_navigation(lines[i]) => rules::NAVIGATION.name,
+                    None => OUTSIDE_BODY,
+                })
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -282,10 +306,13 @@ mod tests {
         let kept: Vec<&str> = lines
             .iter()
             .zip(&out)
-            .filter(|(_, o)| !**o)
+            .filter(|(_, o)| o.is_none())
             .map(|(t, _)| *t)
             .collect();
         assert_eq!(kept, ["市里新建百处文化设施", PARAGRAPH, PARAGRAPH]);
+        // A dropped line is named by the rule it matches, if any.
+        assert_eq!(out[lines.len() - 1], Some("copyright"));
+        assert_eq!(out[lines.len() - 2], Some(OUTSIDE_BODY));
     }
 
     #[test]
@@ -299,7 +326,8 @@ mod tests {
             PARAGRAPH,
         ];
         let out = outside_body(&lines).expect("comments follow");
-        assert_eq!(out, [false, false, true, true, true, true]);
+        let dropped: Vec<bool> = out.iter().map(Option::is_some).collect();
+        assert_eq!(dropped, [false, false, true, true, true, true]);
     }
 
     #[test]
