@@ -87,8 +87,9 @@ fn weight(text: &str, rule: Option<&Rule>) -> Weight {
     if is_prose(text, chars) {
         return Weight::Score((2 + chars as i32 / 20).min(12));
     }
-    // A short sentence, or a clause of one broken over lines (`下周一，`).
-    if chars >= 2 && (ends_sentence(text) || text.ends_with(['，', '、', '；', '：'])) {
+    // A short sentence, or a clause of one broken over lines (`下周一，`, or with the ASCII comma
+    // some scrapers leave).
+    if chars >= 2 && (ends_sentence(text) || text.ends_with(['，', '、', '；', '：', ','])) {
         return Weight::Score(1);
     }
     Weight::Score(-1)

@@ -165,6 +165,14 @@ pub static RULES: &[Rule] = &[
         pattern: r"^[（(]?\s*(?:上接|下[转轉]|[转轉]第|接第|[紧緊]接)\s*第?\s*[0-9０-９一二三四五六七八九十]+\s*版\s*[）)]?$",
     },
     Rule {
+        name: "page_header",
+        kind: Kind::Strong,
+        doc: "newspaper page furniture in PDF text: running heads (2024年5月10日 星期五 人民日报 4 要闻), 本版责编/版式设计 lines, 邮发代号 and 国内统一连续出版物号",
+        max_chars: 50,
+        triggers: "星期|本版|版式|[邮郵][发發]|出版物|cn",
+        pattern: r"(?i)^[^。，！？；]{0,16}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:星期|週|周)[一二三四五六日天](?:\s*[^\s。，！？；]{1,12}){0,5}$|^本版(?:[责責][编編]|[责責]任[编編][辑輯]|[编編][辑輯]|主[编編])\s*[:：|｜]|版式[设設][计計]\s*[:：|｜]|[邮郵][发發]代[号號]\s*[:：]?\s*\d|^[^。，！？]{0,20}(?:国内统一连续出版物号|國內統一連續出版物號)\s*[:：]?\s*cn\s*\d",
+    },
+    Rule {
         name: "contact",
         kind: Kind::Weak,
         doc: "telephone, fax, e-mail, address and hotline lines (in header or footer only)",
@@ -540,6 +548,9 @@ pub fn is_barrier_with(line: &str, facts: &BarrierFacts) -> bool {
                     '摄' | '攝' | '影' | '道' | '導' | '国' | '國' | 'C' | '）' | ')'
                 )),
     ];
+    if n <= 50 && is_page_header(line) {
+        return true;
+    }
     if !gates.iter().any(|&g| g) {
         return false;
     }
@@ -558,6 +569,19 @@ pub fn is_barrier_with(line: &str, facts: &BarrierFacts) -> bool {
     ]
     .into_iter()
     .any(|(gate, i)| gate && n <= RULES[i].max_chars && rule_re(i).is_match(line))
+}
+
+/// Whether a line is newspaper page furniture (rule `page_header`): a running head stands
+/// between the halves of a sentence that a page break cut, and joins neither.
+fn is_page_header(line: &str) -> bool {
+    static AT: LazyLock<usize> = LazyLock::new(|| {
+        RULES
+            .iter()
+            .position(|r| r.name == "page_header")
+            .expect("the page_header rule exists")
+    });
+    // Every match holds 星 (星期), 版 (本版, 版式, 出版物) or 邮/郵 (邮发代号).
+    line.chars().any(|c| matches!(c, '星' | '版' | '邮' | '郵')) && rule_re(*AT).is_match(line)
 }
 
 /// Indexes in [`RULES`] of the rules that are barriers too: continuation, dateline, byline,
@@ -637,6 +661,10 @@ mod tests {
             "2023年10月２５",
             "下转第２版",
             "（下转第3版)",
+            "2024年5月10日 星期五 都市日报 4 要闻",
+            "都市日报 2024年5月10日 星期五",
+            "本版责编：张三 李四 版式设计：王五",
+            "邮发代号1-1",
         ] {
             assert!(is_barrier(yes), "{yes}");
         }
@@ -646,6 +674,8 @@ mod tests {
             "新的一年里，我们要",
             "记者在现场看到，工人们正在",
             "作者认为这一说法值得商榷",
+            "据都市日报2024年5月10日星期五报道，新线路下周开通",
+            "本版面的文章都经过了编辑的仔细核对",
         ] {
             assert!(!is_barrier(no), "{no}");
         }

@@ -5,19 +5,26 @@
 //! - the text around A is hard-wrapped: of the 13 lines of at least 4 characters around it
 //!   (6 before, A, 6 after; bylines and markers not counted), at least 4 end without
 //!   sentence-final punctuation and are within 20 % of the median width, and that
-//!   median (the column width) is at least 24 columns (12 CJK characters); so poems, lists and
-//!   one-paragraph-per-line text never qualify;
+//!   median (the column width) is at least 24 columns (12 CJK characters); and at least 3 of
+//!   the breaks between them read on (fewer in proportion while the window is not full, and
+//!   the text stays hard-wrapped for 20 lines after a window that showed it): the line before
+//!   ends with `，` `、` or an opening mark, the line after starts with a mark that never begins
+//!   a line, or the two characters at the break form a common word (`高度重\n视`). So poems,
+//!   lists, one-paragraph-per-line text and the headline lists and menus of scraped web pages
+//!   (lines of one width that each end on a whole word) never qualify;
 //! - A fills the column (at least 80 % of the median width; CJK characters count 2, others 1),
 //!   or A opens a quotation or bracket that B closes;
 //! - or B starts with a mark that never begins a line (`。，、；：！？）」』】》”’`) or A ends with one
-//!   that never ends a line (`“‘（「『《【`), wherever the break stands;
+//!   that never ends a line (`“‘（「『《【`), wherever the break stands, when A is a line of at
+//!   least 4 characters (menu tokens a scraper split, `【` `新闻` `】`, stay apart);
 //! - or the break cuts a word in two, which also joins the lines of a short paragraph where too
 //!   few lines show a column: A is at least 24 columns wide and does not end a sentence, B
 //!   follows directly, and A's last character with B's first forms a common word (jieba's
 //!   frequency 100 or more) while A's last two do not (`使\n用命令行`);
 //! - A does not end a sentence (`。！？!?…` possibly followed by closing quotes or brackets);
-//! - neither line is a byline, photo credit, continuation marker (`（上接第1版）`), list item or
-//!   a dash-led subtitle ([`crate::boilerplate::rules::is_barrier`]);
+//! - neither line is a byline, photo credit, continuation marker (`（上接第1版）`), newspaper
+//!   running head (`2024年5月10日 星期五 …`), list item or a dash-led subtitle
+//!   ([`crate::boilerplate::rules::is_barrier`]);
 //! - if blank lines stand between A and B (PDF extraction puts some inside sentences), A ends
 //!   with an ideograph or a comma-like mark (so the sentence goes on) and B starts with an
 //!   ideograph, a digit, `“` or `（`.
@@ -90,11 +97,13 @@ fn ends_sentence(line: &str) -> bool {
 
 /// Outside wrapped text (too few lines to see a column: a short paragraph), a break that cuts a
 /// word in two (`使\n用`, `符\n号链接`) is a wrap: A is wide (24 columns), does not end a sentence,
-/// B follows it directly, and A's last character and B's first form a common word while A's
-/// last two do not (a break between two words proves nothing). Lines of web text and headline
-/// lists end on whole words.
+/// B follows it directly and reads as the rest of a paragraph (it ends a sentence or is at
+/// least half as wide as A: a short label such as a source name after a headline is not), and
+/// A's last character with B's first forms a common word while A's last two do not (a break
+/// between two words proves nothing) and A's last but one is not a digit (`…20日\n日本` is a
+/// date followed by a word). Lines of web text and headline lists end on whole words.
 fn splits_a_word(a: &Line, b: &Line) -> bool {
-    if a.blanks > 0 || a.width < 24 {
+    if a.blanks > 0 || a.width < 24 || !(b.sentence_end || b.width * 2 >= a.width) {
         return false;
     }
     let mut tail = a.text.chars().rev();
@@ -107,8 +116,31 @@ fn splits_a_word(a: &Line, b: &Line) -> bool {
     is_han(last)
         && is_han(first)
         && word_frequency(last, first) >= MIN_SPLIT_WORD
-        && before.is_none_or(|p| !is_han(p) || word_frequency(p, last) < MIN_SPLIT_WORD)
+        && before.is_some_and(|p| {
+            !p.is_ascii_digit() && (!is_han(p) || word_frequency(p, last) < MIN_SPLIT_WORD)
+        })
 }
+
+/// Whether the break between a line that ends with `last` (`open`: without sentence-final
+/// punctuation) and one that starts with `first` reads as a wrap: the text goes on across it.
+/// The line ends with a comma-like or opening mark, the next starts with a mark that never
+/// begins a line, or the two characters form a common word (`高度重\n视`). Lines of a headline
+/// list or menu almost never read on (a line ending with `；` or `：` may be an item of a list,
+/// so it does not count); the lines of a hard-wrapped paragraph mostly do.
+fn reads_on(last: char, open: bool, first: char) -> bool {
+    open && (matches!(last, '，' | '、')
+        || never_ends(last)
+        || never_starts(first)
+        || (is_han(last) && is_han(first) && word_frequency(last, first) >= MIN_SPLIT_WORD))
+}
+
+/// Breaks among the lines of the window that must read on (see [`reads_on`]) for the text
+/// there to count as hard-wrapped.
+const MIN_READS_ON: usize = 3;
+
+/// Lines (that count for the column) after a window that showed hard wrapping during which
+/// the text still counts as hard-wrapped.
+const STICKY: usize = 20;
 
 /// Marks that never begin a line of Chinese text.
 fn never_starts(c: char) -> bool {
@@ -279,6 +311,11 @@ pub struct ReflowStage {
     joins_prev: bool,
     /// Inside a line over [`MAX_LINE`] bytes, passed through in pieces.
     in_long: bool,
+    /// The last character of the last line that counts for the column, and whether that line
+    /// is open (ends without sentence punctuation).
+    before: Option<(char, bool)>,
+    /// Lines left during which the text counts as hard-wrapped (see [`STICKY`]).
+    wrapped: usize,
     joins: u64,
     joins_over_blank: u64,
     unspaced: u64,
@@ -297,7 +334,7 @@ impl ReflowStage {
         }
         debug_assert!(self.window.len <= WINDOW);
         let (median, near) = self.window.median_and_near()?;
-        if median < 24 {
+        if median < 24 || (!self.window.reads_on_enough() && self.wrapped == 0) {
             return None;
         }
         (near >= 4).then_some(median)
@@ -311,7 +348,7 @@ impl ReflowStage {
         let first = b.text.chars().next().unwrap_or(' ');
         // Chinese typesetting never starts a line with closing punctuation nor ends one with
         // an opening mark: such a break is a wrap wherever it stands.
-        if a.blanks == 0 && (never_starts(first) || never_ends(last)) {
+        if a.blanks == 0 && a.counts && (never_starts(first) || never_ends(last)) {
             return true;
         }
         let Some(column) = self.column() else {
@@ -404,9 +441,22 @@ impl ReflowStage {
         let l = self.pending.push();
         let unspaced = l.fill(line, content, end);
         let (counts, width, open) = (l.counts_for_column(), l.width, !l.sentence_end);
+        let (first, last) = (
+            l.text.chars().next().unwrap_or(' '),
+            l.text.chars().next_back().unwrap_or(' '),
+        );
         self.unspaced += u64::from(unspaced);
         if counts {
-            self.window.push_back(width, open);
+            let read_on = self
+                .before
+                .is_some_and(|(before, was_open)| reads_on(before, was_open, first));
+            self.window.push_back(width, open, read_on);
+            self.before = Some((last, open));
+            self.wrapped = if self.window.reads_on_enough() {
+                STICKY
+            } else {
+                self.wrapped.saturating_sub(1)
+            };
         }
         if self.pending.len() > LOOKAHEAD {
             self.emit_first(out);
@@ -435,6 +485,8 @@ impl Stage for ReflowStage {
                 out.push_str(text);
                 self.window.clear();
                 self.history = 0;
+                self.before = None;
+                self.wrapped = 0;
             }
             Piece::LongRest(text) => out.push_str(text),
         });
@@ -549,16 +601,16 @@ mod tests {
         /// The window against a queue that is sorted each time.
         #[test]
         fn window_matches_a_sorted_queue(ops in proptest::collection::vec(
-            proptest::option::of((0usize..200, proptest::bool::ANY)),
+            proptest::option::of((0usize..200, proptest::bool::ANY, proptest::bool::ANY)),
             0..100,
         )) {
             let mut w = Window::default();
-            let mut plain: VecDeque<(usize, bool)> = VecDeque::new();
+            let mut plain: VecDeque<(usize, bool, bool)> = VecDeque::new();
             for op in ops {
                 match op {
-                    Some((width, open)) if plain.len() < WINDOW => {
-                        w.push_back(width, open);
-                        plain.push_back((width, open));
+                    Some((width, open, read_on)) if plain.len() < WINDOW => {
+                        w.push_back(width, open, read_on);
+                        plain.push_back((width, open, read_on));
                     }
                     _ => {
                         w.pop_front();
@@ -570,11 +622,12 @@ mod tests {
                 let expected = sorted.get(sorted.len() / 2).map(|&median| {
                     let near = plain
                         .iter()
-                        .filter(|(w, open)| *open && w.abs_diff(median) * 100 <= median * 20)
+                        .filter(|(w, open, _)| *open && w.abs_diff(median) * 100 <= median * 20)
                         .count();
                     (median, near)
                 });
                 proptest::prop_assert_eq!(w.median_and_near(), expected);
+                proptest::prop_assert_eq!(w.reads_on, plain.iter().filter(|l| l.2).count());
                 proptest::prop_assert_eq!(w.len, plain.len());
             }
         }
@@ -636,13 +689,13 @@ mod tests {
 
     #[test]
     fn a_space_at_the_break_stays() {
-        let line = "这一行用来把列宽撑到足够的宽度，让折行可以被看出";
-        let wrapped = format!(
-            "{line}\n{line}\n{line}\n这一行用来把列宽撑到足够的宽度，让折行可以找到 \ncmd ，然后{line}\n{line}\n{line}。\n"
-        );
+        // A hard-wrapped paragraph: its breaks cut words (`重\n视`, `示\n批`, `安\n全`).
+        let head = "习近平总书记密切关注汛情，高度重\n视防汛抗洪救灾工作，多次作出重要指示\n批示，要求全力保障人民群众生命财产安\n全";
+        let tail = "指导着救灾工作，心里一直惦念着受灾地\n区和受灾群众，看望慰问受灾群众，了\n解灾后恢复重建进展。\n";
+        let wrapped = format!("{head}，这一行用来把列宽撑到足够宽，再找到 \ncmd ，然后{tail}");
         let out = reflow(&wrapped);
         assert!(out.contains("找到 cmd ，"), "{out}");
-        let padded = format!("{line}\n{line}\n{line}结 \n尾{line}\n{line}\n{line}。\n");
+        let padded = format!("{head}，这一行用来把列宽撑到足够宽，再找到结 \n尾，然后{tail}");
         assert!(
             reflow(&padded).contains("结尾"),
             "CJK to CJK takes no space"

@@ -121,6 +121,28 @@ pub(crate) fn st_characters() -> impl Iterator<Item = (char, Vec<char>)> {
 /// How often `a` and `b` form a two-character word (jieba's frequency; Traditional characters
 /// are looked up through t2s); 0 if they do not.
 pub(crate) fn word_frequency(a: char, b: char) -> u32 {
+    // The `reflow` stage asks once per line: a direct-mapped memo of the pairs seen (on each
+    // thread, 8,192 slots) saves converting the pair each time.
+    const SLOTS: usize = 1 << 13;
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<(char, char, u32)>> =
+            std::cell::RefCell::new(vec![('\0', '\0', 0); SLOTS]);
+    }
+    let hash = (u64::from(a) << 21 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let slot = (hash >> (64 - 13)) as usize;
+    SEEN.with(|seen| {
+        let (x, y, f) = seen.borrow()[slot];
+        if (x, y) == (a, b) && a != '\0' {
+            return f;
+        }
+        let f = look_up_word(a, b);
+        seen.borrow_mut()[slot] = (a, b, f);
+        f
+    })
+}
+
+/// [`word_frequency`], without the memo.
+fn look_up_word(a: char, b: char) -> u32 {
     let pair: String = [a, b].iter().collect();
     let simplified = crate::convert::Converter::new(crate::convert::Config::T2s).convert(&pair);
     let mut cs = simplified.chars();
