@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 
 pub mod boilerplate;
+pub mod cli;
 pub mod convert;
 pub mod decode;
 pub mod encode;

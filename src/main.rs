@@ -1,6 +1,4 @@
-//! The `zhtidy` command: a thin layer over the library (see `src/cli/`).
-
-mod cli;
+//! The `zhtidy` command: [`zhtidy::cli::main`], with mimalloc as the allocator.
 
 /// mimalloc instead of the system allocator: folder mode allocates and frees per file on every
 /// thread, and glibc's malloc made two threads spend a fifth more user time than one on the
@@ -11,5 +9,5 @@ mod cli;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    std::process::exit(cli::main());
+    std::process::exit(zhtidy::cli::main());
 }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::Parser;
 
-use zhtidy::convert::{Config, TARGET_ALIASES};
-use zhtidy::repair::{Fix, FIXES, OPTIONAL};
-use zhtidy::stage::{StageName, STAGE_NAMES};
+use crate::convert::{Config, TARGET_ALIASES};
+use crate::repair::{Fix, FIXES, OPTIONAL};
+use crate::stage::{StageName, STAGE_NAMES};
 
 /// `--help`'s text after the options: the fix list comes from the repair stage's table.
 fn after_long_help() -> String {

@@ -14,19 +14,37 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use zhtidy::convert::{parse_user_dict, Config, Source, Target};
-use zhtidy::html::FrontMatter;
-use zhtidy::jsonl::JsonlEvent;
-use zhtidy::pipeline::Html;
-use zhtidy::{Pipeline, PipelineBuilder};
+use crate::convert::{parse_user_dict, Config, Source, Target};
+use crate::html::FrontMatter;
+use crate::jsonl::JsonlEvent;
+use crate::pipeline::Html;
+use crate::{Pipeline, PipelineBuilder};
 
 pub use args::Args;
 pub use exit::Exit;
 use output::Output;
 
-/// Runs the command line; returns the process exit code.
+/// Runs the command line on the process's arguments; returns the process exit code.
 pub fn main() -> i32 {
-    let args = Args::parse();
+    main_from(std::env::args_os())
+}
+
+/// Runs the command line on `args` (the first one names the program, as in `argv`); returns
+/// the process exit code. The `zhtidy` binary and the Python package's `zhtidy` command both
+/// call this. `--help` and `--version` are printed here too, and usage errors are reported on
+/// standard error with exit code 2.
+pub fn main_from<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let args = match Args::try_parse_from(args) {
+        Ok(args) => args,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
     let exit = match run(args) {
         Ok(exit) => exit,
         Err(e) if is_broken_pipe(&e) => Exit::Success,
@@ -117,7 +135,7 @@ impl<W: Write> Write for Forgiving<W> {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<zhtidy::Error>()
+        c.downcast_ref::<crate::Error>()
             .is_some_and(|z| z.is_broken_pipe())
             || c.downcast_ref::<io::Error>()
                 .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
@@ -136,7 +154,7 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
     }
     if args.jsonl {
         // Before any input is read (a usage error, exit 2).
-        zhtidy::jsonl::check_encodings(&b)?;
+        crate::jsonl::check_encodings(&b)?;
     }
     b = b.lossy_output(args.lossy_output);
     if let Some(to) = &args.to {
@@ -161,7 +179,7 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
         b = b.user_entries(entries);
     }
     b = b.no_fix(&args.no_fix).fix(&args.fix).unrepairable(
-        zhtidy::repair::Unrepairable::parse(&args.unrepairable).expect("clap checked the value"),
+        crate::repair::Unrepairable::parse(&args.unrepairable).expect("clap checked the value"),
     );
     // A co-process feeding one line at a time gets each line back at once: no stage may wait
     // for more lines (sniffing, reflow look-ahead, header/footer detection).
@@ -180,11 +198,11 @@ fn builder(args: &Args) -> Result<PipelineBuilder> {
                 .map_err(anyhow::Error::msg)?,
         )
         .main_content_mode(if args.keep_page || streaming_lines {
-            zhtidy::html::MainContent::Off
+            crate::html::MainContent::Off
         } else if args.main_content {
-            zhtidy::html::MainContent::Always
+            crate::html::MainContent::Always
         } else {
-            zhtidy::html::MainContent::Pages
+            crate::html::MainContent::Pages
         })
         .reflow(!args.no_reflow && !streaming_lines)
         .boilerplate(!args.keep_boilerplate && !streaming_lines)
@@ -281,8 +299,8 @@ pub(crate) fn report_sink(args: &Args) -> Result<Option<Box<dyn Write + Send>>> 
 
 /// JSON Lines options; `threads` clean the records of one input (folder mode runs files in
 /// parallel, and decides how many threads each file's records get).
-fn jsonl_options(args: &Args, threads: usize) -> zhtidy::jsonl::JsonlOptions {
-    zhtidy::jsonl::JsonlOptions {
+fn jsonl_options(args: &Args, threads: usize) -> crate::jsonl::JsonlOptions {
+    crate::jsonl::JsonlOptions {
         text_key: args.text_key.clone(),
         damage_key: args.damage_key.clone(),
         skip_bad_lines: args.skip_bad_lines,
@@ -380,9 +398,9 @@ fn run(args: Args) -> Result<Exit> {
         let result = if args.jsonl {
             let opts = jsonl_options(&args, threads);
             let mut write = reports.as_mut().map(|w| {
-                move |r: zhtidy::Report| -> zhtidy::Result<()> {
+                move |r: crate::Report| -> crate::Result<()> {
                     writeln!(w, "{}", r.to_json_line()).map_err(|e| {
-                        zhtidy::Error::new(zhtidy::ErrorKind::Io(e.kind()), e.to_string())
+                        crate::Error::new(crate::ErrorKind::Io(e.kind()), e.to_string())
                     })
                 }
             });
@@ -416,8 +434,8 @@ fn run(args: Args) -> Result<Exit> {
             Err(e) if is_broken_pipe(&e) => return Ok(Exit::Success),
             Err(e) => {
                 failed = true;
-                let kind = e.downcast_ref::<zhtidy::Error>().map(|z| z.kind());
-                if let (Some(zhtidy::ErrorKind::Write(_)), Some(o)) = (kind, &args.output) {
+                let kind = e.downcast_ref::<crate::Error>().map(|z| z.kind());
+                if let (Some(crate::ErrorKind::Write(_)), Some(o)) = (kind, &args.output) {
                     // The file the user named could not be written (a full disk): the inputs
                     // after this one could not be either.
                     warn(format_args!("{}: {e:#}", shown(o)));
@@ -425,7 +443,7 @@ fn run(args: Args) -> Result<Exit> {
                     break;
                 }
                 // Output streams: what was converted before the error is already written.
-                let mid_stream = kind.is_some_and(|k| *k != zhtidy::ErrorKind::Binary);
+                let mid_stream = kind.is_some_and(|k| *k != crate::ErrorKind::Binary);
                 let note = if args.output.is_none() && mid_stream {
                     " (its output on stdout is incomplete)"
                 } else {
@@ -474,13 +492,13 @@ fn run_jsonl_one(
     file: &Path,
     out: &mut dyn Write,
     name: &str,
-    opts: &zhtidy::jsonl::JsonlOptions,
-    mut on_report: Option<&mut dyn FnMut(zhtidy::Report) -> zhtidy::Result<()>>,
+    opts: &crate::jsonl::JsonlOptions,
+    mut on_report: Option<&mut dyn FnMut(crate::Report) -> crate::Result<()>>,
 ) -> Result<()> {
     let input = io::BufReader::with_capacity(256 * 1024, open_input(file)?);
     let reports = on_report.is_some();
     let summary =
-        zhtidy::jsonl::run_jsonl_events(builder, name, input, out, opts, reports, |e| match e {
+        crate::jsonl::run_jsonl_events(builder, name, input, out, opts, reports, |e| match e {
             JsonlEvent::Record(r) => on_report.as_mut().map_or(Ok(()), |f| f(r)),
             bad => {
                 warn(format_args!("{name}:{bad}"));
@@ -497,11 +515,7 @@ fn run_jsonl_one(
 }
 
 /// Prints what `report` says would change; returns whether anything would.
-pub(crate) fn print_check(
-    out: &mut dyn Write,
-    name: &str,
-    report: &zhtidy::Report,
-) -> Result<bool> {
+pub(crate) fn print_check(out: &mut dyn Write, name: &str, report: &crate::Report) -> Result<bool> {
     let mut changed = false;
     let enc = &report.encoding;
     if enc.name != enc.output || enc.source == "bom" || enc.replacements > 0 {
@@ -575,9 +589,9 @@ fn check(builder: &PipelineBuilder, args: &Args) -> Result<Exit> {
         let name = shown(file);
         // JSON Lines: each record's report, checked as it comes.
         let result = if args.jsonl {
-            let mut print = |r: zhtidy::Report| -> zhtidy::Result<()> {
+            let mut print = |r: crate::Report| -> crate::Result<()> {
                 changed |= print_check(&mut out, &name, &r).map_err(|e| {
-                    zhtidy::Error::new(zhtidy::ErrorKind::Io(io::ErrorKind::Other), e.to_string())
+                    crate::Error::new(crate::ErrorKind::Io(io::ErrorKind::Other), e.to_string())
                 })?;
                 Ok(())
             };
@@ -613,10 +627,10 @@ fn run_one(
     file: &Path,
     out: &mut (dyn Write + Send),
     threads: usize,
-) -> Result<zhtidy::Report> {
+) -> Result<crate::Report> {
     let name = file.display().to_string();
     let input = open_input(file)?;
-    Ok(zhtidy::parallel::run_parallel(
+    Ok(crate::parallel::run_parallel(
         builder,
         Some(&name),
         input,

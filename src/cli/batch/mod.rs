@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Result};
 
-use zhtidy::jsonl::{run_jsonl_events, JsonlEvent, JsonlOptions};
-use zhtidy::{ErrorKind, PipelineBuilder, Report};
+use crate::jsonl::{run_jsonl_events, JsonlEvent, JsonlOptions};
+use crate::{ErrorKind, PipelineBuilder, Report};
 
 use super::args::Args;
 use super::exit::Exit;
@@ -103,7 +103,7 @@ fn process(
         return Outcome::Skipped("structured text (--structured skip)".into());
     }
     let dest = destination(args, job);
-    let result = (|| -> zhtidy::Result<Option<Done>> {
+    let result = (|| -> crate::Result<Option<Done>> {
         let name = job.src.display().to_string();
         let (input, seen): (Box<dyn Read + '_>, Option<Stamp>) = match &cached {
             Some((bytes, seen)) => (Box::new(bytes.as_slice()), *seen),

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use zhtidy::boilerplate::repeated::RepeatedLines;
-use zhtidy::PipelineBuilder;
+use crate::boilerplate::repeated::RepeatedLines;
+use crate::PipelineBuilder;
 
 use crate::cli::args::Args;
 

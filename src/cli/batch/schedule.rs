@@ -10,7 +10,7 @@ use anyhow::Result;
 use crate::cli::args::Args;
 
 use super::*;
-use zhtidy::ordered::InOrder;
+use crate::ordered::InOrder;
 
 /// Hands the jobs out to the threads in runs of consecutive ones. Consecutive files are mostly
 /// in one folder, and two threads creating and renaming files in the same folder wait for each

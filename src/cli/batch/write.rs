@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use zhtidy::ErrorKind;
+use crate::ErrorKind;
 
 use crate::cli::temps;
 
@@ -109,8 +109,8 @@ impl OutputFolders {
     }
 }
 
-pub(super) fn io_err(what: &str, e: io::Error) -> zhtidy::Error {
-    zhtidy::Error::new(ErrorKind::Io(e.kind()), format!("{what}: {e}"))
+pub(super) fn io_err(what: &str, e: io::Error) -> crate::Error {
+    crate::Error::new(ErrorKind::Io(e.kind()), format!("{what}: {e}"))
 }
 
 /// A file's output, written to a temporary file beside its destination. The file is registered
@@ -230,7 +230,7 @@ pub(super) fn finish_atomic(
     dest: &Path,
     backup: Option<&str>,
     expect: Option<Stamp>,
-) -> zhtidy::Result<()> {
+) -> crate::Result<()> {
     let existing = if tmp.fresh {
         None
     } else {
@@ -238,7 +238,7 @@ pub(super) fn finish_atomic(
     };
     if let (Some(expect), Some(meta)) = (expect, &existing) {
         if (meta.len(), meta.modified().ok()) != expect {
-            return Err(zhtidy::Error::new(
+            return Err(crate::Error::new(
                 ErrorKind::Io(io::ErrorKind::Other),
                 "changed during the run: left as it is (run again to clean it)",
             ));
