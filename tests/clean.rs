@@ -9,7 +9,7 @@ use assert_cmd::Command;
 use proptest::prelude::*;
 use zhtidy::html::MainContent;
 use zhtidy::pipeline::Html;
-use zhtidy::Pipeline;
+use zhtidy::{Pipeline, PipelineBuilder};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -411,5 +411,44 @@ fn long_lines_stream_through_unchanged() {
         let mut sorted = cuts.clone();
         sorted.sort();
         assert_eq!(run(&sorted), text, "{stages:?} chunked");
+    }
+}
+
+/// `run_texts` gives what `run_text` gives for each document, in order, whatever the threads,
+/// with forked pipelines (a config target) and built ones (a script target to detect from).
+#[test]
+fn run_texts_is_run_text_for_each() {
+    let mut texts: Vec<String> = Vec::new();
+    for dir in ["samples/clean", "samples/repair", "samples/convert"] {
+        for entry in std::fs::read_dir(root().join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            texts.push(std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    texts.push(String::new());
+    texts.push("<p>头发很长。</p>".into());
+    texts.push("業(yè)務(wù)繁忙。\n".into());
+    texts.push("头发\n".repeat(300_000));
+    let texts: Vec<String> = texts
+        .iter()
+        .cycle()
+        .take(texts.len() * 5)
+        .cloned()
+        .collect();
+    for to in ["s2twp", "tw", "simplified"] {
+        let b = PipelineBuilder::default().target(to.parse().unwrap());
+        let want: Vec<String> = texts
+            .iter()
+            .map(|t| b.build().unwrap().run_text(t).unwrap())
+            .collect();
+        for threads in [1, 3, 0] {
+            let got: Vec<String> = b
+                .run_texts(&texts, threads)
+                .unwrap()
+                .into_iter()
+                .map(|r| r.unwrap())
+                .collect();
+            assert!(got == want, "--to {to}, {threads} threads");
+        }
     }
 }

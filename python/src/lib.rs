@@ -163,48 +163,12 @@ fn clean_batch(
     threads: usize,
 ) -> PyResult<Vec<String>> {
     let b = builder(to, from_, html, boilerplate, reflow, unrepairable)?;
-    py.allow_threads(|| run_batch(&b, &texts, threads))
-        .map_err(err)
-}
-
-/// Runs `b`'s pipeline over `texts` on up to `threads` threads; the first error wins.
-fn run_batch(b: &PipelineBuilder, texts: &[String], threads: usize) -> zhtidy::Result<Vec<String>> {
-    let threads = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    }
-    .clamp(1, texts.len().max(1));
-    let one = |text: &String| b.build()?.run_text(text);
-    if threads == 1 {
-        return texts.iter().map(one).collect();
-    }
-    // Texts are dealt out in small blocks from a shared counter, so that one long text does
-    // not leave the other threads idle; each result goes to its text's slot.
-    const BLOCK: usize = 16;
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<zhtidy::Result<String>>> = (0..texts.len()).map(|_| None).collect();
-    let results = std::sync::Mutex::new(&mut slots);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let start = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
-                if start >= texts.len() {
-                    break;
-                }
-                let end = (start + BLOCK).min(texts.len());
-                let done: Vec<_> = texts[start..end].iter().map(one).collect();
-                let mut r = results.lock().unwrap_or_else(|p| p.into_inner());
-                for (i, out) in done.into_iter().enumerate() {
-                    r[start + i] = Some(out);
-                }
-            });
-        }
-    });
-    slots
-        .into_iter()
-        .map(|r| r.expect("every text was processed"))
-        .collect()
+    py.allow_threads(|| {
+        b.run_texts(&texts, threads)?
+            .into_iter()
+            .collect::<zhtidy::Result<Vec<String>>>()
+    })
+    .map_err(err)
 }
 
 /// Decodes bytes (BOM, then detection; or `encoding` by WHATWG label): the text and the name

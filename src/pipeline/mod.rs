@@ -9,6 +9,7 @@
 mod builder;
 mod fork;
 pub mod parallel;
+mod texts;
 
 use std::io::{Read, Write};
 
