@@ -96,8 +96,6 @@ fn builder(
             ))
         })?);
     }
-    // The pipeline is built once here so that a bad option is reported before any text.
-    b.build().map_err(err)?;
     Ok(b)
 }
 
@@ -119,8 +117,13 @@ fn convert(py: Python<'_>, text: &str, to: &str, from_: Option<&str>) -> PyResul
 /// escapes); clean text comes back unchanged.
 #[pyfunction]
 fn fix_text(py: Python<'_>, text: &str) -> PyResult<String> {
-    let b = PipelineBuilder::default().only(&["repair"]).map_err(err)?;
-    py.allow_threads(|| b.build()?.run_text(text)).map_err(err)
+    static REPAIR: std::sync::LazyLock<PipelineBuilder> = std::sync::LazyLock::new(|| {
+        PipelineBuilder::default()
+            .only(&["repair"])
+            .expect("repair is a stage")
+    });
+    py.allow_threads(|| REPAIR.build()?.run_text(text))
+        .map_err(err)
 }
 
 /// The whole chain on one text; with `report`, the text and the report as JSON.

@@ -241,6 +241,23 @@ def test_the_command_line_entry_point(tmp_path):
     assert module.stdout.decode() == "頭髮\n"
 
 
+def test_ctrl_c_stops_the_command():
+    """SIGINT ends the command while it waits for input, as it ends the binary."""
+    exe = cli()
+    import signal
+
+    proc = subprocess.Popen([exe, "--to", "tw"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+        proc.stdin.close()
+    assert proc.returncode != 0
+    assert b"KeyboardInterrupt" not in proc.stderr.read()
+
+
 def test_examples_run(tmp_path):
     """examples/python/corpus_mapper.py over a small JSON Lines file."""
     data = tmp_path / "in.jsonl"
