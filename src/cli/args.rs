@@ -1,5 +1,9 @@
 //! Command-line arguments.
 
+// The doc comments below are the command's `--help` text, written for a terminal: `<TAB>` and
+// `<html>` there are words, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
