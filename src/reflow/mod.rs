@@ -97,13 +97,19 @@ fn ends_sentence(line: &str) -> bool {
 
 /// Outside wrapped text (too few lines to see a column: a short paragraph), a break that cuts a
 /// word in two (`使\n用`, `符\n号链接`) is a wrap: A is wide (24 columns), does not end a sentence,
-/// B follows it directly and reads as the rest of a paragraph (it ends a sentence or is at
-/// least half as wide as A: a short label such as a source name after a headline is not), and
+/// B follows it directly and reads as the rest of a paragraph (it ends a sentence, holds a
+/// clause mark or is at least half as wide as A: a short label such as a source name after a
+/// headline is none of these), and
 /// A's last character with B's first forms a common word while A's last two do not (a break
 /// between two words proves nothing) and A's last but one is not a digit (`…20日\n日本` is a
 /// date followed by a word). Lines of web text and headline lists end on whole words.
 fn splits_a_word(a: &Line, b: &Line) -> bool {
-    if a.blanks > 0 || a.width < 24 || !(b.sentence_end || b.width * 2 >= a.width) {
+    let prose = |l: &Line| {
+        l.sentence_end
+            || l.width * 2 >= a.width
+            || l.text.contains(['，', '；', '：', '、', ',', ';', ':'])
+    };
+    if a.blanks > 0 || a.width < 24 || !prose(b) {
         return false;
     }
     let mut tail = a.text.chars().rev();
@@ -124,13 +130,15 @@ fn splits_a_word(a: &Line, b: &Line) -> bool {
 /// Whether the break between a line that ends with `last` (`open`: without sentence-final
 /// punctuation) and one that starts with `first` reads as a wrap: the text goes on across it.
 /// The line ends with a comma-like or opening mark, the next starts with a mark that never
-/// begins a line, or the two characters form a common word (`高度重\n视`). Lines of a headline
+/// begins a line (or, after an ideograph, with an ASCII `,` or `;`: `選項時\n, 資料`), or the
+/// two characters form a common word (`高度重\n视`). Lines of a headline
 /// list or menu almost never read on (a line ending with `；` or `：` may be an item of a list,
 /// so it does not count); the lines of a hard-wrapped paragraph mostly do.
 fn reads_on(last: char, open: bool, first: char) -> bool {
     open && (matches!(last, '，' | '、')
         || never_ends(last)
         || never_starts(first)
+        || (is_han(last) && matches!(first, ',' | ';'))
         || (is_han(last) && is_han(first) && word_frequency(last, first) >= MIN_SPLIT_WORD))
 }
 
