@@ -304,18 +304,9 @@ impl<'a> Cleaner<'a> {
                     }
                 }
             }
-            while self.pipes.len() < texts.len() {
-                self.pipes
-                    .push(template.fork().expect("the template forks"));
-                self.cleaned.push(String::new());
-            }
-            let (pipes, cleaned) = (&mut self.pipes, &mut self.cleaned);
-            for (p, c) in pipes.iter_mut().zip(cleaned.iter_mut()).take(texts.len()) {
-                p.refork(template);
-                c.clear();
-            }
-            let errors = Pipeline::run_batch(&mut pipes[..texts.len()], &texts, cleaned);
-            for (p, e) in pipes.iter().zip(&errors) {
+            let errors =
+                Pipeline::run_batch_forked(template, &mut self.pipes, &mut self.cleaned, &texts);
+            for (p, e) in self.pipes.iter().zip(&errors) {
                 if e.is_none() {
                     p.add_changes(&mut done.changes);
                 }

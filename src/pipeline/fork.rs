@@ -95,6 +95,26 @@ impl Pipeline {
         errors
     }
 
+    /// [`Pipeline::run_batch`] on fresh forks of `template`: the forks in `pipes` and the
+    /// buffers in `outs` are reused (and added to as needed), so many small documents in a row
+    /// cost no building; `outs[k]` ends up holding the result of `texts[k]`.
+    pub(crate) fn run_batch_forked(
+        template: &Pipeline,
+        pipes: &mut Vec<Pipeline>,
+        outs: &mut Vec<String>,
+        texts: &[&str],
+    ) -> Vec<Option<Error>> {
+        while pipes.len() < texts.len() {
+            pipes.push(template.fork().expect("the template forks"));
+        }
+        outs.resize_with(outs.len().max(texts.len()), String::new);
+        for (p, o) in pipes.iter_mut().zip(outs.iter_mut()).take(texts.len()) {
+            p.refork(template);
+            o.clear();
+        }
+        Self::run_batch(&mut pipes[..texts.len()], texts, &mut outs[..texts.len()])
+    }
+
     pub(crate) fn take_encoder(&mut self) -> Encoder {
         std::mem::replace(&mut self.encoder, Encoder::new(EncodeOptions::default()))
     }

@@ -91,21 +91,8 @@ impl PipelineBuilder {
         let small: Vec<usize> = (0..block.len())
             .filter(|&i| block[i].as_ref().len() <= LARGE)
             .collect();
-        while pipes.len() < small.len() {
-            pipes.push(template.fork().expect("the template forks"));
-            outs.push(String::new());
-        }
-        let mut ready = true;
-        for (p, o) in pipes.iter_mut().zip(outs.iter_mut()).take(small.len()) {
-            ready &= p.refork(template);
-            o.clear();
-        }
-        if !ready {
-            return block.iter().map(|t| one(t.as_ref())).collect();
-        }
         let texts: Vec<&str> = small.iter().map(|&i| block[i].as_ref()).collect();
-        let errors =
-            Pipeline::run_batch(&mut pipes[..texts.len()], &texts, &mut outs[..texts.len()]);
+        let errors = Pipeline::run_batch_forked(template, pipes, outs, &texts);
         let mut batched = small.iter().zip(errors).zip(outs.iter_mut()).peekable();
         let mut results = Vec::with_capacity(block.len());
         for (i, text) in block.iter().enumerate() {
