@@ -10,6 +10,7 @@ the machines this runs on are shared, so compare ratios, not seconds.
 
 import argparse
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -67,6 +68,17 @@ def main():
     t_ref = best(lambda: [ref.convert(p) for p in paras], args.repeat)
     t_ours = best(lambda: [ours.convert(p) for p in paras], args.repeat)
     print(f"per call, s2twp:   opencc {t_ref:.3f} s   zhtidy.OpenCC {t_ours:.3f} s   ratio {t_ref / t_ours:.1f}x")
+
+    def two_threads():
+        ts = [threading.Thread(target=lambda: [ours.convert(p) for p in paras]) for _ in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+    t_two = best(two_threads, args.repeat)
+    print(f"GIL released:      one thread {t_ours:.3f} s   two threads, the same work each {t_two:.3f} s   "
+          f"ratio {t_two / t_ours:.2f}x (1.0 is perfect parallelism, 2.0 none)")
 
     t_conv_batch = best(lambda: zhtidy.clean_batch(paras, to="s2twp"), args.repeat)
     print(f"batch, to s2twp:   opencc per call {t_ref:.3f} s   zhtidy.clean_batch (whole chain) "

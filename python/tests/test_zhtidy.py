@@ -181,33 +181,39 @@ def test_errors():
 
 
 def test_the_gil_is_released():
-    """Two threads converting at once take less than 1.5x the time of one."""
-    if (os.cpu_count() or 1) < 2:
-        pytest.skip("one core: threads cannot run in parallel")
-    text = (SAMPLES / "convert/news-simplified.txt").read_text(encoding="utf-8") * 200
+    """While one thread is inside a long Rust call, another keeps running Python code.
+
+    If the call held the GIL, the main thread could not run at all while it lasts, so its
+    longest pause would be at least the call's duration; released, the pauses are scheduler
+    slices. (The two-threads-versus-one speed ratio is a figure of scripts/bench-python.py:
+    a timed assertion fails on a busy machine.)
+    """
+    text = (SAMPLES / "convert/news-simplified.txt").read_text(encoding="utf-8") * 300
     cc = zhtidy.OpenCC("s2twp")
+    cc.convert(text[:1000])
+    for call in [lambda: cc.convert(text), lambda: zhtidy.clean(text, to="tw")]:
+        took = []
+        done = threading.Event()
 
-    def work():
-        cc.convert(text)
+        def work():
+            t0 = time.perf_counter()
+            call()
+            took.append(time.perf_counter() - t0)
+            done.set()
 
-    work()
-    best = None
-    for _ in range(3):
-        t0 = time.perf_counter()
-        work()
-        one = time.perf_counter() - t0
-        threads = [threading.Thread(target=work) for _ in range(2)]
-        t0 = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        two = time.perf_counter() - t0
-        ratio = two / one
-        best = ratio if best is None else min(best, ratio)
-        if best < 1.5:
-            break
-    assert best < 1.5, f"two threads took {best:.2f}x one"
+        worker = threading.Thread(target=work)
+        last = time.perf_counter()
+        longest = 0.0
+        worker.start()
+        while not done.is_set():
+            now = time.perf_counter()
+            longest = max(longest, now - last)
+            last = now
+        worker.join()
+        assert took[0] > 0.02, f"the call took {took[0]:.3f} s, too short to tell"
+        assert longest < 0.5 * took[0], (
+            f"the main thread stood still {longest:.3f} s of a {took[0]:.3f} s call"
+        )
 
 
 def cli():
