@@ -22,6 +22,7 @@ Usage: scripts/garble/make_cases.py [--out FILE] [--per-cell N] [--seed S]
 Deterministic for a given corpus, seed and set of installed catalogs.
 """
 import argparse
+import codecs
 import gettext
 import glob
 import json
@@ -125,6 +126,31 @@ def lossy_replace(enc_from, dec_to):
     return f
 
 
+def replaced_bytes(data, encoding):
+    """Offsets of the bytes that decoding `data` as `encoding` with errors='replace' replaces."""
+    lost = set()
+
+    def record(err):
+        lost.update(range(err.start, err.end))
+        return ("\ufffd", err.end)
+
+    codecs.register_error("zhtidy-garble-record", record)
+    data.decode(encoding, errors="zhtidy-garble-record")
+    return lost
+
+
+def best_recovery(text, enc_from, dec_to):
+    """The perfect repair of `text` garbled by lossy_replace(enc_from, dec_to): every character
+    whose bytes all survived, U+FFFD for each one that lost a byte."""
+    lost = replaced_bytes(text.encode(enc_from), dec_to)
+    out, at = [], 0
+    for ch in text:
+        n = len(ch.encode(enc_from))
+        out.append("\ufffd" if any(j in lost for j in range(at, at + n)) else ch)
+        at += n
+    return "".join(out)
+
+
 def lost_byte(text, rng):
     """GBK bytes with one byte dropped inside the text, read back as GBK (errors='replace')."""
     try:
@@ -136,7 +162,14 @@ def lost_byte(text, rng):
         return None
     i = rng.choice(lead)
     del b[i]
-    return b.decode("gbk", errors="replace")
+    # The perfect repair (returned beside the damage): only the character that lost the byte is
+    # gone; every later one can be read again once the frame is found.
+    at = 0
+    for k, ch in enumerate(text):
+        at += len(ch.encode("gbk"))
+        if at > i:
+            return b.decode("gbk", errors="replace"), text[:k] + "\ufffd" + text[k + 1:]
+    return None
 
 
 def entity_numeric(text, rng):
@@ -365,6 +398,22 @@ TRAPS = [
 ]
 
 
+# The lossy codec families: (encoded with, decoded as).
+LOSSY_CODECS = {"utf8_as_gbk_replaced": ("utf-8", "gbk"), "utf8_as_big5_replaced": ("utf-8", "big5")}
+
+
+def split_damage(family, clean, damaged):
+    """(garbled text, [its perfect repair when that is not `clean`]) from a damage function's
+    result (a string, None, or a pair of garbled text and perfect repair)."""
+    if damaged is None:
+        return None, []
+    if isinstance(damaged, tuple):
+        return damaged[0], [damaged[1]]
+    if family in LOSSY_CODECS:
+        return damaged, [best_recovery(clean, *LOSSY_CODECS[family])]
+    return damaged, []
+
+
 def take(pool, rng, n):
     return [pool[i] for i in rng.sample(range(len(pool)), min(n, len(pool)))]
 
@@ -418,10 +467,11 @@ def main():
                 made, tries = 0, 0
                 while made < args.per_cell and tries < args.per_cell * 40:
                     tries += 1
+                    best = ()
                     if scale == "document":
                         paras = take(pool["paragraph"], rng, rng.randint(4, 8))
                         clean = "\n".join(paras)
-                        bad = damage(clean, rng)
+                        bad, best = split_damage(family, clean, damage(clean, rng))
                         if bad is None:
                             continue
                         if family == "hard_wrap":
@@ -430,7 +480,7 @@ def main():
                         inp, exp = bad + "\n", clean + "\n"
                     elif scale in ("paragraph", "line"):
                         clean = rng.choice(pool[scale])
-                        bad = damage(clean, rng)
+                        bad, best = split_damage(family, clean, damage(clean, rng))
                         if bad is None:
                             continue
                         inp, exp = bad + "\n", clean + "\n"
@@ -440,18 +490,17 @@ def main():
                         if parts is None:
                             continue
                         before, span, after = parts
-                        bad = damage(span, rng)
+                        bad, best = split_damage(family, span, damage(span, rng))
                         if bad is None or bad == span:
                             continue
                         inp, exp = before + bad + after + "\n", clean + "\n"
+                        best = [before + b + after for b in best]
                     if inp == exp:
                         continue
-                    if not lossless:
-                        # What can be recovered is the text with U+FFFD where bytes are gone:
-                        # scored by characters recovered, not exactly.
-                        pass
+                    # A lossy case's perfect repair keeps U+FFFD where bytes are gone: acceptable.
+                    acceptable = [b + "\n" for b in best if b + "\n" != exp]
                     add(family, scale, script, inp, exp, lossless,
-                        "gettext" if scale == "line" and args.catalogs else "manpages-zh")
+                        "gettext" if scale == "line" and args.catalogs else "manpages-zh", acceptable)
                     made += 1
 
     # Controls: clean paragraphs and lines of both scripts, and the traps.
