@@ -150,7 +150,12 @@ pub(crate) fn find(line: &str) -> Found {
     }
     // Runs of non-ASCII, non-space characters holding a U+FFFD.
     let chars: Vec<(usize, char)> = line.char_indices().collect();
+    // Runs not decided on their own: with a replacement character (`weak`) or without (`plain`,
+    // left by the `mojibake` fix as too short to tell).
     let mut weak = Vec::new();
+    let mut plain = Vec::new();
+    // The best stretch of each run with a replacement character that did not clear the margin.
+    let mut stretches: Vec<(usize, usize, f64, String)> = Vec::new();
     let mut k = 0;
     while k < chars.len() {
         let part = |c: char| !c.is_ascii() && !c.is_whitespace();
@@ -165,6 +170,8 @@ pub(crate) fn find(line: &str) -> Found {
         let run = &chars[start..k];
         let holes: Vec<usize> = (0..run.len()).filter(|&j| run[j].1 == '\u{FFFD}').collect();
         let (Some(&first), Some(&last)) = (holes.first(), holes.last()) else {
+            let end = chars.get(k).map_or(line.len(), |c| c.0);
+            plain.push((run[0].0, end));
             continue;
         };
         // Stretches from a start before the first hole to an end after the last: the run's own
@@ -185,6 +192,8 @@ pub(crate) fn find(line: &str) -> Found {
         };
         // The stretch that gains most; and the whole run's reading, for the second pass.
         let mut best: Option<(f64, usize, usize, String)> = None;
+        // The stretch that gains most without the margin, for the second pass.
+        let mut best_any: Option<(f64, usize, usize, String)> = None;
         for &s in &starts {
             for &e in &ends {
                 let (a, b) = (at(s), at(e));
@@ -193,7 +202,10 @@ pub(crate) fn find(line: &str) -> Found {
                 };
                 let known = fixed.chars().filter(|&c| c != '\u{FFFD}').count();
                 if known > 0 && enough(gain, known) && best.as_ref().is_none_or(|x| gain > x.0) {
-                    best = Some((gain, a, b, fixed));
+                    best = Some((gain, a, b, fixed.clone()));
+                }
+                if best_any.as_ref().is_none_or(|x| gain > x.0) {
+                    best_any = Some((gain, a, b, fixed));
                 }
             }
         }
@@ -205,21 +217,64 @@ pub(crate) fn find(line: &str) -> Found {
             continue;
         }
         match best {
-            Some((_, a, b, fixed)) => found.edits.push((a, b, fixed)),
-            None => weak.push((a, b)),
+            Some((_, sa, sb, fixed)) => {
+                // What the stretch leaves of its run is read in the second pass.
+                for (x, y) in [(a, sa), (sb, b)] {
+                    if x < y {
+                        if line[x..y].contains('\u{FFFD}') {
+                            weak.push((x, y));
+                        } else {
+                            plain.push((x, y));
+                        }
+                    }
+                }
+                found.edits.push((sa, sb, fixed));
+            }
+            None => match recover(&line[a..b]) {
+                // The whole run when it reads, else its best stretch.
+                Some((gain, fixed)) if gain >= 0.0 => stretches.push((a, b, gain, fixed)),
+                _ => {
+                    if let Some((gain, sa, sb, fixed)) = best_any.filter(|x| x.0 >= 0.0) {
+                        stretches.push((sa, sb, gain, fixed));
+                    }
+                }
+            },
         }
     }
     // A line garbled one way is garbled that way throughout: once a stretch is decided, the
-    // line's other runs with a replacement character are read the same way when their whole
-    // run parses and reads no worse (`在文件名鍓�,` is `在文件名�,`: the byte before `,` is gone).
-    if !found.edits.is_empty() {
-        for (a, b) in weak {
-            if let Some((gain, fixed)) = recover(&line[a..b]) {
-                if gain >= 0.0 {
-                    found.edits.push((a, b, fixed));
-                }
-            }
+    // line's other runs are read the same way when their whole run parses and reads no worse
+    // (`在文件名鍓�,` is `在文件名�,`: the byte before `,` is gone; `鍛戒护` between two
+    // repaired runs is `命令`). A line of short runs (words set apart by spaces, each too short
+    // to decide) is decided as a whole: the gains of the runs that parse are added up and must
+    // clear the margin for all the characters they recover.
+    let mut rest: Vec<(usize, usize, f64, String)> = weak
+        .into_iter()
+        .chain(plain)
+        .filter_map(|(a, b)| {
+            let (gain, fixed) = recover(&line[a..b])?;
+            (gain >= 0.0).then_some((a, b, gain, fixed))
+        })
+        .chain(stretches)
+        .collect();
+    if found.edits.is_empty() {
+        let gain: f64 = rest.iter().map(|r| r.2).sum();
+        let known = rest
+            .iter()
+            .flat_map(|r| r.3.chars())
+            .filter(|&c| c != '\u{FFFD}')
+            .count();
+        let holes = rest.iter().any(|r| line[r.0..r.1].contains('\u{FFFD}'));
+        let quoted = rest
+            .iter()
+            .any(|r| discussion::quoted(line, r.0, r.1) && discussion::about_encodings(line));
+        if rest.len() < 2 || !holes || quoted || known == 0 || !enough(gain, known) {
+            rest.clear();
         }
+    }
+    if !rest.is_empty() {
+        found
+            .edits
+            .extend(rest.into_iter().map(|(a, b, _, fixed)| (a, b, fixed)));
         found.edits.sort_by_key(|e| e.0);
     }
     found
@@ -290,6 +345,38 @@ mod tests {
             fixed.chars().filter(|&c| c == '\u{FFFD}').count() <= 6,
             "{fixed}"
         );
+    }
+
+    /// Each character of `fixed` is the clean one or U+FFFD, and at least `min` are recovered.
+    fn recovered(fixed: &str, clean: &str, min: usize) {
+        assert_eq!(fixed.chars().count(), clean.chars().count(), "{fixed}");
+        let mut known = 0;
+        for (f, c) in fixed.chars().zip(clean.chars()) {
+            assert!(f == c || f == '\u{FFFD}', "{fixed}");
+            known += usize::from(f == c && !c.is_ascii());
+        }
+        assert!(known >= min, "{known} recovered: {fixed}");
+    }
+
+    #[test]
+    fn a_line_of_short_runs_is_decided_as_a_whole() {
+        // Words set apart by spaces: no run is long enough to decide alone.
+        let clean = "请 输入 你的 名字, 然后 按 回车键 确认 这次 操作. 它 必须是";
+        let bad = garble(GBK, clean);
+        assert!(bad.contains('\u{FFFD}'), "{bad}");
+        let fixed = find(&bad).apply(&bad);
+        for words in ["输入 你的 名字, 然后", "操作. ", "必须"] {
+            assert!(fixed.contains(words), "{fixed}");
+        }
+    }
+
+    #[test]
+    fn what_a_stretch_leaves_of_its_run_is_read_too() {
+        let clean = "可以用 \":help\" 命令获得很多帮助信息。请参考下面的在线帮助一节";
+        let bad = garble(GBK, clean);
+        let fixed = find(&bad).apply(&bad);
+        recovered(&fixed, clean, 20);
+        assert!(fixed.contains("命令"), "{fixed}");
     }
 
     #[test]

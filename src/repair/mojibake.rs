@@ -13,9 +13,13 @@
 //! into Han characters and CJK punctuation only) and, for the Han-to-Han cases where clean text
 //! can pass the structural test by chance, a plausibility gain: the repaired run must form
 //! common words (jieba's two-character words) where the run as it is forms next to none, with a
-//! margin that grows as the run gets shorter; runs of fewer than four characters are not
-//! touched there. The Latin-1 cases need no model: Chinese text has no runs of Latin-1 letters
-//! whose bytes are valid multi-byte UTF-8 or GBK.
+//! margin that grows as the run gets shorter, and the gain must come from the words formed,
+//! not only from foreign characters going away; runs of fewer than four characters are not
+//! touched there. The Latin-1 cases need no word model: Chinese text has no runs of Latin-1
+//! letters whose bytes are valid multi-byte UTF-8; those that spell valid GBK or Big5 by chance
+//! (`“résumé”`, `«` before a no-break space) land on uncommon characters, so a GBK or Big5
+//! reading must give mostly common ones (real text measured: LibreOffice, Firefox and
+//! Thunderbird strings, see `scripts/fetch-corpus.sh`).
 //!
 //! **Known false positives.** Latin-1 text that spells valid UTF-8 of CJK characters on purpose.
 //! Not repaired (reported only when seen): GBK read as UTF-8 (the bytes are gone, U+FFFD is left;
@@ -151,7 +155,7 @@ fn latin_runs(line: &str, found: &mut Found) {
             // by the line's other runs.
             1 if trail => {
                 if let Some(bytes) = encode(WINDOWS_1252, &line[start..end + 1]) {
-                    let decode = |enc| decode_strict(enc, &bytes).filter(|s| all_cjk_or_punct(s));
+                    let decode = |enc| decode_strict(enc, &bytes).filter(|s| legacy_text(s));
                     let (gbk, big5) = (decode(GBK), decode(BIG5));
                     undecided.push((start, end + 1, Latin::Legacy { gbk, big5 }));
                 }
@@ -243,8 +247,8 @@ fn undo_latin(run: &str) -> Latin {
         }
     }
     // GBK or Big5 read as Latin-1: both may decode; keep the one with clearly more words.
-    let gbk = decode_strict(GBK, &bytes).filter(|s| all_cjk_or_punct(s));
-    let big5 = decode_strict(BIG5, &bytes).filter(|s| all_cjk_or_punct(s));
+    let gbk = decode_strict(GBK, &bytes).filter(|s| legacy_text(s));
+    let big5 = decode_strict(BIG5, &bytes).filter(|s| legacy_text(s));
     let han = |s: &Option<String>| s.as_ref().is_some_and(|s| s.chars().any(is_han));
     let long =
         |s: &String| s.chars().filter(|c| !c.is_ascii()).count() >= 2 && s.chars().any(is_han);
@@ -263,6 +267,17 @@ fn undo_latin(run: &str) -> Latin {
         _ => {}
     }
     Latin::Legacy { gbk, big5 }
+}
+
+/// What GBK or Big5 text read as Latin-1 gives back: CJK text whose Han characters are mostly
+/// common ones. Latin-1 letters in clean text can spell valid GBK by chance (`“résumé”` is
+/// `搑閟um閿`, `«\u{A0}` is `珷`), but into characters outside GB2312 and Big5 level 1, where
+/// real GBK and Big5 text seldom goes.
+fn legacy_text(s: &str) -> bool {
+    let (han, uncommon) = s.chars().filter(|&c| is_han(c)).fold((0, 0), |(h, u), c| {
+        (h + 1, u + usize::from(is_uncommon(c)))
+    });
+    all_cjk_or_punct(s) && uncommon * 2 <= han
 }
 
 /// CJK text: Han characters, CJK punctuation and ASCII, with at least one that is not ASCII.
@@ -490,7 +505,10 @@ fn judge(run: &str, inside: bool) -> Judgement {
     // The margin grows as the run shrinks: 4 characters need a lot of words.
     let m = fixed.chars().count().max(2) as f64;
     let needed = if inside { 6.0 } else { 12.0 + 48.0 / m };
-    if p - as_is >= needed {
+    // The gain must come from words the repair forms, not only from the penalty of the run's
+    // foreign characters going away (`ヽヾゝゞ々`, Japanese iteration marks quoted in a
+    // sentence, re-decode as Big5 into five characters that form no word).
+    if p - as_is >= needed && p >= needed / 2.0 {
         Judgement::Repair(fixed, reading)
     } else if p > as_is + 4.0 {
         Judgement::Unsure
