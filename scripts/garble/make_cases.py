@@ -509,6 +509,18 @@ def main():
             add("clean", "paragraph", script, p + "\n", p + "\n", True, "manpages-zh")
         for p in take(pools[script]["line"], rng, args.per_cell * 4):
             add("clean", "line", script, p + "\n", p + "\n", True, "gettext" if args.catalogs else "manpages-zh")
+    # Controls from text people translated into each script (LibreOffice, Firefox, Thunderbird,
+    # Debian guides; scripts/fetch-corpus.sh): other writers, other habits than the manual pages.
+    for script, lang in [("S", "zh_CN"), ("T", "zh_TW")]:
+        path = os.path.join(args.corpus, f"more-{lang}.txt")
+        if not os.path.exists(path):
+            print(f"{path} missing: no translated-text controls", file=sys.stderr)
+            continue
+        with open(path, encoding="utf-8") as f:
+            # Strings with markup (`<b>…</b>`) are the HTML stage's input, not repair's.
+            lines = [l.rstrip("\n") for l in f if han_count(l) >= 8 and "<" not in l]
+        for p in take(lines, rng, args.per_cell * 8):
+            add("clean", "translated", script, p + "\n", p + "\n", True, f"more-{lang}")
     for t in TRAPS:
         script = "T" if any(c in t for c in "體樂網與這裡個讀選項頭髮") else "S"
         add("trap", "line", script, t + "\n", t + "\n", True, "written for this benchmark")
