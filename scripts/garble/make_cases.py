@@ -162,14 +162,16 @@ def lost_byte(text, rng):
         return None
     i = rng.choice(lead)
     del b[i]
-    # The perfect repair (returned beside the damage): only the character that lost the byte is
-    # gone; every later one can be read again once the frame is found.
-    at = 0
-    for k, ch in enumerate(text):
-        at += len(ch.encode("gbk"))
-        if at > i:
-            return b.decode("gbk", errors="replace"), text[:k] + "\ufffd" + text[k + 1:]
-    return None
+    # The perfect repair (returned beside the damage): the character that lost the byte is gone,
+    # and so is each one with a byte the decoder replaced (its value is not in the text); every
+    # other one can be read again once the frame is found.
+    lost = {i} | {j if j < i else j + 1 for j in replaced_bytes(bytes(b), "gbk")}
+    out, at = [], 0
+    for ch in text:
+        n = len(ch.encode("gbk"))
+        out.append("\ufffd" if any(j in lost for j in range(at, at + n)) else ch)
+        at += n
+    return b.decode("gbk", errors="replace"), "".join(out)
 
 
 def entity_numeric(text, rng):

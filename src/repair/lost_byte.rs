@@ -13,6 +13,11 @@
 //! of the character before `?`, a character read as the annotation says: a checksum that
 //! usually leaves one candidate. Without one, every lead byte is a candidate.
 //!
+//! A decoder that replaces what it cannot read (Python's `errors='replace'`) marks the other
+//! end instead: it reads on out of phase until a lead meets a byte that cannot follow it, and
+//! prints U+FFFD there (`环境中。` without the first byte of `中` is `环境小�`). Then every
+//! start within the window before U+FFFD is tried; see [`repair_before`].
+//!
 //! **Why it is safe.** Every candidate, and the text as it is, are scored by how common their
 //! character pairs are as words (jieba's dictionary): a repair is made only when the best
 //! candidate beats both the unchanged text and the second candidate by a clear margin (8 bits,
@@ -70,9 +75,85 @@ pub(crate) fn find(line: &str) -> Found {
         if let Some(edit) = repair_at(line, q, window_start, prev, p2, syllable, &mut found) {
             search_from = edit.1;
             found.edits.push(edit);
+        } else if line[q..].starts_with('\u{FFFD}') {
+            let from = found.edits.last().map_or(0, |e| e.1);
+            if let Some(edit) = repair_before(line, from, q) {
+                search_from = edit.1;
+                found.edits.push(edit);
+            }
         }
     }
     found
+}
+
+/// A lost byte whose shift ends at the U+FFFD at `q`: a decoder that replaces what it cannot
+/// read (Python's `errors='replace'`) reads on out of phase after the lost byte, pairing each
+/// trail byte with the next lead, until an out-of-phase lead meets a byte that cannot follow it
+/// (ASCII, a line end): that lead becomes U+FFFD (`环境中。\n` without the first byte of `中`
+/// is `环境小�\n`). The characters before U+FFFD, back to the lost byte, are re-encoded and read
+/// again one byte later: the character that lost the byte and the one whose trail was replaced
+/// are gone (U+FFFD each), every one between comes back. The start is not marked: each start
+/// within [`WINDOW`] characters (of two-byte codes only, after `from`) is a candidate, and the
+/// best must beat the text as it is and the next best start by the blind margin.
+fn repair_before(line: &str, from: usize, q: usize) -> Option<(usize, usize, String)> {
+    // Two-byte characters before `q`, nearest first.
+    let mut back: Vec<(usize, [u8; 2])> = Vec::new();
+    for (i, c) in line[from..q].char_indices().rev().take(WINDOW) {
+        match gbk_bytes(c) {
+            Some(b) if !c.is_ascii() => back.push((from + i, b)),
+            _ => break,
+        }
+    }
+    let end = q + '\u{FFFD}'.len_utf8();
+    // Every candidate is scored over the same stretch of the line (two characters before the
+    // farthest start to two after the U+FFFD), U+FFFD counting as neutral: a start is better
+    // only by the words its reading forms.
+    let left = back.last()?.0;
+    let score = |start: usize, middle: &str| {
+        let text = format!("{}{}", &line[left..start], middle);
+        let s = around(line, left, &text, end);
+        plausibility(&s) + 8.0 * s.matches('\u{FFFD}').count() as f64
+    };
+    let mut candidates: Vec<(f64, usize, String)> = Vec::new();
+    // A start `s` takes `k` characters: bytes B0..B(2k-1); B1B2 ... B(2k-3)B(2k-2) are
+    // characters again, B(2k-1) leads the character whose trail was replaced.
+    for k in 2..=back.len() {
+        let start = back[k - 1].0;
+        let bytes: Vec<u8> = back[..k].iter().rev().flat_map(|(_, b)| *b).collect();
+        let Some(middle) = decode_gbk_strict(&bytes[1..bytes.len() - 1]) else {
+            continue;
+        };
+        if middle.chars().count() != k - 1 || !middle.chars().all(|c| is_han(c) || is_cjk_punct(c))
+        {
+            continue;
+        }
+        let fixed = format!("\u{FFFD}{middle}\u{FFFD}");
+        candidates.push((score(start, &fixed), start, fixed));
+    }
+    // Best first; of equal ones, the one that takes fewest characters.
+    candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    let best = candidates.first()?;
+    let as_is = score(end, "");
+    if best.0 - as_is < MARGIN_BLIND {
+        return None;
+    }
+    // UTF-8 read as GBK leaves U+FFFD too, and its runs can re-read one byte later into words
+    // by chance: when the `lossy_mojibake` fix (which runs later) reads the stretch, it is left
+    // to it.
+    let lossy = super::lossy::find(line);
+    if lossy.edits.iter().any(|e| e.0 < end && e.1 > best.1) {
+        return None;
+    }
+    Some((best.1, end, best.2.clone()))
+}
+
+/// `middle` with two characters of the line on each side (`line[..start]`, `line[end..]`).
+fn around(line: &str, start: usize, middle: &str, end: usize) -> String {
+    let mut before: Vec<char> = line[..start].chars().rev().take(2).collect();
+    before.reverse();
+    let before: String = before.into_iter().collect();
+    let after: String = line[end..].chars().take(2).collect();
+    format!("{before}{middle}{after}")
 }
 
 fn repair_at(
@@ -228,6 +309,34 @@ mod tests {
             fix("會議;各?。▍^(qū)、市)郵政管理局"),
             "會議;各省（區(qū)、市)郵政管理局"
         );
+    }
+
+    #[test]
+    fn shift_that_ends_in_a_replacement_character() {
+        // GBK without one byte, read with replacement: the shift runs until U+FFFD.
+        for (garbled, fixed) in [
+            (
+                "配置文件由几鲂〗谧槌桑\u{FFFD}每个小节详细地描述程序的一种行为。",
+                "配置文件由几\u{FFFD}小节组成\u{FFFD}每个小节详细地描述程序的一种行为。",
+            ),
+            (
+                "配置文件由几感〗谧槌桑\u{FFFD}每个小节详细地描述程序的一种行为。",
+                "配置文件由几\u{FFFD}小节组成\u{FFFD}每个小节详细地描述程序的一种行为。",
+            ),
+            (
+                "请不要在同一瞿柯贾写娣胖馗吹奈募\u{FFFD}名称。",
+                "请不要在同一\u{FFFD}目录中存放重复的文\u{FFFD}名称。",
+            ),
+        ] {
+            assert_eq!(fix(garbled), fixed);
+        }
+        for clean in [
+            "解码失败的地方会留下\u{FFFD}，这是正常的。",
+            "他说：“你好吗\u{FFFD}”",
+            "这一行的结尾是替换字符\u{FFFD}",
+        ] {
+            assert_eq!(fix(clean), clean);
+        }
     }
 
     #[test]

@@ -274,9 +274,10 @@ fn undo_latin(run: &str) -> Latin {
 /// `搑閟um閿`, `«\u{A0}` is `珷`), but into characters outside GB2312 and Big5 level 1, where
 /// real GBK and Big5 text seldom goes.
 fn legacy_text(s: &str) -> bool {
-    let (han, uncommon) = s.chars().filter(|&c| is_han(c)).fold((0, 0), |(h, u), c| {
-        (h + 1, u + usize::from(is_uncommon(c)))
-    });
+    let (han, uncommon) = s
+        .chars()
+        .filter(|&c| is_han(c))
+        .fold((0, 0), |(h, u), c| (h + 1, u + usize::from(is_uncommon(c))));
     all_cjk_or_punct(s) && uncommon * 2 <= han
 }
 
