@@ -31,7 +31,9 @@
 //! (6 words' worth) than a whole run. A whole run of three characters or fewer is left, unless
 //! the line has decided runs, all in one reading: then its other stretches with an uncommon
 //! character that read strictly into CJK text that way are repaired when they read better among
-//! their neighbours (a line is garbled one way throughout).
+//! their neighbours (a line is garbled one way throughout). Once two thirds of a line's
+//! characters are in decided runs, the line was decoded wrongly as a whole, and its remaining
+//! stretches are read that way when they read strictly and no worse, however short.
 
 use encoding_rs::{Encoding, BIG5, GBK, UTF_8, WINDOWS_1252};
 
@@ -393,44 +395,66 @@ fn same_reading(
         return;
     }
     let (wrong, right) = READINGS[reading];
-    let taken: Vec<(usize, usize)> = found.edits.iter().map(|e| (e.0, e.1)).collect();
-    for &(s, e, rare) in stretches {
-        if taken.iter().any(|&(a, b)| a < e && s < b) {
-            continue;
-        }
-        // Without an uncommon character, a stretch must gain a word's worth (clean words
-        // between garbled ones read well already).
-        let needed = if rare { 0.0 } else { 8.0 };
-        let bounds: Vec<usize> = line[s..e]
-            .char_indices()
-            .map(|(i, _)| s + i)
-            .chain(std::iter::once(e))
-            .collect();
-        let n = bounds.len() - 1;
-        // Whole first, then without clean characters at the start, then at the end.
-        let parts = std::iter::once((0, n))
-            .chain((1..n.saturating_sub(1)).map(|k| (k, n)))
-            .chain((2..n).rev().map(|k| (0, k)));
-        for (x, y) in parts {
-            let (a, b) = (bounds[x], bounds[y]);
-            let run = &line[a..b];
-            let python = if wrong == BIG5 {
-                python_big5(run)
-            } else {
-                None
-            };
-            let fixed = read_as(encode(wrong, run).as_deref(), right, run)
-                .or_else(|| read_as(python.as_deref(), right, run));
-            let Some(fixed) = fixed else {
-                continue;
-            };
-            let before: String = line[..a].chars().next_back().into_iter().collect();
-            let after: String = line[b..].chars().next().into_iter().collect();
-            let gain = plausibility(&format!("{before}{fixed}{after}"))
-                - plausibility(&format!("{before}{run}{after}"));
-            if gain > needed {
-                found.edits.push((a, b, fixed));
+    // A line whose decided runs hold two thirds or more of its characters was decoded wrongly
+    // as a whole (a decoder garbles everything it reads): after the first round, its other
+    // stretches are read the same way when they read strictly and no worse, short ones too
+    // (`睿` between two names is `和`, `﹝` is `。`).
+    let count = |a: usize, b: usize| line[a..b].chars().count();
+    let all: usize = stretches.iter().map(|&(s, e, _)| count(s, e)).sum();
+    for round in 0..2 {
+        let taken: Vec<(usize, usize)> = found.edits.iter().map(|e| (e.0, e.1)).collect();
+        if round == 1 {
+            let decided_chars: usize = taken.iter().map(|&(a, b)| count(a, b)).sum();
+            if decided_chars * 3 < all * 2 {
                 break;
+            }
+        }
+        for &(s, e, rare) in stretches {
+            if taken.iter().any(|&(a, b)| a < e && s < b) {
+                continue;
+            }
+            // Without an uncommon character, a stretch must gain a word's worth (clean words
+            // between garbled ones read well already).
+            let needed = if round == 1 {
+                -f64::EPSILON
+            } else if rare {
+                0.0
+            } else {
+                8.0
+            };
+            let bounds: Vec<usize> = line[s..e]
+                .char_indices()
+                .map(|(i, _)| s + i)
+                .chain(std::iter::once(e))
+                .collect();
+            let n = bounds.len() - 1;
+            // Whole first, then without clean characters at the start, then at the end (in the
+            // second round, whole only).
+            let parts = std::iter::once((0, n))
+                .chain((1..n.saturating_sub(1)).map(|k| (k, n)))
+                .chain((2..n).rev().map(|k| (0, k)))
+                .take(if round == 1 { 1 } else { usize::MAX });
+            for (x, y) in parts {
+                let (a, b) = (bounds[x], bounds[y]);
+                let run = &line[a..b];
+                let python = if wrong == BIG5 {
+                    python_big5(run)
+                } else {
+                    None
+                };
+                let fixed = read_as(encode(wrong, run).as_deref(), right, run)
+                    .or_else(|| read_as(python.as_deref(), right, run));
+                let Some(fixed) = fixed else {
+                    continue;
+                };
+                let before: String = line[..a].chars().next_back().into_iter().collect();
+                let after: String = line[b..].chars().next().into_iter().collect();
+                let gain = plausibility(&format!("{before}{fixed}{after}"))
+                    - plausibility(&format!("{before}{run}{after}"));
+                if gain > needed {
+                    found.edits.push((a, b, fixed));
+                    break;
+                }
             }
         }
     }
@@ -593,6 +617,31 @@ mod tests {
         s.bytes().map(|b| b as char).collect()
     }
 
+    /// `text` encoded in `wrong`'s counterpart and read back as `read_as` (GBK as Big5, ...).
+    fn misread(text: &str, enc: &'static Encoding, read_as: &'static Encoding) -> String {
+        let (bytes, _, bad) = enc.encode(text);
+        assert!(!bad);
+        let (s, bad) = read_as.decode_without_bom_handling(&bytes);
+        assert!(!bad, "{s}");
+        s.into_owned()
+    }
+
+    #[test]
+    fn a_line_garbled_as_a_whole_is_read_one_way_throughout() {
+        // GBK read as Big5, words set apart by spaces: once two thirds of the line is decided,
+        // the short runs (`按下`, `或`, `时`, `的`) are read the same way.
+        let clean = "显示 每个键 按下 或 松开 时 对应的 键盘码. 键盘码 是 内核 分配给 每个 物理 按键 的 数值.";
+        let garbled = misread(clean, GBK, BIG5);
+        assert_eq!(fix(&garbled), clean);
+        // A clean line with one garbled stretch keeps its other runs as they are.
+        let line = format!(
+            "请按 {} 键开始，或 按 取消 键退出",
+            misread("回车", GBK, BIG5)
+        );
+        let fixed = fix(&line);
+        assert!(fixed.ends_with("或 按 取消 键退出"), "{fixed}");
+    }
+
     #[test]
     fn utf8_read_as_latin1_once_and_twice() {
         assert_eq!(
@@ -711,10 +760,11 @@ mod tests {
             "将试着根据收集操作系统的统计数据，自动判断应当启动多少文件系统检查。"
         );
         // Words set apart by spaces, judged together; a word with no uncommon character must
-        // gain a word's worth among its neighbours, which `苤誹` (小节) and `睿` (和) alone do not.
+        // gain a word's worth among its neighbours, which `苤誹` (小节) and `睿` (和) alone do
+        // not, but once two thirds of the line are decided they are read the same way.
         assert_eq!(
             fix("苤誹 蚚懂 課尨 眈壽腔 遠噫曹講 睿 盄坰, 坳蠅腔 俴峈, 桶珋, 蚚楊."),
-            "苤誹 用来 揭示 相关的 环境变量 睿 线索, 它们的 行为, 表现, 用法."
+            "小节 用来 揭示 相关的 环境变量 和 线索, 它们的 行为, 表现, 用法."
         );
     }
 
