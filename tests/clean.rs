@@ -30,17 +30,34 @@ fn only(stage: &str, text: &str) -> String {
 }
 
 fn case_table(stage: &str) {
-    let path = root().join(format!("samples/cases/{stage}.json"));
+    case_table_in(stage, stage, only);
+}
+
+/// `stage` only, with the default page handling (the boilerplate stage then finds the body
+/// region of scraped pages).
+fn only_by_default(stage: &str, text: &str) -> String {
+    Pipeline::builder()
+        .only(&[stage])
+        .unwrap()
+        .build()
+        .unwrap()
+        .run_str(text)
+        .unwrap()
+        .0
+}
+
+fn case_table_in(file: &str, stage: &str, run: fn(&str, &str) -> String) {
+    let path = root().join(format!("samples/cases/{file}.json"));
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let mut failures = Vec::new();
     let cases = v["cases"].as_array().unwrap();
-    assert!(cases.len() >= 10, "{} cases only", cases.len());
+    assert!(cases.len() >= 5, "{} cases only", cases.len());
     for case in cases {
         let label = case["label"].as_str().unwrap();
         let input = case["input"].as_str().unwrap();
         let expected = case["expected"].as_str().unwrap();
-        let got = only(stage, input);
+        let got = run(stage, input);
         if got != expected {
             failures.push(format!(
                 "{label}:\n  input    {input:?}\n  expected {expected:?}\n  got      {got:?}"
@@ -63,6 +80,11 @@ fn reflow_cases() {
 #[test]
 fn boilerplate_cases() {
     case_table("boilerplate");
+}
+
+#[test]
+fn body_region_cases() {
+    case_table_in("boilerplate_region", "boilerplate", only_by_default);
 }
 
 /// The seed documents: (input, golden name, the --to of the second golden).

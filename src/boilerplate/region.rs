@@ -8,7 +8,9 @@
 //! a navigation line, a label or a headline without punctuation counts against. The body is
 //! the stretch of lines with the highest total (the maximum-sum run, as in Finn, Kushmerick
 //! and Smyth's body text extraction), and it never crosses the heading of a comment section
-//! (`热门评论 10条`, `网友评论`, `发表评论`).
+//! (`热门评论 10条`, `网友评论`, `发表评论`). After its best run the body takes the rest of a last
+//! sentence broken over short lines, up to the line that ends it, when no furniture stands
+//! between and the lines cost nothing on the whole.
 //!
 //! The lines outside the body are dropped only when the document shows it is a scraped page:
 //! lines outside the body match boilerplate rules, above it and below it, of at least two
@@ -34,6 +36,8 @@ const MIN_BODY_CHARS: usize = 100;
 /// it.
 const MAX_TITLE_CHARS: usize = 80;
 const TITLE_REACH: usize = 3;
+/// How many lines after the best run the body may take to finish its last sentence.
+const TAIL_REACH: usize = 6;
 
 /// The heading of a comment section: nothing after it belongs to the article.
 static COMMENTS: LazyLock<Regex> = LazyLock::new(|| {
@@ -179,7 +183,22 @@ pub fn outside_body(lines: &[&str]) -> Option<Vec<Option<&'static str>>> {
         part = end + 1;
     }
     let top = runs.iter().map(|r| r.2).max()?;
-    let &(best_start, best_end, _) = runs.iter().find(|r| r.2 * 4 >= top)?;
+    let &(best_start, mut best_end, _) = runs.iter().find(|r| r.2 * 4 >= top)?;
+    // The article's last sentence broken over short lines (`愿大家都能` / `平安出行，安全到家。`)
+    // scores nothing on the whole: the body takes the lines after it up to a sentence that
+    // ends such a stretch, as long as none of them is furniture and they add up to no loss.
+    let (mut sum, mut j) = (0i32, best_end);
+    while j < lines.len() && j < best_end + TAIL_REACH {
+        let Weight::Score(w) = weights[j] else { break };
+        if w <= -2 || rule[j].is_some() {
+            break;
+        }
+        sum += w;
+        if w > 0 && sum >= 0 && ends_sentence(lines[j]) {
+            best_end = j + 1;
+        }
+        j += 1;
+    }
     let outside = |i: usize| i < best_start || i >= best_end;
     // Furniture on both sides of the body, as a page has (a header with menus, a footer).
     let furniture = |range: std::ops::Range<usize>| {
@@ -260,6 +279,41 @@ mod tests {
     use super::*;
 
     const PARAGRAPH: &str = "据本报记者了解，今年以来全市新建的公共文化设施已经超过一百处，覆盖了绝大多数街道和乡镇，居民步行十五分钟就能到达。";
+
+    #[test]
+    fn the_body_takes_the_rest_of_its_last_sentence() {
+        // The last sentence broken over a line that counts against (no mark) and one that
+        // counts a little: together they add nothing, and the body still takes them.
+        let lines = [
+            "设为首页",
+            "加入收藏",
+            "新闻",
+            "体育",
+            "登录",
+            PARAGRAPH,
+            PARAGRAPH,
+            "请大家互相转告，",
+            "愿大家都能",
+            "一路平安。",
+            "来源：本市交警",
+            "分享到",
+            "用微信扫描二维码",
+            "关于我们",
+            "网站地图",
+        ];
+        assert_eq!(weight("愿大家都能", None), Weight::Score(-1));
+        assert_eq!(weight("一路平安。", None), Weight::Score(1));
+        let out = outside_body(&lines).expect("a scraped page");
+        let kept: Vec<&str> = (0..lines.len())
+            .filter(|&i| out[i].is_none())
+            .map(|i| lines[i])
+            .collect();
+        assert_eq!(
+            kept[kept.len() - 3..],
+            ["请大家互相转告，", "愿大家都能", "一路平安。"]
+        );
+        assert!(out[10].is_some(), "the source line after it goes");
+    }
 
     #[test]
     fn comment_headings() {
