@@ -15,11 +15,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `text` through one stage; the html stage as the streaming converter (no main-content step,
-/// which whole pages get by default and `main_content_on_whole_pages_by_default` tests).
-fn only(stage: &str, text: &str) -> String {
+/// `text` through `stage` alone, with `main` as the page handling.
+fn one_stage(stage: &str, main: MainContent, text: &str) -> String {
     Pipeline::builder()
-        .main_content_mode(MainContent::Off)
+        .main_content_mode(main)
         .only(&[stage])
         .unwrap()
         .build()
@@ -27,6 +26,12 @@ fn only(stage: &str, text: &str) -> String {
         .run_str(text)
         .unwrap()
         .0
+}
+
+/// `text` through one stage; the html stage as the streaming converter (no main-content step,
+/// which whole pages get by default and `main_content_on_whole_pages_by_default` tests).
+fn only(stage: &str, text: &str) -> String {
+    one_stage(stage, MainContent::Off, text)
 }
 
 fn case_table(stage: &str) {
@@ -36,14 +41,7 @@ fn case_table(stage: &str) {
 /// `stage` only, with the default page handling (the boilerplate stage then finds the body
 /// region of scraped pages).
 fn only_by_default(stage: &str, text: &str) -> String {
-    Pipeline::builder()
-        .only(&[stage])
-        .unwrap()
-        .build()
-        .unwrap()
-        .run_str(text)
-        .unwrap()
-        .0
+    one_stage(stage, MainContent::default(), text)
 }
 
 fn case_table_in(file: &str, stage: &str, run: fn(&str, &str) -> String) {
