@@ -192,8 +192,10 @@ pub(crate) fn find(line: &str) -> Found {
         };
         // The stretch that gains most; and the whole run's reading, for the second pass.
         let mut best: Option<(f64, usize, usize, String)> = None;
-        // The stretch that gains most without the margin, for the second pass.
+        // The stretch that gains most without the margin, and the whole run's reading, for the
+        // second pass.
         let mut best_any: Option<(f64, usize, usize, String)> = None;
+        let mut whole: Option<(f64, String)> = None;
         for &s in &starts {
             for &e in &ends {
                 let (a, b) = (at(s), at(e));
@@ -203,6 +205,9 @@ pub(crate) fn find(line: &str) -> Found {
                 let known = fixed.chars().filter(|&c| c != '\u{FFFD}').count();
                 if known > 0 && enough(gain, known) && best.as_ref().is_none_or(|x| gain > x.0) {
                     best = Some((gain, a, b, fixed.clone()));
+                }
+                if (s, e) == (0, run.len()) {
+                    whole = Some((gain, fixed.clone()));
                 }
                 if best_any.as_ref().is_none_or(|x| gain > x.0) {
                     best_any = Some((gain, a, b, fixed));
@@ -230,7 +235,7 @@ pub(crate) fn find(line: &str) -> Found {
                 }
                 found.edits.push((sa, sb, fixed));
             }
-            None => match recover(&line[a..b]) {
+            None => match whole {
                 // The whole run when it reads, else its best stretch.
                 Some((gain, fixed)) if gain >= 0.0 => stretches.push((a, b, gain, fixed)),
                 _ => {

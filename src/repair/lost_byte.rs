@@ -72,7 +72,7 @@ pub(crate) fn find(line: &str) -> Found {
             Some(j) => (q + qlen + j + 1, Some(&after[..j])),
             None => (q + qlen, None),
         };
-        if let Some(edit) = repair_at(line, q, window_start, prev, p2, syllable, &mut found) {
+        if let Some(edit) = repair_at(line, q, window_start, p2, syllable, &mut found) {
             search_from = edit.1;
             found.edits.push(edit);
         } else if line[q..].starts_with('\u{FFFD}') {
@@ -93,8 +93,9 @@ pub(crate) fn find(line: &str) -> Found {
 /// is `环境小�\n`). The characters before U+FFFD, back to the lost byte, are re-encoded and read
 /// again one byte later: the character that lost the byte and the one whose trail was replaced
 /// are gone (U+FFFD each), every one between comes back. The start is not marked: each start
-/// within [`WINDOW`] characters (of two-byte codes only, after `from`) is a candidate, and the
-/// best must beat the text as it is and the next best start by the blind margin.
+/// within [`WINDOW`] characters (of two-byte codes only, after `from`) is a candidate; the best
+/// must beat the text as it is by the blind margin, and of starts that score alike the one
+/// taking fewest characters wins.
 fn repair_before(line: &str, from: usize, q: usize) -> Option<(usize, usize, String)> {
     // Two-byte characters before `q`, nearest first.
     let mut back: Vec<(usize, [u8; 2])> = Vec::new();
@@ -147,7 +148,8 @@ fn repair_before(line: &str, from: usize, q: usize) -> Option<(usize, usize, Str
     Some((best.1, end, best.2.clone()))
 }
 
-/// `middle` with two characters of the line on each side (`line[..start]`, `line[end..]`).
+/// `middle` with two characters of the line on each side (`line[..start]`, `line[end..]`), for
+/// scoring a candidate.
 fn around(line: &str, start: usize, middle: &str, end: usize) -> String {
     let mut before: Vec<char> = line[..start].chars().rev().take(2).collect();
     before.reverse();
@@ -160,7 +162,6 @@ fn repair_at(
     line: &str,
     q: usize,
     window_start: usize,
-    prev: char,
     p2: u8,
     syllable: Option<&str>,
     found: &mut Found,
@@ -222,7 +223,7 @@ fn repair_at(
             continue;
         };
         if decoded.chars().all(|c| is_han(c) || is_cjk_punct(c)) {
-            let score = plausibility(&context(line, q, &decoded, text_end, prev));
+            let score = plausibility(&around(line, q, &decoded, text_end));
             candidates.push((score, text_end, decoded));
         }
     }
@@ -234,7 +235,7 @@ fn repair_at(
 
     let best = &candidates[0];
     let second = candidates.get(1).map_or(f64::NEG_INFINITY, |c| c.0);
-    let as_is = plausibility(&context(line, q, &line[q..best.1], best.1, prev));
+    let as_is = plausibility(&around(line, q, &line[q..best.1], best.1));
     let margin = if syllable.is_some() {
         MARGIN_CHECKSUM
     } else {
@@ -271,18 +272,6 @@ fn resync<'a>(b: &[u8], ends: &'a [(usize, usize)]) -> Option<&'a (usize, usize)
         }
     }
     None
-}
-
-/// The candidate with two characters of context on each side, for scoring.
-fn context(line: &str, q: usize, middle: &str, end: usize, prev: char) -> String {
-    let before: String = {
-        let mut v: Vec<char> = line[..q].chars().rev().take(2).collect();
-        v.reverse();
-        v.into_iter().collect()
-    };
-    debug_assert!(before.ends_with(prev));
-    let after: String = line[end..].chars().take(2).collect();
-    format!("{before}{middle}{after}")
 }
 
 fn excerpt(line: &str, at: usize) -> String {

@@ -404,7 +404,12 @@ fn same_reading(
     for round in 0..2 {
         let taken: Vec<(usize, usize)> = found.edits.iter().map(|e| (e.0, e.1)).collect();
         if round == 1 {
-            let decided_chars: usize = taken.iter().map(|&(a, b)| count(a, b)).sum();
+            // Only repairs of these stretches count (not a Latin-1 run of the same line).
+            let decided_chars: usize = taken
+                .iter()
+                .filter(|&&(a, b)| stretches.iter().any(|&(s, e, _)| s <= a && b <= e))
+                .map(|&(a, b)| count(a, b))
+                .sum();
             if decided_chars * 3 < all * 2 {
                 break;
             }
@@ -617,7 +622,7 @@ mod tests {
         s.bytes().map(|b| b as char).collect()
     }
 
-    /// `text` encoded in `wrong`'s counterpart and read back as `read_as` (GBK as Big5, ...).
+    /// `text` encoded in `enc` and read back as `read_as` (GBK read as Big5, ...).
     fn misread(text: &str, enc: &'static Encoding, read_as: &'static Encoding) -> String {
         let (bytes, _, bad) = enc.encode(text);
         assert!(!bad);
