@@ -143,6 +143,11 @@ fn best_run(weights: &[Weight]) -> Option<(usize, usize, i64)> {
 /// with the name of the rule it matches (else [`OUTSIDE_BODY`]); `None` for a line that stays.
 /// `None` for the whole when the document does not show page furniture, or has no body.
 pub fn outside_body(lines: &[&str]) -> Option<Vec<Option<&'static str>>> {
+    // A body and anything outside it to drop take two lines with text at least (a paragraph
+    // per record, as datasets hold them, is answered without classifying it).
+    if lines.iter().filter(|t| !t.is_empty()).nth(1).is_none() {
+        return None;
+    }
     // Each line is classified once.
     let rule: Vec<Option<&'static Rule>> = lines
         .iter()
@@ -383,6 +388,14 @@ mod tests {
         let out = outside_body(&lines).expect("comments follow");
         let dropped: Vec<bool> = out.iter().map(Option::is_some).collect();
         assert_eq!(dropped, [false, false, true, true, true, true]);
+        // Two lines are enough for a body and a comment heading; one line is never dropped.
+        let long = PARAGRAPH.repeat(2);
+        let two = ["", long.as_str(), "", "我要评论"];
+        let out = outside_body(&two).expect("comments follow");
+        assert_eq!(out[3], Some(OUTSIDE_BODY));
+        assert!(out[1].is_none());
+        assert!(outside_body(&["", long.as_str(), ""]).is_none());
+        assert!(outside_body(&["我要评论"]).is_none());
     }
 
     #[test]
