@@ -5,14 +5,17 @@
 //! - the text around A is hard-wrapped: of the 13 lines of at least 4 characters around it
 //!   (6 before, A, 6 after; bylines and markers not counted), at least 4 end without
 //!   sentence-final punctuation and are within 20 % of the median width, and that
-//!   median (the column width) is at least 24 columns (12 CJK characters); and at least 3 of
+//!   median (the column width) is at least 24 columns (12 CJK characters), or, for text cut
+//!   every so many characters whatever their width, more of them are within 20 % of the
+//!   median count of characters, at least 12; and at least 3 of
 //!   the breaks between them read on (fewer in proportion while the window is not full, and
 //!   the text stays hard-wrapped for 20 lines after a window that showed it): the line before
 //!   ends with `，` `、` or an opening mark, the line after starts with a mark that never begins
 //!   a line, or the two characters at the break form a common word (`高度重\n视`). So poems,
 //!   lists, one-paragraph-per-line text and the headline lists and menus of scraped web pages
 //!   (lines of one width that each end on a whole word) never qualify;
-//! - A fills the column (at least 80 % of the median width; CJK characters count 2, others 1),
+//! - A fills the column (at least 80 % of the median width, CJK characters counting 2 and others
+//!   1, or of the median count of characters),
 //!   or A opens a quotation or bracket that B closes;
 //! - or B starts with a mark that never begins a line (`。，、；：！？）」』】》”’`) or A ends with one
 //!   that never ends a line (`“‘（「『《【`), wherever the break stands, when A is a line of at
@@ -29,10 +32,12 @@
 //!   with an ideograph or a comma-like mark (so the sentence goes on) and B starts with an
 //!   ideograph, a digit, `“` or `（`.
 //!
-//! CJK joined to CJK takes no space, Latin to Latin one space; a space at the break (trailing
-//! white space of A or leading white space of B) stays as one space unless both sides are CJK
-//! (`找到 \ncmd ，` is `找到 cmd ，`; PDF extraction pads CJK lines with spaces). Text that is not hard-wrapped passes through unchanged, byte
-//! for byte (line endings included).
+//! White space at the break (trailing spaces of A, leading spaces of B) was in the text and
+//! stays as it is (`找到 \ncmd ，` is `找到 cmd ，`, `时间、 \n权限` is `时间、 权限`). Without any, CJK
+//! joined to anything takes no space and Latin to Latin one (`make\ninstall`), unless the text
+//! is cut every so many characters (at least 3 open lines of exactly the median count) and A
+//! has exactly that many: then the break cut a word (`--disable-trig\ngers`). Text that is not
+//! hard-wrapped passes through unchanged, byte for byte (line endings included).
 //!
 //! **Letter spacing.** A run of at least 6 tokens of one or two CJK characters (or one ASCII
 //! character among them: `T T L 值`, which does not count) separated by single spaces, with at
@@ -51,7 +56,7 @@ use std::borrow::Cow;
 
 use serde_json::json;
 
-use crate::repair::model::{is_cjk_punct, word_frequency};
+use crate::repair::model::word_frequency;
 
 mod measure;
 mod unspace;
@@ -66,7 +71,7 @@ use crate::text::chars::trim;
 use crate::report::StageReport;
 use measure::Measure;
 pub use unspace::unspace;
-use window::Window;
+use window::{Median, Window};
 
 /// Lines longer than this pass through in pieces and are never joined.
 const MAX_LINE: usize = 64 * 1024;
@@ -183,6 +188,24 @@ fn continues(c: char) -> bool {
     is_han(c) || matches!(c, '，' | '、' | '：' | '；' | '—' | '“' | '《' | '（')
 }
 
+/// The column of hard-wrapped text: a width in columns, or a count of characters.
+#[derive(Clone, Copy, Debug)]
+enum Column {
+    Width(Median),
+    Chars(Median),
+}
+
+impl Column {
+    /// Whether `line` fills the column (80 % of it or more).
+    fn fills(self, line: &Line) -> bool {
+        let (size, column) = match self {
+            Column::Width(m) => (line.width, m.median),
+            Column::Chars(m) => (line.chars, m.median),
+        };
+        size * 100 >= column * 80
+    }
+}
+
 /// A non-blank line waiting for the decision whether the next one joins it.
 #[derive(Default)]
 struct Line {
@@ -197,6 +220,7 @@ struct Line {
     end: &'static str,
     blanks: usize,
     width: usize,
+    chars: usize,
     /// Long enough (4 characters) to count for the column estimate.
     counts: bool,
     sentence_end: bool,
@@ -240,6 +264,7 @@ impl Line {
             reporter: m.reporter,
         };
         self.width = m.width;
+        self.chars = m.chars;
         self.counts = m.chars >= 4;
         self.sentence_end = ends_sentence(&self.text);
         self.barrier = is_barrier_with(&self.text, &facts);
@@ -335,17 +360,26 @@ impl ReflowStage {
         Self::default()
     }
 
-    /// The column width around the first pending line, if the lines there show hard wrapping.
-    fn column(&self) -> Option<usize> {
+    /// The column around the first pending line, if the lines there show hard wrapping: in
+    /// columns, or in characters when more lines agree on a count of characters (text cut
+    /// every so many characters, whatever their width).
+    fn column(&self) -> Option<Column> {
         if self.window.len < 4 {
             return None;
         }
         debug_assert!(self.window.len <= WINDOW);
-        let (median, near) = self.window.median_and_near()?;
-        if median < 24 || (!self.window.reads_on_enough() && self.wrapped == 0) {
+        if !self.window.reads_on_enough() && self.wrapped == 0 {
             return None;
         }
-        (near >= 4).then_some(median)
+        let (width, chars) = self.window.median_and_near()?;
+        let by_width = (width.median >= 24 && width.near >= 4).then_some(width);
+        let by_chars = (chars.median >= 12 && chars.near >= 4).then_some(chars);
+        match (by_width, by_chars) {
+            (Some(w), Some(c)) if c.near > w.near => Some(Column::Chars(c)),
+            (Some(w), _) => Some(Column::Width(w)),
+            (None, Some(c)) => Some(Column::Chars(c)),
+            (None, None) => None,
+        }
     }
 
     fn joinable(&self, a: &Line, b: &Line) -> bool {
@@ -362,7 +396,7 @@ impl ReflowStage {
         let Some(column) = self.column() else {
             return splits_a_word(a, b);
         };
-        let full = a.width * 100 >= column * 80;
+        let full = column.fills(a);
         if a.blanks > 0 {
             return full
                 && continues(last)
@@ -384,17 +418,25 @@ impl ReflowStage {
         out.push_str(&a.text);
         match b {
             Some(b) if join => {
-                let last = a.text.chars().next_back().unwrap_or(' ');
-                let first = b.text.chars().next().unwrap_or(' ');
-                // A space at the break was there in the text (`找到 \ncmd`): one stays, unless
-                // both sides are CJK (PDF extraction pads CJK lines with spaces). Latin to Latin
-                // takes one in any case.
-                let cjk = |c: char| is_han(c) || is_cjk_punct(c);
-                let spaced = a.tail.starts_with([' ', '\t']) || b.lead.ends_with([' ', '\t']);
-                if (last.is_ascii_alphanumeric() && first.is_ascii_alphanumeric())
-                    || (spaced && !(cjk(last) && cjk(first)))
-                {
-                    out.push(' ');
+                // White space at the break was there in the text (`找到 \ncmd`, `时间、 \n权限`):
+                // it stays. Latin meeting Latin takes a space, unless the text is cut every so
+                // many characters and this line has exactly that many (`--disable-trig\ngers`
+                // is one word cut in two).
+                let spaces = |s: &str| s.len() - s.trim_start_matches([' ', '\t']).len();
+                let at_break = &a.tail[..spaces(&a.tail)];
+                let lead = b.lead.trim_end_matches([' ', '\t']);
+                let at_break_b = &b.lead[lead.len()..];
+                if at_break.is_empty() && at_break_b.is_empty() {
+                    let last = a.text.chars().next_back().unwrap_or(' ');
+                    let first = b.text.chars().next().unwrap_or(' ');
+                    let cut = matches!(self.column(), Some(Column::Chars(c))
+                        if c.exact >= 3 && a.chars == c.median);
+                    if last.is_ascii_alphanumeric() && first.is_ascii_alphanumeric() && !cut {
+                        out.push(' ');
+                    }
+                } else {
+                    out.push_str(at_break);
+                    out.push_str(at_break_b);
                 }
                 self.joins += 1;
                 if a.blanks > 0 {
@@ -448,7 +490,8 @@ impl ReflowStage {
         }
         let l = self.pending.push();
         let unspaced = l.fill(line, content, end);
-        let (counts, width, open) = (l.counts_for_column(), l.width, !l.sentence_end);
+        let (counts, width, chars, open) =
+            (l.counts_for_column(), l.width, l.chars, !l.sentence_end);
         let (first, last) = (
             l.text.chars().next().unwrap_or(' '),
             l.text.chars().next_back().unwrap_or(' '),
@@ -458,7 +501,7 @@ impl ReflowStage {
             let read_on = self
                 .before
                 .is_some_and(|(before, was_open)| reads_on(before, was_open, first));
-            self.window.push_back(width, open, read_on);
+            self.window.push_back(width, chars, open, read_on);
             self.before = Some((last, open));
             self.wrapped = if self.window.reads_on_enough() {
                 STICKY
@@ -609,33 +652,40 @@ mod tests {
         /// The window against a queue that is sorted each time.
         #[test]
         fn window_matches_a_sorted_queue(ops in proptest::collection::vec(
-            proptest::option::of((0usize..200, proptest::bool::ANY, proptest::bool::ANY)),
+            proptest::option::of((0usize..200, 0usize..100, proptest::bool::ANY, proptest::bool::ANY)),
             0..100,
         )) {
             let mut w = Window::default();
-            let mut plain: VecDeque<(usize, bool, bool)> = VecDeque::new();
+            let mut plain: VecDeque<(usize, usize, bool, bool)> = VecDeque::new();
             for op in ops {
                 match op {
-                    Some((width, open, read_on)) if plain.len() < WINDOW => {
-                        w.push_back(width, open, read_on);
-                        plain.push_back((width, open, read_on));
+                    Some((width, chars, open, read_on)) if plain.len() < WINDOW => {
+                        w.push_back(width, chars, open, read_on);
+                        plain.push_back((width, chars, open, read_on));
                     }
                     _ => {
                         w.pop_front();
                         plain.pop_front();
                     }
                 }
-                let mut sorted: Vec<usize> = plain.iter().map(|l| l.0).collect();
-                sorted.sort();
-                let expected = sorted.get(sorted.len() / 2).map(|&median| {
-                    let near = plain
-                        .iter()
-                        .filter(|(w, open, _)| *open && w.abs_diff(median) * 100 <= median * 20)
-                        .count();
-                    (median, near)
-                });
+                let median_of = |size: fn(&(usize, usize, bool, bool)) -> usize| {
+                    let mut sorted: Vec<usize> = plain.iter().map(size).collect();
+                    sorted.sort();
+                    sorted.get(sorted.len() / 2).map(|&median| {
+                        let open = plain.iter().filter(|l| l.2).map(size);
+                        Median {
+                            median,
+                            near: open
+                                .clone()
+                                .filter(|s| s.abs_diff(median) * 100 <= median * 20)
+                                .count(),
+                            exact: open.filter(|&s| s == median).count(),
+                        }
+                    })
+                };
+                let expected = median_of(|l| l.0).zip(median_of(|l| l.1));
                 proptest::prop_assert_eq!(w.median_and_near(), expected);
-                proptest::prop_assert_eq!(w.reads_on, plain.iter().filter(|l| l.2).count());
+                proptest::prop_assert_eq!(w.reads_on, plain.iter().filter(|l| l.3).count());
                 proptest::prop_assert_eq!(w.len, plain.len());
             }
         }
@@ -703,10 +753,27 @@ mod tests {
         let wrapped = format!("{head}，这一行用来把列宽撑到足够宽，再找到 \ncmd ，然后{tail}");
         let out = reflow(&wrapped);
         assert!(out.contains("找到 cmd ，"), "{out}");
-        let padded = format!("{head}，这一行用来把列宽撑到足够宽，再找到结 \n尾，然后{tail}");
-        assert!(
-            reflow(&padded).contains("结尾"),
-            "CJK to CJK takes no space"
+        // Between CJK characters too, at either side of the break.
+        for (spaced, joined) in [("结 \n尾", "结 尾"), ("时间、\n 权限", "时间、 权限")]
+        {
+            let text = format!("{head}，这一行用来把列宽撑到足够宽，再找到{spaced}，然后{tail}");
+            assert!(reflow(&text).contains(joined), "{spaced:?}");
+        }
+        // No space at the break: none between CJK, one between Latin words.
+        let text = format!("{head}，这一行用来把列宽撑到足够宽，用 make\ninstall 安装，然后{tail}");
+        assert!(reflow(&text).contains("make install"));
+    }
+
+    #[test]
+    fn text_cut_every_so_many_characters() {
+        // Every line but the last has 18 characters; their widths vary with the Latin in them.
+        let cut = "当向一个已经存在的表恢复数据，并且还\n使用了 --disable-trig\ngers 选项时， pg_resto\nre 在插入数据前放出一些查询关闭用\n户表上的触发器， 在数据插入完成后重\n新打开它们。如果恢复的中途停止，那么\n系统表可能处于错误状态。\n";
+        assert_eq!(reflow(cut), format!("{}\n", cut.replace('\n', "")));
+        // The same words wrapped at a width: a break between Latin letters is between words.
+        let wrapped = "当向一个已经存在的表恢复数据时，如果使用了 --disable\ntriggers 选项，pg_restore 在插入数据前放出一\n些查询关闭用户表上的触发器，在数据插入完成后重新\n打开它们。如果恢复的中途停止，那么系统表可能处于\n错误状态，需要手工恢复。\n";
+        assert_eq!(
+            reflow(wrapped),
+            wrapped.replace("disable\n", "disable ").replace('\n', "") + "\n"
         );
     }
 
