@@ -145,9 +145,7 @@ fn best_run(weights: &[Weight]) -> Option<(usize, usize, i64)> {
 pub fn outside_body(lines: &[&str]) -> Option<Vec<Option<&'static str>>> {
     // A body and anything outside it to drop take two lines with text at least (a paragraph
     // per record, as datasets hold them, is answered without classifying it).
-    if lines.iter().filter(|t| !t.is_empty()).nth(1).is_none() {
-        return None;
-    }
+    lines.iter().filter(|t| !t.is_empty()).nth(1)?;
     // Each line is classified once.
     let rule: Vec<Option<&'static Rule>> = lines
         .iter()
