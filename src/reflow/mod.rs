@@ -104,10 +104,8 @@ fn ends_sentence(line: &str) -> bool {
 /// word in two (`使\n用`, `符\n号链接`) is a wrap: A is wide (24 columns), does not end a sentence,
 /// B follows it directly and reads as the rest of a paragraph (it ends a sentence, holds a
 /// clause mark or is at least half as wide as A: a short label such as a source name after a
-/// headline is none of these), and
-/// A's last character with B's first forms a common word while A's last two do not (a break
-/// between two words proves nothing) and A's last but one is not a digit (`…20日\n日本` is a
-/// date followed by a word). Lines of web text and headline lists end on whole words.
+/// headline is none of these), and the break cuts a word ([`cuts_a_word`]). Lines of web text
+/// and headline lists end on whole words.
 fn splits_a_word(a: &Line, b: &Line) -> bool {
     let prose = |l: &Line| {
         l.sentence_end
@@ -117,8 +115,16 @@ fn splits_a_word(a: &Line, b: &Line) -> bool {
     if a.blanks > 0 || a.width < 24 || !prose(b) {
         return false;
     }
+    cuts_a_word(a, b)
+}
+
+/// Whether A's last character with B's first forms a common word while A's last two form no
+/// word at all (a break between two words proves nothing) and A's last but one (spaces
+/// aside) is not a digit (`…20日\n日本` is a date followed by a word).
+fn cuts_a_word(a: &Line, b: &Line) -> bool {
     let mut tail = a.text.chars().rev();
-    let (Some(last), before) = (tail.next(), tail.next()) else {
+    // The character before the last, past a space (`365 天\n一个` is a number and its unit).
+    let (Some(last), before) = (tail.next(), tail.find(|&c| c != ' ')) else {
         return false;
     };
     let Some(first) = b.text.chars().next() else {
@@ -128,7 +134,7 @@ fn splits_a_word(a: &Line, b: &Line) -> bool {
         && is_han(first)
         && word_frequency(last, first) >= MIN_SPLIT_WORD
         && before.is_some_and(|p| {
-            !p.is_ascii_digit() && (!is_han(p) || word_frequency(p, last) < MIN_SPLIT_WORD)
+            !p.is_ascii_digit() && (!is_han(p) || word_frequency(p, last) < MIN_WHOLE_WORD)
         })
 }
 
@@ -180,8 +186,15 @@ fn never_ends(c: char) -> bool {
     matches!(c, '“' | '‘' | '（' | '「' | '『' | '《' | '【')
 }
 
+/// Characters of two lines in a row of one length that show text cut at that count
+/// ([`ReflowStage::same_count`]).
+const MIN_CUT: usize = 16;
+
 /// How common (jieba's frequency) a word cut by a break must be.
 const MIN_SPLIT_WORD: u32 = 100;
+/// How common a word that ends a line must be to show the line ends on a whole word: any of
+/// the model's words (`导入`, 92, before `入\n选`).
+const MIN_WHOLE_WORD: u32 = 1;
 
 /// Whether a line's last character says the sentence goes on after a blank line.
 fn continues(c: char) -> bool {
@@ -342,6 +355,11 @@ pub struct ReflowStage {
     history: usize,
     /// The first pending line joins the line written before it.
     joins_prev: bool,
+    /// The characters of the line written last (when it counts for the column).
+    prev_chars: usize,
+    /// The first pending line joins the line written before it as text cut at a count of
+    /// characters ([`ReflowStage::same_count`]).
+    cut_before: bool,
     /// Inside a line over [`MAX_LINE`] bytes, passed through in pieces.
     in_long: bool,
     /// The last character of the last line that counts for the column, and whether that line
@@ -394,15 +412,38 @@ impl ReflowStage {
             return true;
         }
         let Some(column) = self.column() else {
-            return splits_a_word(a, b);
+            return splits_a_word(a, b) || self.same_count(a, b);
         };
-        let full = column.fills(a);
+        let full = column.fills(a) || self.same_count(a, b);
         if a.blanks > 0 {
             return full
                 && continues(last)
                 && (is_han(first) || first.is_ascii_digit() || matches!(first, '“' | '（'));
         }
         full || (a.opens && b.text.contains(['”', '）'])) || splits_a_word(a, b)
+    }
+
+    /// Whether `a` is one of two lines in a row cut at the same count of characters (at least
+    /// [`MIN_CUT`]), as a script cuts text whatever its words: `a` and `b` have that count and
+    /// the break between them cuts a word ([`cuts_a_word`]: `平\n均值`; a comma or a space
+    /// proves nothing, a list's lines end on whole words), or `a` has the count of the line it
+    /// continues and that join was decided so. Lines of a list or a menu seldom have one
+    /// length, and then seldom cut a word between them.
+    fn same_count(&self, a: &Line, b: &Line) -> bool {
+        if a.blanks > 0 || a.chars < MIN_CUT {
+            return false;
+        }
+        if self.cut_before && a.chars == self.prev_chars {
+            return true;
+        }
+        a.chars == b.chars && cuts_a_word(a, b)
+    }
+
+    /// Whether the break after `a` (followed by `b`) stands inside text cut every so many
+    /// characters, at that count: a Latin word there was cut in two.
+    fn cut_at_count(&self, a: &Line, b: &Line) -> bool {
+        matches!(self.column(), Some(Column::Chars(c)) if c.exact >= 3 && a.chars == c.median)
+            || self.same_count(a, b)
     }
 
     /// Writes the first pending line, deciding whether the second one joins it.
@@ -412,6 +453,7 @@ impl ReflowStage {
         };
         let b = self.pending.get(1);
         let join = b.is_some_and(|b| self.joinable(a, b));
+        let cut = join && b.is_some_and(|b| self.same_count(a, b));
         if !std::mem::take(&mut self.joins_prev) && !a.lead.is_empty() {
             out.push_str(&a.lead);
         }
@@ -429,9 +471,10 @@ impl ReflowStage {
                 if at_break.is_empty() && at_break_b.is_empty() {
                     let last = a.text.chars().next_back().unwrap_or(' ');
                     let first = b.text.chars().next().unwrap_or(' ');
-                    let cut = matches!(self.column(), Some(Column::Chars(c))
-                        if c.exact >= 3 && a.chars == c.median);
-                    if last.is_ascii_alphanumeric() && first.is_ascii_alphanumeric() && !cut {
+                    if last.is_ascii_alphanumeric()
+                        && first.is_ascii_alphanumeric()
+                        && !self.cut_at_count(a, b)
+                    {
                         out.push(' ');
                     }
                 } else {
@@ -452,6 +495,8 @@ impl ReflowStage {
             }
         }
         let counts = a.counts_for_column();
+        self.prev_chars = if counts { a.chars } else { 0 };
+        self.cut_before = cut;
         self.pending.pop_front();
         if counts {
             // It moves from the pending part of the window to the written part.
@@ -762,6 +807,17 @@ mod tests {
         // No space at the break: none between CJK, one between Latin words.
         let text = format!("{head}，这一行用来把列宽撑到足够宽，用 make\ninstall 安装，然后{tail}");
         assert!(reflow(&text).contains("make install"));
+    }
+
+    #[test]
+    fn two_lines_cut_at_one_count() {
+        // Too few lines for a column: two of 16 characters, a word cut between them (`平\n均`),
+        // and the rest.
+        let cut = "它指示每一次重复操作所需时间的平\n均值，以微秒为单位。测量时间用的\n是流逝的时间，而不是 CPU 时间。\n";
+        assert_eq!(reflow(cut), format!("{}\n", cut.replace('\n', "")));
+        // Lines of one length that end on whole words: a list, left as it is.
+        let list = "选取包含证书机构证书的文件以导入\n选取包含电子邮件证书的文件以导入\n此证书代表证书机构。\n";
+        assert_eq!(reflow(list), list);
     }
 
     #[test]
