@@ -355,11 +355,14 @@ pub struct ReflowStage {
     history: usize,
     /// The first pending line joins the line written before it.
     joins_prev: bool,
-    /// The characters of the line written last (when it counts for the column).
+    /// The characters and width of the line written last (when it counts for the column).
     prev_chars: usize,
-    /// The first pending line joins the line written before it as text cut at a count of
-    /// characters ([`ReflowStage::same_count`]).
-    cut_before: bool,
+    prev_width: usize,
+    /// How many lines in a row before the first pending line joined the next as text cut at a
+    /// count of characters ([`ReflowStage::same_count`]), and whether two of them had different
+    /// widths (the text is cut at a count, not wrapped at a column).
+    cut_run: usize,
+    cut_widths_differ: bool,
     /// Inside a line over [`MAX_LINE`] bytes, passed through in pieces.
     in_long: bool,
     /// The last character of the last line that counts for the column, and whether that line
@@ -401,7 +404,15 @@ impl ReflowStage {
     }
 
     fn joinable(&self, a: &Line, b: &Line) -> bool {
-        if a.barrier || a.sentence_end || b.barrier {
+        if a.barrier || b.barrier {
+            return false;
+        }
+        // Text cut at a count of characters is cut wherever the count falls, after a full stop
+        // too (`一个特殊。\n接收端`).
+        if self.same_count(a, b) {
+            return true;
+        }
+        if a.sentence_end {
             return false;
         }
         let last = a.text.chars().next_back().unwrap_or(' ');
@@ -412,9 +423,9 @@ impl ReflowStage {
             return true;
         }
         let Some(column) = self.column() else {
-            return splits_a_word(a, b) || self.same_count(a, b);
+            return splits_a_word(a, b);
         };
-        let full = column.fills(a) || self.same_count(a, b);
+        let full = column.fills(a);
         if a.blanks > 0 {
             return full
                 && continues(last)
@@ -423,18 +434,28 @@ impl ReflowStage {
         full || (a.opens && b.text.contains(['”', '）'])) || splits_a_word(a, b)
     }
 
-    /// Whether `a` is one of two lines in a row cut at the same count of characters (at least
-    /// [`MIN_CUT`]), as a script cuts text whatever its words: `a` and `b` have that count and
-    /// the break between them cuts a word ([`cuts_a_word`]: `平\n均值`; a comma or a space
-    /// proves nothing, a list's lines end on whole words), or `a` has the count of the line it
-    /// continues and that join was decided so. Lines of a list or a menu seldom have one
-    /// length, and then seldom cut a word between them.
+    /// Whether `a` is a line of text cut at a count of characters (at least [`MIN_CUT`]), as a
+    /// script cuts text whatever its words, and has that count: `a` has the count of the line
+    /// it continues and that join was decided so (a line that ends a sentence, once two lines
+    /// before it show the count and lines of the run differ in width: `一个特殊。\n接收端`); or `a` does not end a sentence, `b` has
+    /// its count and the break between them cuts a word ([`cuts_a_word`]: `平\n均值`; a comma
+    /// or a space proves nothing, a list's lines end on whole words). Lines of a list or a menu
+    /// seldom have one length, and then seldom cut a word between them. (Three lines of one
+    /// count in the window, without a cut word, were tried: templated lists of a user
+    /// interface have them.)
     fn same_count(&self, a: &Line, b: &Line) -> bool {
         if a.blanks > 0 || a.chars < MIN_CUT {
             return false;
         }
-        if self.cut_before && a.chars == self.prev_chars {
-            return true;
+        if self.cut_run > 0 && a.chars == self.prev_chars {
+            // A full stop at the count is a cut once three lines show the count and their
+            // widths show it is a count, not a column: a paragraph of wrapped CJK text may
+            // end at the column, and the next one begin on the next line.
+            return !a.sentence_end
+                || (self.cut_run >= 2 && (self.cut_widths_differ || a.width != self.prev_width));
+        }
+        if a.sentence_end {
+            return false;
         }
         a.chars == b.chars && cuts_a_word(a, b)
     }
@@ -495,8 +516,14 @@ impl ReflowStage {
             }
         }
         let counts = a.counts_for_column();
-        self.prev_chars = if counts { a.chars } else { 0 };
-        self.cut_before = cut;
+        if cut {
+            self.cut_widths_differ |= self.cut_run > 0 && a.width != self.prev_width;
+            self.cut_run += 1;
+        } else {
+            self.cut_run = 0;
+            self.cut_widths_differ = false;
+        }
+        (self.prev_chars, self.prev_width) = if counts { (a.chars, a.width) } else { (0, 0) };
         self.pending.pop_front();
         if counts {
             // It moves from the pending part of the window to the written part.
@@ -815,6 +842,20 @@ mod tests {
         // and the rest.
         let cut = "它指示每一次重复操作所需时间的平\n均值，以微秒为单位。测量时间用的\n是流逝的时间，而不是 CPU 时间。\n";
         assert_eq!(reflow(cut), format!("{}\n", cut.replace('\n', "")));
+        // Once two lines show the count, and their widths show it is a count, a line of that
+        // count is cut after a full stop too.
+        let cut = "这个特别的回复字串将使线路发出中\n断信号，通知对方TCP端出现特殊\n情况，需要接收端按约定做出回应。\n接收端一般对此的处理是改变传输率。\n";
+        assert_eq!(reflow(cut), format!("{}\n", cut.replace('\n', "")));
+        // All CJK, the lines are as wide as they are long: a column, and a paragraph may end
+        // at it.
+        let column = cut.replace("TCP端出现", "传送端出现了");
+        assert_eq!(reflow(&column), column.replacen('\n', "", 2), "{column}");
+        let two = "这个特别的回复字串将使线路发出中\n断信号，要接收端按约定做出回应。\n接收端一般对此的处理是改变传输率。\n";
+        assert_eq!(
+            reflow(two),
+            two.replacen('\n', "", 1),
+            "one line of the count before it is not enough"
+        );
         // Lines of one length that end on whole words: a list, left as it is.
         let list = "选取包含证书机构证书的文件以导入\n选取包含电子邮件证书的文件以导入\n此证书代表证书机构。\n";
         assert_eq!(reflow(list), list);
